@@ -1,0 +1,128 @@
+"""Configuration classes. Every value that differs between machines comes from the environment.
+
+Pick one with MARAC_CONFIG=development|testing|production (production when unset, so that a
+server started without thought is the safe one).
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+def _sqlite_url(filename):
+    return f"sqlite:///{INSTANCE_DIR / filename}"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", _sqlite_url("marac.db"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions are kept server-side (UserSession); the signed cookie only names one.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    SESSION_COOKIE_NAME = "marac_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)  # remember-me is never offered
+
+    # The CSRF token lives as long as the session it belongs to.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "marac@example.org")
+
+    HSTS = False
+    DEMO_DATA_ALLOWED = False
+    SERVICE_NAME = "MARAC"
+
+    @classmethod
+    def prepare(cls, config):
+        """Finish or check the settings once the app has them (see create_app)."""
+
+
+def _development_secret():
+    """A random key kept in instance/ so that restarting the dev server keeps people signed in."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class DevelopmentConfig(Config):
+    DEMO_DATA_ALLOWED = True
+
+    @classmethod
+    def prepare(cls, config):
+        config["SECRET_KEY"] = config["SECRET_KEY"] or _development_secret()
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "tests-only-secret-key"  # noqa: S105 (the testing config only)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
+    DEMO_DATA_ALLOWED = True
+    RATELIMIT_ENABLED = False
+    # The cheapest argon2id parameters: tests hash hundreds of passwords.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    ALLOW_SQLITE = os.environ.get("MARAC_ALLOW_SQLITE") == "1"
+
+    @classmethod
+    def prepare(cls, config):
+        """Refuse to start with settings that would be unsafe in production."""
+        if not config["SECRET_KEY"]:
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not config["ALLOW_SQLITE"]:
+            raise RuntimeError(
+                "Production uses PostgreSQL: set DATABASE_URL, or MARAC_ALLOW_SQLITE=1 to run on SQLite deliberately."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name=None):
+    name = name or os.environ.get("MARAC_CONFIG", "production")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown MARAC_CONFIG {name!r}: use one of {', '.join(CONFIGS)}") from None

@@ -1,0 +1,1 @@
+"""WTForms (Flask-WTF) forms, one module per domain."""

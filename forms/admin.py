@@ -1,0 +1,171 @@
+"""Forms for administering areas, agencies and users."""
+
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from forms.common import BaseForm, CheckboxesField, VersionedForm, choices
+from models import AgencyKind, MeetingCadence, Role
+from models.areas import AGENCY_KIND_LABELS
+from models.users import ROLE_LABELS
+
+
+class AreaForm(VersionedForm):
+    name = StringField(
+        "Area name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the area name"),
+            Length(max=120, message="Area name must be 120 characters or fewer"),
+        ],
+    )
+    adult_female_population = IntegerField(
+        "Adult female population (aged 16 and over)",
+        widget=GovTextInput(),
+        description="Used for cases per 10,000 adult women. Leave blank if not known.",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=50_000_000, message="Enter a population between 1 and 50,000,000"),
+        ],
+    )
+    meeting_cadence = RadioField(
+        "How often the MARAC meets",
+        widget=GovRadioInput(),
+        choices=choices((c.value, c.value.capitalize()) for c in MeetingCadence),
+        validators=[InputRequired("Select how often the MARAC meets")],
+    )
+    dash_high_threshold = IntegerField(
+        "DASH score for visible high risk",
+        widget=GovTextInput(),
+        description="Number of Yes answers. SafeLives recommends 14.",
+        validators=[
+            InputRequired("Enter the DASH score for visible high risk"),
+            NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
+        ],
+    )
+    dash_medium_threshold = IntegerField(
+        "DASH score for medium risk",
+        widget=GovTextInput(),
+        description="Scores from this up to the high-risk score are medium. Commonly 10.",
+        validators=[
+            InputRequired("Enter the DASH score for medium risk"),
+            NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
+        ],
+    )
+    escalation_incident_count = IntegerField(
+        "Incidents that show potential escalation",
+        widget=GovTextInput(),
+        description="Commonly 3.",
+        validators=[
+            InputRequired("Enter the number of incidents"),
+            NumberRange(min=1, max=50, message="Enter a number between 1 and 50"),
+        ],
+    )
+    escalation_window_months = IntegerField(
+        "Within this many months",
+        widget=GovTextInput(),
+        description="Commonly 12.",
+        validators=[
+            InputRequired("Enter the number of months"),
+            NumberRange(min=1, max=24, message="Enter a number of months between 1 and 24"),
+        ],
+    )
+    is_active = BooleanField("This area is in use", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save area", widget=GovSubmitInput())
+
+    def validate_dash_medium_threshold(self, field):
+        if field.data and self.dash_high_threshold.data and field.data >= self.dash_high_threshold.data:
+            raise ValidationError("The medium-risk score must be lower than the high-risk score")
+
+
+class AgencyForm(VersionedForm):
+    name = StringField(
+        "Agency name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the agency name"),
+            Length(max=120, message="Agency name must be 120 characters or fewer"),
+        ],
+    )
+    kind = SelectField(
+        "Kind of agency",
+        widget=GovSelect(),
+        choices=choices(
+            [("", "Select the kind of agency")] + [(kind.value, AGENCY_KIND_LABELS[kind]) for kind in AgencyKind]
+        ),
+        validators=[DataRequired("Select the kind of agency")],
+    )
+    area_ids = CheckboxesField("Areas it takes part in", coerce=int, validators=[Optional()])
+    is_active = BooleanField("This agency is in use", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save agency", widget=GovSubmitInput())
+
+
+class UserForm(VersionedForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@example.org"),
+        ],
+    )
+    agency_id = SelectField("Agency", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the agency")])
+    roles = CheckboxesField(
+        "Roles",
+        choices=choices((role.value, ROLE_LABELS[role]) for role in Role),
+        validators=[DataRequired("Select at least one role")],
+    )
+    area_ids = CheckboxesField("MARAC areas", coerce=int, validators=[DataRequired("Select at least one area")])
+    is_active = BooleanField("This account can sign in", widget=GovCheckboxInput(), default=True)
+    submit = SubmitField("Save user", widget=GovSubmitInput())
+
+
+class ConfirmForm(BaseForm):
+    """A button that changes something: the form carries only the CSRF token."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class AuditFilterForm(BaseForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    user_id = SelectField("User", widget=GovSelect(), coerce=int, validators=[Optional()])
+    event = SelectField("Event", widget=GovSelect(), validators=[Optional()])
+    date_from = StringField(
+        "From", description="For example, 2026-11-01", widget=GovTextInput(), validators=[Optional()]
+    )
+    date_to = StringField("To", description="For example, 2026-11-30", widget=GovTextInput(), validators=[Optional()])
+    submit = SubmitField("Filter", widget=GovSubmitInput())
+
+    def validate_date_from(self, field):
+        field.data = _parse_iso_date(field.data)
+
+    def validate_date_to(self, field):
+        field.data = _parse_iso_date(field.data)
+        if self.date_from.data and field.data and field.data < self.date_from.data:
+            raise ValidationError("The 'to' date must be the same as or after the 'from' date")
+
+
+def _parse_iso_date(text):
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError("Enter a real date in the format 2026-11-22") from None

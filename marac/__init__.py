@@ -1,0 +1,98 @@
+"""The MARAC application. create_app() is the only place that wires things together."""
+
+from pathlib import Path
+
+from flask import Flask, g
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config import get_config
+from marac import security
+from marac.extensions import csrf, limiter, login_manager, migrate
+from models import db
+from models.base import configure_sqlite
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name=None, **overrides):
+    config = get_config(config_name)
+    app = Flask(
+        __name__,
+        static_folder="static",
+        static_url_path="/assets",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    config.prepare(app.config)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(ROOT / "templates"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    limiter.init_app(app)
+
+    # Order matters: the access gate runs before the CSRF check, so that a form posted after
+    # its session timed out is kept for after sign-in instead of being refused.
+    app.before_request(security.make_csp_nonce)
+    app.before_request(security.enforce_access)
+    csrf.init_app(app)
+    app.after_request(security.set_security_headers)
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from marac.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from marac.cli import marac_cli
+
+    app.cli.add_command(marac_cli)
+    return app
+
+
+def _register_blueprints(app):
+    from marac.admin import bp as admin_bp
+    from marac.auth import bp as auth_bp
+    from marac.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_template_helpers(app):
+    from marac.navigation import navigation_for
+    from marac.templating import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def _globals():
+        signed_in = current_user.is_authenticated
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "cspNonce": g.get("csp_nonce"),
+            "navigation": navigation_for(current_user) if signed_in else [],
+            "can": lambda endpoint: security.is_allowed(current_user, endpoint),
+        }

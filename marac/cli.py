@@ -1,0 +1,83 @@
+"""`flask marac …` commands."""
+
+import os
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from marac.services import accounts, demo
+from models import Agency, Area, Role, db
+
+marac_cli = AppGroup("marac", help="MARAC administration commands.")
+
+
+def _read_password():
+    """Prompt on a terminal; otherwise read the first line of standard input. Never an argument."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _find(model, value, what):
+    query = (
+        sa.select(model).where(model.id == int(value)) if value.isdigit() else sa.select(model).filter_by(name=value)
+    )
+    record = db.session.scalar(query)
+    if record is None:
+        raise click.BadParameter(f"no {what} called {value!r}")
+    return record
+
+
+@marac_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--agency", required=True, help="Agency name or id.")
+@click.option("--area", "areas", multiple=True, required=True, help="Area name or id; repeat for more.")
+def create_user(email, name, roles, agency, areas):
+    """Create a user. The password is prompted for, or read from standard input."""
+    if accounts.email_taken(email):
+        raise click.ClickException("A user with this email address already exists.")
+    agency_record = _find(Agency, agency, "agency")
+    area_records = [_find(Area, area, "area") for area in areas]
+    password = _read_password()
+    if problem := accounts.password_problem(password):
+        raise click.ClickException(problem)
+    user = accounts.create_user(
+        email=email, name=name, password=password, agency=agency_record, roles=roles, areas=area_records
+    )
+    db.session.commit()
+    click.echo(f"Created user {user.id} ({user.email}).")
+
+
+def _demo_password_file():
+    return Path(current_app.instance_path) / "demo_password"
+
+
+@marac_cli.command("seed-demo")
+def seed_demo():
+    """Fill an empty database with demo data (never under the production config)."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data is refused under the production config.")
+    password_file = _demo_password_file()
+    password = os.environ.get("DEMO_PASSWORD")
+    if demo.is_seeded():
+        click.echo("Demo data is already in place.")
+        if not password and password_file.exists():
+            password = password_file.read_text().strip()
+    else:
+        if not password:
+            password = accounts.generate_password()
+            password_file.parent.mkdir(exist_ok=True)
+            password_file.write_text(password + "\n")
+            password_file.chmod(0o600)
+        demo.seed(password)
+        click.echo("Demo data created.")
+    click.echo("Demo sign-ins:")
+    for email, _name, roles, _kind in demo.DEMO_USERS:
+        click.echo(f"  {email:<28} {', '.join(role.label for role in roles)}")
+    click.echo(f"Password for all of them: {password or '(the DEMO_PASSWORD used when the demo was seeded)'}")

@@ -1,0 +1,23 @@
+"""The service navigation: each item shows only to users the access policy lets in."""
+
+from flask import request
+
+from marac.security import is_allowed
+
+NAVIGATION = [
+    ("Home", "dashboard.index"),
+    ("Admin", "admin.index"),
+]
+
+
+def navigation_for(user):
+    current_blueprint = request.blueprint
+    return [
+        {
+            "text": text,
+            "endpoint": endpoint,
+            "active": endpoint.split(".")[0] == current_blueprint,
+        }
+        for text, endpoint in NAVIGATION
+        if is_allowed(user, endpoint)
+    ]

@@ -1,0 +1,1 @@
+"""Domain logic as plain functions: no request objects, easy to test."""

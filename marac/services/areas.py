@@ -1,0 +1,59 @@
+"""Areas and agencies: saving them from the admin forms."""
+
+import sqlalchemy as sa
+
+from models import Agency, Area, db
+
+AREA_FIELDS = (
+    "name",
+    "adult_female_population",
+    "meeting_cadence",
+    "dash_high_threshold",
+    "dash_medium_threshold",
+    "escalation_incident_count",
+    "escalation_window_months",
+    "is_active",
+)
+
+
+def name_taken(model, name, *, exclude_id=None):
+    query = sa.select(model.id).where(sa.func.lower(model.name) == name.strip().lower())
+    if exclude_id:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def save_area(area, data):
+    for field in AREA_FIELDS:
+        setattr(area, field, data[field])
+    area.name = area.name.strip()
+    bump_version(area)
+    db.session.add(area)
+    return area
+
+
+def save_agency(agency, *, name, kind, area_ids, is_active):
+    agency.name = name.strip()
+    agency.kind = kind
+    agency.is_active = is_active
+    agency.areas = list(db.session.scalars(sa.select(Area).where(Area.id.in_(area_ids or []))))
+    bump_version(agency)
+    db.session.add(agency)
+    return agency
+
+
+def bump_version(record):
+    """A saved edit moves the record on: forms showing the old version will see a conflict."""
+    if record.id is not None:
+        record.version += 1
+
+
+def area_choices():
+    return [(area.id, area.name) for area in db.session.scalars(sa.select(Area).order_by(Area.name))]
+
+
+def agency_choices():
+    return [
+        (agency.id, agency.name)
+        for agency in db.session.scalars(sa.select(Agency).where(Agency.is_active).order_by(Agency.name))
+    ]

@@ -1,0 +1,103 @@
+"""MARAC areas and the agencies that take part in them."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+
+class MeetingCadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+class AgencyKind(StrEnum):
+    POLICE = "police"
+    IDVA_SERVICE = "idva_service"
+    HEALTH = "health"
+    HOUSING = "housing"
+    CHILDREN_SOCIAL_CARE = "children_social_care"
+    ADULT_SOCIAL_CARE = "adult_social_care"
+    PROBATION = "probation"
+    MENTAL_HEALTH = "mental_health"
+    SUBSTANCE_MISUSE = "substance_misuse"
+    EDUCATION = "education"
+    SPECIALIST = "specialist"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return AGENCY_KIND_LABELS[self]
+
+
+AGENCY_KIND_LABELS = {
+    AgencyKind.POLICE: "Police",
+    AgencyKind.IDVA_SERVICE: "IDVA service",
+    AgencyKind.HEALTH: "Health",
+    AgencyKind.HOUSING: "Housing",
+    AgencyKind.CHILDREN_SOCIAL_CARE: "Children's social care",
+    AgencyKind.ADULT_SOCIAL_CARE: "Adult social care",
+    AgencyKind.PROBATION: "Probation",
+    AgencyKind.MENTAL_HEALTH: "Mental health",
+    AgencyKind.SUBSTANCE_MISUSE: "Drug and alcohol services",
+    AgencyKind.EDUCATION: "Education",
+    AgencyKind.SPECIALIST: "Specialist domestic abuse service",
+    AgencyKind.OTHER: "Other",
+}
+
+agency_areas = sa.Table(
+    "agency_areas",
+    db.metadata,
+    sa.Column("agency_id", sa.ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Area(db.Model):
+    """One MARAC: its meetings, cases and local settings (defaults from SafeLives guidance)."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    # Adult (16+) female population, for cases per 10,000 adult women.
+    adult_female_population: Mapped[int | None]
+    meeting_cadence: Mapped[str] = mapped_column(sa.String(20), default=MeetingCadence.FORTNIGHTLY)
+    dash_high_threshold: Mapped[int] = mapped_column(default=14)
+    dash_medium_threshold: Mapped[int] = mapped_column(default=10)
+    escalation_incident_count: Mapped[int] = mapped_column(default=3)
+    escalation_window_months: Mapped[int] = mapped_column(default=12)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    agencies: Mapped[list["Agency"]] = relationship(
+        secondary=agency_areas, back_populates="areas", order_by="Agency.name"
+    )
+
+    def __repr__(self):
+        return f"<Area {self.id}>"
+
+
+class Agency(db.Model):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    areas: Mapped[list[Area]] = relationship(secondary=agency_areas, back_populates="agencies", order_by=Area.name)
+
+    @property
+    def kind_label(self):
+        return AGENCY_KIND_LABELS[AgencyKind(self.kind)]
+
+    def __repr__(self):
+        return f"<Agency {self.id} {self.kind}>"

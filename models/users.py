@@ -1,0 +1,148 @@
+"""Accounts, their roles and areas, server-side sessions and the sign-in throttle."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.areas import Agency, Area
+from models.base import UTCDateTime, db, utcnow
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    CHAIR = "chair"
+    IDVA = "idva"
+    IDVA_MANAGER = "idva_manager"
+    AGENCY_REP = "agency_rep"
+    STEERING = "steering"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.COORDINATOR: "MARAC coordinator",
+    Role.CHAIR: "MARAC chair",
+    Role.IDVA: "IDVA",
+    Role.IDVA_MANAGER: "IDVA manager",
+    Role.AGENCY_REP: "Agency representative",
+    Role.STEERING: "Steering group",
+    Role.ADMIN: "Administrator",
+}
+
+user_areas = sa.Table(
+    "user_areas",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
+    areas: Mapped[list[Area]] = relationship(secondary=user_areas, order_by=Area.name)
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
+
+    # Flask-Login reads these three.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self):
+        return str(self.id)
+
+    @property
+    def roles(self):
+        return frozenset(Role(row.role) for row in self.role_rows)
+
+    @roles.setter
+    def roles(self, roles):
+        wanted = {Role(role) for role in roles}
+        self.role_rows = [row for row in self.role_rows if row.role in wanted]
+        have = {row.role for row in self.role_rows}
+        self.role_rows += [UserRole(role=role) for role in sorted(wanted - have)]
+
+    def has_role(self, *roles):
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def area_ids(self):
+        return {area.id for area in self.areas}
+
+    def __repr__(self):
+        return f"<User {self.id}>"
+
+
+class UserSession(db.Model):
+    """One sign-in. The cookie carries a random token; only its SHA-256 is stored here."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self):
+        return f"<UserSession {self.id}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per email address, known or not, so the throttle reveals nothing."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    failure_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingForm(db.Model):
+    """Answers posted after the poster's session had ended, kept until they sign in again.
+
+    Only the same user can take them back, and they are removed once taken or after a day.
+    """
+
+    __tablename__ = "pending_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(sa.String(500))
+    fields: Mapped[list] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

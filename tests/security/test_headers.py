@@ -1,0 +1,46 @@
+import pytest
+
+from marac import create_app
+from tests.conftest import sign_in
+
+
+def _assert_strict_headers(response):
+    csp = response.headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/healthz", "/no-such-page", "/assets/marac.css"])
+def test_every_response_has_the_security_headers(client, path):
+    _assert_strict_headers(client.get(path))
+
+
+def test_signed_in_pages_are_never_cached(client, make):
+    person = make.user()
+    sign_in(client, person.email)
+    response = client.get("/")
+    _assert_strict_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_inline_bootstrap_script_carries_the_nonce_from_the_header(client):
+    response = client.get("/auth/login")
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
+
+
+def test_hsts_only_under_production(client, database_url):
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    production = create_app("production", SECRET_KEY="k" * 32, SQLALCHEMY_DATABASE_URI=database_url, ALLOW_SQLITE=True)
+    assert "max-age=" in production.test_client().get("/healthz").headers["Strict-Transport-Security"]
+
+
+def test_pages_load_nothing_from_another_host(client, make):
+    person = make.user()
+    sign_in(client, person.email)
+    for path in ("/auth/login", "/"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'src="http' not in html and 'href="http' not in html and "//" not in html.replace("://", "")

@@ -1,0 +1,24 @@
+import pytest
+
+from config import ProductionConfig, get_config
+from marac import create_app
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", SECRET_KEY=None, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://x@localhost/x")
+
+
+def test_production_refuses_sqlite_unless_allowed():
+    with pytest.raises(RuntimeError, match="PostgreSQL"):
+        create_app("production", SECRET_KEY="k" * 32, SQLALCHEMY_DATABASE_URI="sqlite://", ALLOW_SQLITE=False)
+    app = create_app("production", SECRET_KEY="k" * 32, SQLALCHEMY_DATABASE_URI="sqlite://", ALLOW_SQLITE=True)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["DEMO_DATA_ALLOWED"] is False
+
+
+def test_production_is_the_default_and_unknown_names_fail(monkeypatch):
+    monkeypatch.delenv("MARAC_CONFIG", raising=False)
+    assert get_config() is ProductionConfig
+    with pytest.raises(RuntimeError, match="Unknown MARAC_CONFIG"):
+        get_config("staging")

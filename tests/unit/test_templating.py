@@ -1,0 +1,14 @@
+from datetime import UTC, date, datetime
+
+from marac.templating import govuk_date, govuk_datetime
+
+
+def test_dates_are_written_the_gov_uk_way():
+    assert govuk_date(date(2026, 3, 1)) == "1 March 2026"
+    assert govuk_date(None) == ""
+
+
+def test_times_are_shown_in_uk_time_across_the_clock_change():
+    assert govuk_datetime(datetime(2026, 1, 15, 0, 5, tzinfo=UTC)) == "15 January 2026 at 12:05am"
+    # British Summer Time: 13:30 UTC is 2:30pm in London.
+    assert govuk_datetime(datetime(2026, 7, 1, 13, 30, tzinfo=UTC)) == "1 July 2026 at 2:30pm"

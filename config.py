@@ -58,6 +58,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "marac@example.org")
 
+    # How many proxies in front of the app set X-Forwarded-For (0: none).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
     HSTS = False
     DEMO_DATA_ALLOWED = False
     SERVICE_NAME = "MARAC"

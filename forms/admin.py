@@ -9,10 +9,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.common import BaseForm, CheckboxesField, VersionedForm, choices
+from forms.common import BaseForm, CheckboxesField, VersionedForm, WholeNumberField, choices, single_line, strip_text
 from models import AgencyKind, MeetingCadence, Role
 from models.areas import AGENCY_KIND_LABELS
 from models.users import ROLE_LABELS
@@ -22,14 +22,14 @@ class AreaForm(VersionedForm):
     name = StringField(
         "Area name",
         widget=GovTextInput(),
+        filters=[single_line],
         validators=[
             DataRequired("Enter the area name"),
             Length(max=120, message="Area name must be 120 characters or fewer"),
         ],
     )
-    adult_female_population = IntegerField(
+    adult_female_population = WholeNumberField(
         "Adult female population (aged 16 and over)",
-        widget=GovTextInput(),
         description="Used for cases per 10,000 adult women. Leave blank if not known.",
         validators=[
             Optional(),
@@ -42,7 +42,7 @@ class AreaForm(VersionedForm):
         choices=choices((c.value, c.value.capitalize()) for c in MeetingCadence),
         validators=[InputRequired("Select how often the MARAC meets")],
     )
-    dash_high_threshold = IntegerField(
+    dash_high_threshold = WholeNumberField(
         "DASH score for visible high risk",
         widget=GovTextInput(),
         description="Number of Yes answers. SafeLives recommends 14.",
@@ -51,7 +51,7 @@ class AreaForm(VersionedForm):
             NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
         ],
     )
-    dash_medium_threshold = IntegerField(
+    dash_medium_threshold = WholeNumberField(
         "DASH score for medium risk",
         widget=GovTextInput(),
         description="Scores from this up to the high-risk score are medium. Commonly 10.",
@@ -60,7 +60,7 @@ class AreaForm(VersionedForm):
             NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
         ],
     )
-    escalation_incident_count = IntegerField(
+    escalation_incident_count = WholeNumberField(
         "Incidents that show potential escalation",
         widget=GovTextInput(),
         description="Commonly 3.",
@@ -69,7 +69,7 @@ class AreaForm(VersionedForm):
             NumberRange(min=1, max=50, message="Enter a number between 1 and 50"),
         ],
     )
-    escalation_window_months = IntegerField(
+    escalation_window_months = WholeNumberField(
         "Within this many months",
         widget=GovTextInput(),
         description="Commonly 12.",
@@ -90,6 +90,7 @@ class AgencyForm(VersionedForm):
     name = StringField(
         "Agency name",
         widget=GovTextInput(),
+        filters=[single_line],
         validators=[
             DataRequired("Enter the agency name"),
             Length(max=120, message="Agency name must be 120 characters or fewer"),
@@ -112,6 +113,7 @@ class UserForm(VersionedForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
+        filters=[single_line],
         validators=[
             DataRequired("Enter the person's full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
@@ -120,6 +122,7 @@ class UserForm(VersionedForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        filters=[strip_text],
         validators=[
             DataRequired("Enter the email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -160,12 +163,15 @@ class AuditFilterForm(BaseForm):
 
     def validate_date_to(self, field):
         field.data = _parse_iso_date(field.data)
-        if self.date_from.data and field.data and field.data < self.date_from.data:
+        if isinstance(self.date_from.data, date) and field.data < self.date_from.data:
             raise ValidationError("The 'to' date must be the same as or after the 'from' date")
 
 
 def _parse_iso_date(text):
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError("Enter a real date in the format 2026-11-22") from None
+    if not date(2000, 1, 1) <= day <= date(2999, 12, 30):
+        raise ValidationError("Enter a date between 2000 and 2999")
+    return day

@@ -1,13 +1,15 @@
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from forms.common import BaseForm, strip_text
 
-class SignInForm(FlaskForm):
+
+class SignInForm(BaseForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        filters=[strip_text],
         validators=[
             DataRequired("Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -24,7 +26,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         "Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")]
     )

@@ -1,16 +1,67 @@
-"""What every form shares: refusing characters the database cannot keep, and edit versions."""
+"""What every form shares: refusing characters the database cannot keep, edit versions, GOV.UK
+date fields and choices."""
+
+import unicodedata
+from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
-from wtforms import HiddenField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovTextInput
+from wtforms import Field, FormField, HiddenField, IntegerField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput
 
 
+def _text_fields(form):
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _text_fields(field.form)
+        else:
+            yield field
+
+
+# WTForms' own messages, in GOV.UK's words. They show when a posted value is not one the page
+# offered (usually a tampered or stale form).
+GOVUK_MESSAGES = {
+    "Not a valid choice.": "Select one of the options",
+    "Invalid Choice: could not coerce.": "Select one of the options",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Select from the options",
+    "Not a valid integer value.": "Enter a whole number, like 12",
+    "'%(value)s' is not a valid choice for this field.": "Select one of the options",
+    "'%(value)s' are not valid choices for this field.": "Select from the options",
+}
+
+
+class GovukTranslations:
+    def gettext(self, string):
+        return GOVUK_MESSAGES.get(string, string)
+
+    def ngettext(self, singular, plural, n):
+        return self.gettext(singular if n == 1 else plural)
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def single_line(value):
+    """Typed into a one-line box: line breaks become spaces, and text that is only invisible
+    characters (zero-width spaces, direction marks) counts as blank."""
+    if not isinstance(value, str):
+        return value
+    value = " ".join(value.split())
+    visible = [char for char in value if unicodedata.category(char) not in ("Cf", "Cc", "Zs")]
+    return value if visible else ""
+
+
 class BaseForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return GovukTranslations()
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        for field in self:
+        for field in _text_fields(self):
             values = field.data if isinstance(field.data, list) else [field.data]
             if any(isinstance(value, str) and "\x00" in value for value in values):
                 field.errors = [*field.errors, f"{field.label.text} must not contain a null character"]
@@ -39,6 +90,86 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class WholeNumberField(IntegerField):
+    """A whole number that may be typed with thousands separators ("10,000")."""
+
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0].replace(",", "").replace(" ", "")]
+        super().process_formdata(valuelist)
+
+
 def choices(pairs):
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class GovDateField(Field):
+    """A date as three boxes (day, month, year), with GOV.UK's error messages.
+
+    Blank is None: add DataRequired-style checks with `required_message`.
+    """
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, required_message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.required_message = required_message
+
+    def _value(self):
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        # Always exactly three parts, whatever was posted, so the widget can render them.
+        parts = [str(value).strip() for value in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        day, month, year = parts
+        label = self.label.text
+        if not any(parts):
+            self.data = None
+            if self.required_message:
+                raise ValueError(self.required_message)
+            return
+        missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+        if missing:
+            self.data = None
+            raise ValueError(f"{label} must include a {' and '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            self.data = None
+            raise ValueError(f"{label} must be a real date, like 27 3 2007")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{label} must be a real date") from None
+
+    def pre_validate(self, form):
+        # A required date that was never posted at all.
+        if self.raw_data is None and self.data is None and self.required_message:
+            raise ValidationError(self.required_message)
+
+
+class NotInFuture:
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(self.message or f"{field.label.text} must be today or in the past")
+
+
+class AgeAtMost:
+    """A date of birth no more than `years` ago."""
+
+    def __init__(self, years=120):
+        self.years = years
+
+    def __call__(self, form, field):
+        if field.data:
+            today = date.today()
+            earliest = today.replace(year=today.year - self.years, day=min(today.day, 28))
+            if field.data < earliest:
+                raise ValidationError(f"{field.label.text} must be after {earliest.day} {earliest:%B %Y}")

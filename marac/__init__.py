@@ -6,6 +6,8 @@ from flask import Flask, g
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import get_config
 from marac import security
@@ -14,6 +16,12 @@ from models import db
 from models.base import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class RecordIdConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config_name=None, **overrides):
@@ -27,7 +35,13 @@ def create_app(config_name=None, **overrides):
     app.config.from_object(config)
     app.config.update(overrides)
     config.prepare(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind a proxy: the client's address (audit, rate limits) comes from X-Forwarded-For.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    # A record id too large for the database is a page that does not exist, not an error.
+    app.url_map.converters["int"] = RecordIdConverter
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(ROOT / "templates"),
@@ -75,8 +89,10 @@ def _register_blueprints(app):
     from marac.admin import bp as admin_bp
     from marac.auth import bp as auth_bp
     from marac.dashboard import bp as dashboard_bp
+    from marac.people import bp as people_bp
 
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

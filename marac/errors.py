@@ -1,6 +1,6 @@
 """GOV.UK-style error pages. They name no record and show no detail of what went wrong."""
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -13,7 +13,7 @@ ERROR_PAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
     403: (
         "You do not have permission to see this page",
-        "If you think you should, ask your MARAC coordinator or administrator.",
+        "If you think you should, ask your MARAC administrator.",
     ),
     404: (
         "Page not found",
@@ -51,6 +51,10 @@ def handle_csrf_error(error):
         form.password.data = ""
         return render_template("auth/login.html", form=form, expired=True, locked_minutes=None), 400
     if current_user.is_authenticated and request.method == "POST":
+        if not posted_fields():
+            # A button with nothing typed (sign out, reset…): nothing to keep; say so and go on.
+            flash("That page had expired, so nothing was done. Try again.")
+            return redirect(url_for("dashboard.index"))
         return (
             render_template("auth/resend_form.html", path=request.path, fields=posted_fields(), reason="expired"),
             400,

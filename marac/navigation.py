@@ -6,6 +6,7 @@ from marac.security import is_allowed
 
 NAVIGATION = [
     ("Home", "dashboard.index"),
+    ("Cases", "people.case_list"),
     ("Admin", "admin.index"),
 ]
 

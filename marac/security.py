@@ -16,6 +16,13 @@ from sqlalchemy.orm import joinedload
 
 from marac.extensions import csrf, login_manager
 from marac.services import audit as audit_service
+from marac.services.access import (
+    CASE_AUDITORS,
+    CASE_EDITORS,
+    CASE_VIEWERS,
+    CONFIDENTIAL_READERS,
+    RISK_ASSESSORS,
+)
 from models import PendingForm, Role, UserSession, db
 from models.base import utcnow
 
@@ -45,6 +52,21 @@ ACCESS_POLICY = {
     "admin.user_reset_password": ADMIN,
     "admin.user_end_sessions": ADMIN,
     "admin.audit_log": ADMIN,
+    "people.case_list": CASE_VIEWERS,
+    "people.case_new": CASE_EDITORS,
+    "people.case_overview": CASE_VIEWERS,
+    "people.case_notes": CASE_EDITORS,
+    "people.person_edit": CASE_EDITORS,
+    "people.perpetrator_add": CASE_EDITORS,
+    "people.child_add": CASE_EDITORS,
+    "people.address_reveal": CONFIDENTIAL_READERS,
+    "people.case_risk": CASE_VIEWERS,
+    "people.assessment_new": RISK_ASSESSORS,
+    "people.assessment_view": CASE_VIEWERS,
+    "people.other_tool_new": RISK_ASSESSORS,
+    "people.case_tab": CASE_VIEWERS,
+    "people.case_audit": CASE_AUDITORS,
+    "people.person_search": CASE_VIEWERS,
 }
 
 # Pages a user who must change their password can still reach.
@@ -154,8 +176,11 @@ def safe_next_url(target):
 
 
 def posted_fields():
-    """What a form sent, as [name, value] pairs in order, less its CSRF token."""
-    return [[key, value] for key, value in request.form.items(multi=True) if key != "csrf_token"]
+    """What a form sent, as [name, value] pairs in order, less its CSRF token and any password:
+    those are never kept or sent back in a page."""
+    return [
+        [key, value] for key, value in request.form.items(multi=True) if key != "csrf_token" and "password" not in key
+    ]
 
 
 def _keep_answers_for_after_sign_in(user_id):

@@ -1,6 +1,12 @@
-"""Template filters: dates and times as GOV.UK writes them, in UK time."""
+"""Template helpers: dates and times as GOV.UK writes them (in UK time), the error summary, and
+isolating typed text."""
 
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from wtforms import FormField
+
+from forms.common import GovDateField
 
 UK = ZoneInfo("Europe/London")
 
@@ -22,3 +28,42 @@ def govuk_datetime(value):
 def register_filters(app):
     app.add_template_filter(govuk_date)
     app.add_template_filter(govuk_datetime)
+    app.add_template_filter(isolate)
+    app.add_template_global(form_errors)
+
+
+MAX_PAGE = 100_000
+
+
+def page_number(args):
+    """The ?page= of a list, within 1..MAX_PAGE whatever was typed."""
+    return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def form_errors(form):
+    """The error summary's list: each message linked to its field, with the part of the form it
+    belongs to named ("Perpetrator: Enter the last name") when the form has parts."""
+    items = []
+
+    def walk(form, prefix):
+        for field in form:
+            if isinstance(field, FormField):
+                walk(field.form, f"{prefix}{field.label.text}: ")
+            elif field.errors:
+                items.append({"text": f"{prefix}{field.errors[0]}", "href": f"#{_first_input_id(field)}"})
+
+    walk(form, "")
+    return {"titleText": "There is a problem", "errorList": items}
+
+
+def _first_input_id(field):
+    # GOV.UK links a date's error to its day box; a radio group's first option has the group's id.
+    return f"{field.id}-day" if isinstance(field, GovDateField) else field.id
+
+
+def isolate(value):
+    """A name or other typed text inside <bdi>, so right-to-left characters in it cannot reorder
+    the words around it. Escaped like everything else."""
+    if value is None or value == "":
+        return ""
+    return Markup("<bdi>{}</bdi>").format(value)

@@ -3,10 +3,26 @@
 from models.areas import Agency, AgencyKind, Area, MeetingCadence
 from models.audit import AuditEvent
 from models.base import db
+from models.caseload import Allocation
+from models.cases import Case, CaseAgency, CaseChild, CasePerpetrator, CaseStatus
+from models.people import Person, PersonAlias, PersonMatchKey
+from models.risk import AssessmentStatus, RiskAssessment, RiskTool
 from models.users import LoginThrottle, PendingForm, Role, User, UserSession
 
 __all__ = [
     "db",
+    "Allocation",
+    "AssessmentStatus",
+    "Case",
+    "CaseAgency",
+    "CaseChild",
+    "CasePerpetrator",
+    "CaseStatus",
+    "Person",
+    "PersonAlias",
+    "PersonMatchKey",
+    "RiskAssessment",
+    "RiskTool",
     "Agency",
     "AgencyKind",
     "Area",

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from forms.admin import AgencyForm, AreaForm, AuditFilterForm, ConfirmForm, UserForm
@@ -12,8 +13,8 @@ from marac.admin import bp
 from marac.security import audit, end_user_sessions
 from marac.services import accounts
 from marac.services import areas as area_service
-from marac.templating import UK
-from models import Agency, Area, AuditEvent, User, db
+from marac.templating import UK, page_number
+from models import Agency, Area, AuditEvent, Role, User, db
 
 AUDIT_PAGE_SIZE = 50
 
@@ -62,7 +63,7 @@ def area_new():
             db.session.flush()
             audit("admin.area_created", record_type="area", record_id=area.id)
             db.session.commit()
-            flash("Area added.")
+            flash("Area added.", "success")
             return redirect(url_for("admin.areas"))
     return render_template("admin/area_form.html", form=form, area=None)
 
@@ -81,7 +82,7 @@ def area_edit(area_id):
             area_service.save_area(area, form.data)
             audit("admin.area_updated", record_type="area", record_id=area.id)
             db.session.commit()
-            flash("Area saved.")
+            flash("Area saved.", "success")
             return redirect(url_for("admin.areas"))
     return _render_edit("admin/area_form.html", form, conflict, area=area)
 
@@ -122,7 +123,7 @@ def agency_new():
             db.session.flush()
             audit("admin.agency_created", record_type="agency", record_id=agency.id)
             db.session.commit()
-            flash("Agency added.")
+            flash("Agency added.", "success")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_form.html", form=form, agency=None, conflict=False)
 
@@ -131,7 +132,7 @@ def agency_new():
 def agency_edit(agency_id):
     agency = _get_or_404(Agency, agency_id)
     form = AgencyForm(obj=agency, area_ids=[area.id for area in agency.areas])
-    form.area_ids.choices = choices(area_service.area_choices())
+    form.area_ids.choices = choices(area_service.area_choices(keep=[area.id for area in agency.areas]))
     conflict = False
     if form.validate_on_submit():
         if form.is_stale(agency):
@@ -148,7 +149,7 @@ def agency_edit(agency_id):
             )
             audit("admin.agency_updated", record_type="agency", record_id=agency.id)
             db.session.commit()
-            flash("Agency saved.")
+            flash("Agency saved.", "success")
             return redirect(url_for("admin.agencies"))
     return _render_edit("admin/agency_form.html", form, conflict, agency=agency)
 
@@ -162,10 +163,12 @@ def users():
     return render_template("admin/users.html", users=rows)
 
 
-def _user_form(**kwargs):
+def _user_form(user=None, **kwargs):
     form = UserForm(**kwargs)
-    form.agency_id.choices = choices([(0, "Select the agency"), *area_service.agency_choices()])
-    form.area_ids.choices = choices(area_service.area_choices())
+    keep_agency = user.agency_id if user else None
+    keep_areas = user.area_ids if user else ()
+    form.agency_id.choices = choices([(0, "Select the agency"), *area_service.agency_choices(keep=keep_agency)])
+    form.area_ids.choices = choices(area_service.area_choices(keep=keep_areas))
     return form
 
 
@@ -196,13 +199,17 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id):
     user = _get_or_404(User, user_id)
-    form = _user_form(obj=user, roles=sorted(user.roles), area_ids=sorted(user.area_ids))
+    form = _user_form(user, obj=user, roles=sorted(user.roles), area_ids=sorted(user.area_ids))
     conflict = False
     if form.validate_on_submit():
         if form.is_stale(user):
             conflict = True
         elif accounts.email_taken(form.email.data, exclude_id=user.id):
             form.email.errors.append("A user with this email address already exists")
+        elif user.id == current_user.id and Role.ADMIN.value not in form.roles.data:
+            form.roles.errors.append("You cannot remove your own administrator role: ask another administrator")
+        elif user.id == current_user.id and not form.is_active.data:
+            form.is_active.errors.append("You cannot deactivate your own account: ask another administrator")
         else:
             deactivated = accounts.update_user(
                 user,
@@ -217,7 +224,7 @@ def user_edit(user_id):
                 end_user_sessions(user, "deactivated")
             audit("admin.user_updated", record_type="user", record_id=user.id, deactivated=deactivated)
             db.session.commit()
-            flash("User saved.")
+            flash("User saved.", "success")
             return redirect(url_for("admin.users"))
     return _render_edit("admin/user_form.html", form, conflict, user=user, actions_form=ConfirmForm())
 
@@ -229,6 +236,7 @@ def user_reset_password(user_id):
         abort(400)
     password = accounts.generate_password()
     accounts.set_password(user, password, must_change=True)
+    accounts.clear_sign_in_wait(user)
     end_user_sessions(user, "password_reset")
     audit("admin.user_password_reset", record_type="user", record_id=user.id)
     db.session.commit()
@@ -243,7 +251,7 @@ def user_end_sessions(user_id):
     end_user_sessions(user, "ended_by_admin")
     audit("admin.user_sessions_ended", record_type="user", record_id=user.id)
     db.session.commit()
-    flash(f"{user.name} has been signed out everywhere.")
+    flash(f"{user.name} has been signed out everywhere.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
@@ -257,7 +265,7 @@ def audit_log():
     form.user_id.choices = choices([(0, "Any user"), *user_names.items()])
     events = db.session.scalars(sa.select(AuditEvent.event).distinct().order_by(AuditEvent.event)).all()
     form.event.choices = choices([("", "Any event"), *((event, event) for event in events)])
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args)
 
     query = sa.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     if form.validate():

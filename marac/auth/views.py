@@ -60,7 +60,7 @@ def logout():
     audit("auth.sign_out")
     end_session()
     db.session.commit()
-    flash("You have signed out.")
+    flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
 
 
@@ -70,6 +70,8 @@ def change_password():
     if form.validate_on_submit():
         if not accounts.check_password(current_user, form.current_password.data):
             form.current_password.errors.append("Your current password is not correct")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("Your new password must be different from your current password")
         elif problem := accounts.password_problem(form.new_password.data, user=current_user):
             form.new_password.errors.append(problem)
         else:
@@ -77,7 +79,7 @@ def change_password():
             end_user_sessions(current_user, "password_changed", keep_current=True)
             audit("auth.password_changed", record_type="user", record_id=current_user.id)
             db.session.commit()
-            flash("Your password has been changed. You have been signed out everywhere else.")
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/change_password.html", form=form)
 

@@ -106,6 +106,12 @@ def check_password(user, password):
     return _verify(user.password_hash, password)
 
 
+def clear_sign_in_wait(user):
+    """An administrator's reset also lifts any wait after failed sign-ins."""
+    email_hash = hashlib.sha256(user.email.encode()).hexdigest()
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.email_hash == email_hash))
+
+
 def set_password(user, password, *, must_change=False):
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()

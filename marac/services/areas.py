@@ -48,12 +48,13 @@ def bump_version(record):
         record.version += 1
 
 
-def area_choices():
-    return [(area.id, area.name) for area in db.session.scalars(sa.select(Area).order_by(Area.name))]
+def area_choices(keep=()):
+    """Areas in use, and any in `keep` (ids already chosen) even if retired since."""
+    query = sa.select(Area).where(sa.or_(Area.is_active, Area.id.in_(list(keep)))).order_by(Area.name)
+    return [(area.id, area.name) for area in db.session.scalars(query)]
 
 
-def agency_choices():
-    return [
-        (agency.id, agency.name)
-        for agency in db.session.scalars(sa.select(Agency).where(Agency.is_active).order_by(Agency.name))
-    ]
+def agency_choices(keep=None):
+    """Agencies in use, and `keep` (the id already chosen) even if retired since."""
+    query = sa.select(Agency).where(sa.or_(Agency.is_active, Agency.id == keep)).order_by(Agency.name)
+    return [(agency.id, agency.name) for agency in db.session.scalars(query)]

@@ -5,7 +5,7 @@ Every name here is invented. Later features add synthetic cases on top.
 
 import sqlalchemy as sa
 
-from marac.services import accounts
+from marac.services import accounts, demo_cases
 from models import Agency, AgencyKind, Area, Role, db
 
 DEMO_AREAS = [
@@ -47,8 +47,8 @@ def is_seeded():
     return db.session.scalar(sa.select(sa.func.count(Area.id))) > 0
 
 
-def seed(password):
-    """Create the demo areas, agencies and users. Call only on an empty database."""
+def seed(password, *, with_cases=True):
+    """Create the demo areas, agencies, users and cases. Call only on an empty database."""
     areas = [Area(**spec) for spec in DEMO_AREAS]
     db.session.add_all(areas)
     first_area_agencies = {}
@@ -70,3 +70,5 @@ def seed(password):
             areas=user_areas,
         )
     db.session.commit()
+    if with_cases:
+        demo_cases.seed_cases(areas)

@@ -14,8 +14,13 @@ def _rules(app):
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
 
 
+def _sample(rule, name):
+    converter = rule._converters[name]
+    return sorted(converter.items)[0] if hasattr(converter, "items") else 1
+
+
 def _url(rule):
-    return rule.build({name: 1 for name in rule.arguments}, append_unknown=False)[1]
+    return rule.build({name: _sample(rule, name) for name in rule.arguments}, append_unknown=False)[1]
 
 
 def _methods(rule):

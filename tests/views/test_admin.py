@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from models import Agency, Area, AuditEvent, Role, User, db
 from tests.conftest import counted_queries, csrf_from, post_form, sign_in
 
@@ -189,8 +191,91 @@ def test_audit_log_filters_by_event_and_date(client, make):
     assert "auth.sign_in" in html
     html = client.get("/admin/audit?date_from=2026-02-30").get_data(as_text=True)
     assert "Enter a real date in the format 2026-11-22" in html
-    html = client.get("/admin/audit?date_from=1999-01-01&date_to=1999-01-02").get_data(as_text=True)
+    html = client.get("/admin/audit?date_from=2001-01-01&date_to=2001-01-02").get_data(as_text=True)
     assert "No events match." in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_from=abc&date_to=2026-01-01",
+        "date_to=9999-12-31",
+        "page=99999999999999999999",
+        "page=-1",
+        "page=abc",
+        "user_id=xyz",
+        "event=%00",
+    ],
+)
+def test_odd_audit_queries_are_answered_not_crashed(client, make, query):
+    _signed_in_admin(client, make)
+    assert client.get(f"/admin/audit?{query}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/users/99999999999999999999", "/admin/areas/99999999999", "/admin/agencies/2147483648"]
+)
+def test_ids_too_large_for_the_database_are_not_found(client, make, path):
+    _signed_in_admin(client, make)
+    assert client.get(path).status_code == 404
+
+
+def test_an_admin_cannot_remove_their_own_admin_role_or_account(app, client, make):
+    admin = _signed_in_admin(client, make)
+    page = client.get(f"/admin/users/{admin.id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    answers = {
+        "name": "Me",
+        "email": admin.email,
+        "agency_id": str(admin.agency_id),
+        "roles": ["coordinator"],
+        "area_ids": [str(admin.area_ids[0])],
+        "version": version,
+        "is_active": "y",
+        "csrf_token": csrf_from(page),
+    }
+    html = client.post(f"/admin/users/{admin.id}", data=answers).get_data(as_text=True)
+    assert "You cannot remove your own administrator role" in html
+    html = client.post(f"/admin/users/{admin.id}", data={**answers, "roles": ["admin"], "is_active": ""}).get_data(
+        as_text=True
+    )
+    assert "You cannot deactivate your own account" in html
+    with app.app_context():
+        assert Role.ADMIN in db.session.get(User, admin.id).roles
+
+
+def test_a_password_reset_lifts_the_wait_after_failed_sign_ins(app, client, make):
+    person = make.user()
+    for _ in range(5):
+        sign_in(app.test_client(), person.email, "wrong")
+    _signed_in_admin(client, make)
+    html = post_form(client, f"/admin/users/{person.id}/reset-password", {}).get_data(as_text=True)
+    password = re.search(r"<code>([^<]+)</code>", html).group(1)
+    assert sign_in(app.test_client(), person.email, password).status_code == 302
+
+
+def test_population_may_be_typed_with_commas_and_names_lose_stray_line_breaks(app, client, make):
+    _signed_in_admin(client, make)
+    answers = _area_answers(adult_female_population="120,000", name="North\r\nfield")
+    assert post_form(client, "/admin/areas/new", answers, token_from="/admin/areas/new").status_code == 302
+    with app.app_context():
+        area = db.session.query(Area).filter_by(name="North field").one()
+        assert area.adult_female_population == 120000
+
+
+def test_a_name_of_only_invisible_characters_is_blank(client, make):
+    _signed_in_admin(client, make)
+    answers = _area_answers(name="\u200b\u200b \u202e")
+    html = post_form(client, "/admin/areas/new", answers, token_from="/admin/areas/new").get_data(as_text=True)
+    assert "Enter the area name" in html
+
+
+def test_tampered_choices_get_gov_uk_messages(client, make):
+    _signed_in_admin(client, make)
+    answers = {"name": "X", "email": "x@example.org", "agency_id": "abc", "roles": ["emperor"], "version": "1"}
+    html = post_form(client, "/admin/users/new", answers, token_from="/admin/users/new").get_data(as_text=True)
+    assert "Select one of the options" in html or "Select from the options" in html
+    assert "could not coerce" not in html and "Not a valid" not in html
 
 
 def test_admin_lists_keep_a_fixed_query_budget(app, client, make):

@@ -159,3 +159,50 @@ def test_a_stale_token_on_a_signed_in_form_keeps_the_answers(client, make):
     assert response.status_code == 400
     assert "Send your answers again" in html
     assert 'value="Kept area"' in html
+
+
+def test_passwords_are_never_kept_or_sent_back(app, client, make):
+    """A password change posted with a stale token: the page offers to resend, without passwords."""
+    person = make.user()
+    sign_in(client, person.email)
+    response = client.post(
+        "/auth/password",
+        data={
+            "csrf_token": "stale",
+            "current_password": "secret-one-xyz",
+            "new_password": "secret-two-xyz",
+            "confirm_password": "secret-two-xyz",
+            "note": "kept",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert "secret-one-xyz" not in html and "secret-two-xyz" not in html
+    assert 'value="kept"' in html
+
+
+def test_a_stale_button_with_nothing_typed_explains_and_does_nothing(client, make):
+    person = make.user()
+    sign_in(client, person.email)
+    response = client.post("/auth/logout", data={"csrf_token": "stale"})
+    assert response.status_code == 302
+    assert "That page had expired, so nothing was done" in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_the_new_password_must_differ_from_the_one_time_one(client, make):
+    person = make.user(must_change_password=True)
+    sign_in(client, person.email)
+    response = post_form(
+        client,
+        "/auth/password",
+        {"current_password": person.password, "new_password": person.password, "confirm_password": person.password},
+        token_from="/auth/password",
+    )
+    assert "must be different from your current password" in response.get_data(as_text=True)
+
+
+def test_a_null_character_in_the_sign_in_form_is_refused_politely(client):
+    response = sign_in(client, "a\x00@example.org", "x")
+    assert response.status_code == 200
+    assert "must not contain a null character" in response.get_data(as_text=True)

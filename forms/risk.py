@@ -1,0 +1,137 @@
+"""The DASH checklist form and the form for another tool's result."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from forms.common import BaseForm, GovDateField, NotInFuture, VersionedForm, WholeNumberField, choices, single_line
+from models.risk import ANSWER_LABELS, QUESTIONS, RiskLevel
+
+TEXT_MAX = 5000
+
+
+def _max(label, size):
+    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
+
+
+class DashFormBase(VersionedForm):
+    assessed_on = GovDateField(
+        "Date of the assessment", validators=[NotInFuture("Date of the assessment must be today or in the past")]
+    )
+    assessor_name = StringField(
+        "Assessor's name",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[Optional(), _max("Assessor's name", 120)],
+    )
+    agency_id = SelectField("Assessor's agency", widget=GovSelect(), coerce=int, validators=[Optional()])
+    fears_detail = TextAreaField(
+        "What are they afraid of, and for whom?",
+        widget=GovTextArea(),
+        description="For example, further injury or violence, being killed, the children being harmed.",
+        validators=[Optional(), _max("What they are afraid of", TEXT_MAX)],
+    )
+    incidents_in_window = WholeNumberField(
+        "Incidents of abuse in the past 12 months",
+        widget=GovTextInput(),
+        description="Include incidents not reported to the police.",
+        validators=[Optional(), NumberRange(min=0, max=1000, message="Enter a number of incidents from 0 to 1,000")],
+    )
+    judged_level = RadioField(
+        "Professional judgement of the risk",
+        widget=GovRadioInput(),
+        choices=choices(
+            [("", "No professional judgement: use the score")] + [(lvl.value, f"{lvl.label} risk") for lvl in RiskLevel]
+        ),
+        validators=[Optional()],
+        default="",
+    )
+    judgement_reasons = TextAreaField(
+        "Reasons for your professional judgement",
+        widget=GovTextArea(),
+        validators=[Optional(), _max("Reasons", TEXT_MAX)],
+    )
+    correction_reason = TextAreaField(
+        "Why is this assessment being corrected?",
+        widget=GovTextArea(),
+        validators=[Optional(), _max("Reason for the correction", TEXT_MAX)],
+    )
+    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
+    complete = SubmitField("Complete assessment", widget=GovSubmitInput())
+
+    def answers(self):
+        """{question number: {"answer", "source", "comment"}} for what was given."""
+        result = {}
+        for number in QUESTIONS:
+            answer = self[f"q{number}"].data or ""
+            source = (self[f"q{number}_source"].data or "").strip()
+            comment = (self[f"q{number}_comment"].data or "").strip()
+            if answer or source or comment:
+                result[number] = {"answer": answer, "source": source, "comment": comment}
+        return result
+
+    def fill(self, answers):
+        """Show saved answers (keys may be strings, as JSON stores them)."""
+        for key, given in answers.items():
+            number = int(key)
+            self[f"q{number}"].data = given.get("answer") or None
+            self[f"q{number}_source"].data = given.get("source", "")
+            self[f"q{number}_comment"].data = given.get("comment", "")
+
+    def question_fields(self):
+        return [
+            (number, self[f"q{number}"], self[f"q{number}_source"], self[f"q{number}_comment"]) for number in QUESTIONS
+        ]
+
+
+def _build_dash_form():
+    fields = {}
+    for number, label in QUESTIONS.items():
+        fields[f"q{number}"] = RadioField(
+            f"{number}. {label}",
+            widget=GovRadioInput(),
+            choices=choices((answer.value, text) for answer, text in ANSWER_LABELS.items()),
+            validators=[Optional()],
+        )
+        fields[f"q{number}_source"] = StringField(
+            "Source, if not the victim", widget=GovTextInput(), validators=[Optional(), _max("Source", 200)]
+        )
+        fields[f"q{number}_comment"] = TextAreaField(
+            "Comment", widget=GovTextArea(), validators=[Optional(), _max("Comment", TEXT_MAX)]
+        )
+    return type("DashForm", (DashFormBase,), fields)
+
+
+DashForm = _build_dash_form()
+
+
+class OtherToolForm(BaseForm):
+    tool = RadioField(
+        "Risk tool",
+        widget=GovRadioInput(),
+        choices=choices([("police_dash", "Police DASH (27 questions)"), ("dara", "DARA")]),
+        validators=[InputRequired("Select the risk tool")],
+    )
+    level = RadioField(
+        "Risk level it gave",
+        widget=GovRadioInput(),
+        choices=choices((lvl.value, lvl.label) for lvl in RiskLevel),
+        validators=[InputRequired("Select the risk level")],
+    )
+    assessed_on = GovDateField(
+        "Date of the assessment",
+        required_message="Enter the date of the assessment",
+        validators=[NotInFuture("Date of the assessment must be today or in the past")],
+    )
+    source = StringField(
+        "Who carried it out",
+        widget=GovTextInput(),
+        description="For example, the officer's collar number and force.",
+        validators=[DataRequired("Enter who carried out the assessment"), _max("Who carried it out", 200)],
+    )
+    rationale = TextAreaField(
+        "Rationale",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter the rationale for the risk level"), _max("Rationale", TEXT_MAX)],
+    )
+    submit = SubmitField("Save result", widget=GovSubmitInput())

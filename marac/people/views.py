@@ -1,0 +1,367 @@
+"""Cases, the people in them, and their risk assessments (/cases, /people)."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.admin import ConfirmForm
+from forms.common import choices
+from forms.people import (
+    AddChildForm,
+    AddPerpetratorForm,
+    NewCaseForm,
+    PersonForm,
+    PersonSearchForm,
+    SafetyNotesForm,
+    VictimForm,
+)
+from forms.risk import DashForm, OtherToolForm
+from marac.people import bp
+from marac.security import audit
+from marac.services import access, assessments, cases, dash, people, search
+from marac.services.areas import agency_choices
+from marac.templating import page_number
+from models import Area, AuditEvent, RiskAssessment, User, db
+
+
+def _case_or_404(case_id, tab):
+    """The case if the user may see it; every view of case data is audited."""
+    case = access.get_visible_case(current_user, case_id)
+    if case is None:
+        abort(404)
+    audit("case.viewed", record_type="case", record_id=case.id, tab=tab)
+    return case
+
+
+def _render_case(template, case, tab, **context):
+    db.session.commit()  # the audit event of this view
+    return render_template(
+        template,
+        case=case,
+        tab=tab,
+        identity=cases.identity(case),
+        can_edit=access.can_edit_case(current_user, case),
+        can_assess=access.can_assess_risk(current_user, case),
+        sees_confidential=access.sees_confidential_details(current_user, case),
+        sees_audit=access.sees_case_audit(current_user, case),
+        **context,
+    )
+
+
+@bp.route("/cases")
+def case_list():
+    page = page_number(request.args)
+    rows, has_next = cases.cases_page(access.visible_cases(current_user), page)
+    audit("cases.listed", count=len(rows), page=page)
+    db.session.commit()
+    return render_template("people/cases.html", rows=rows, page=page, has_next=has_next)
+
+
+def _area_choices():
+    areas = db.session.scalars(
+        sa.select(Area).where(Area.id.in_(current_user.area_ids), Area.is_active).order_by(Area.name)
+    )
+    return choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+def case_new():
+    form = NewCaseForm()
+    form.area_id.choices = _area_choices()
+    if len(form.area_id.choices) == 2 and not form.area_id.data:
+        form.area_id.data = form.area_id.choices[1].value
+    if form.validate_on_submit():
+        area = db.session.get(Area, form.area_id.data)
+        if area is None or area.id not in current_user.area_ids:
+            abort(403)
+        perpetrator = form.perpetrator.form
+        case = cases.create_case(
+            area=area,
+            victim=cases.new_person(form.victim.form.person_data()),
+            perpetrators=[(cases.new_person(perpetrator.person_data()), perpetrator.relationship_to_victim.data)],
+            notes=form.notes.data,
+            user=current_user,
+        )
+        audit("case.created", record_type="case", record_id=case.id)
+        db.session.commit()
+        flash("Case created.", "success")
+        return redirect(url_for("people.case_overview", case_id=case.id))
+    return render_template("people/case_new.html", form=form)
+
+
+@bp.route("/cases/<int:case_id>")
+def case_overview(case_id):
+    case = _case_or_404(case_id, "overview")
+    return _render_case("people/case_overview.html", case, "overview", reveal_form=ConfirmForm())
+
+
+@bp.route("/cases/<int:case_id>/safety", methods=["GET", "POST"])
+def case_notes(case_id):
+    case = _editable_case(case_id)
+    form = SafetyNotesForm(obj=case)
+    if form.validate_on_submit():
+        if form.is_stale(case):
+            return _render_case("people/case_notes.html", case, "overview", form=form, conflict=True), 409
+        cases.update_notes(case, form.data)
+        audit("case.updated", record_type="case", record_id=case.id, fields="safety")
+        db.session.commit()
+        flash("Safety information saved.", "success")
+        return redirect(url_for("people.case_overview", case_id=case.id))
+    return _render_case("people/case_notes.html", case, "overview", form=form, conflict=False)
+
+
+def _editable_case(case_id):
+    case = _case_or_404(case_id, "edit")
+    if not access.can_edit_case(current_user, case):
+        abort(403)
+    return case
+
+
+@bp.route("/cases/<int:case_id>/people/<int:person_id>", methods=["GET", "POST"])
+def person_edit(case_id, person_id):
+    case = _editable_case(case_id)
+    person = cases.person_in_case(case, person_id)
+    if person is None:
+        abort(404)
+    form_class = VictimForm if person.id == case.victim_id else PersonForm
+    form = form_class(
+        obj=person,
+        aliases=people.aliases_text(person),
+        is_safe_to_call={True: "yes", False: "no"}.get(person.is_safe_to_call, "unknown"),
+    )
+    if form.validate_on_submit():
+        if form.is_stale(person):
+            return _render_case(
+                "people/person_edit.html", case, "overview", form=form, person=person, conflict=True
+            ), 409
+        people.save_person(person, form.person_data())
+        audit("person.updated", record_type="person", record_id=person.id, case_id=case.id)
+        db.session.commit()
+        flash("Details saved.", "success")
+        return redirect(url_for("people.case_overview", case_id=case.id))
+    return _render_case("people/person_edit.html", case, "overview", form=form, person=person, conflict=False)
+
+
+@bp.route("/cases/<int:case_id>/perpetrators/new", methods=["GET", "POST"])
+def perpetrator_add(case_id):
+    case = _editable_case(case_id)
+    form = AddPerpetratorForm()
+    if form.validate_on_submit():
+        person = cases.add_perpetrator(case, form.person_data())
+        db.session.flush()
+        audit("case.perpetrator_added", record_type="case", record_id=case.id, person_id=person.id)
+        db.session.commit()
+        flash("Perpetrator added.", "success")
+        return redirect(url_for("people.case_overview", case_id=case.id))
+    return _render_case("people/person_add.html", case, "overview", form=form, kind="perpetrator")
+
+
+@bp.route("/cases/<int:case_id>/children/new", methods=["GET", "POST"])
+def child_add(case_id):
+    case = _editable_case(case_id)
+    form = AddChildForm()
+    if form.validate_on_submit():
+        person = cases.add_child(case, form.person_data())
+        db.session.flush()
+        audit("case.child_added", record_type="case", record_id=case.id, person_id=person.id)
+        db.session.commit()
+        flash("Child added.", "success")
+        return redirect(url_for("people.case_overview", case_id=case.id))
+    return _render_case("people/person_add.html", case, "overview", form=form, kind="child")
+
+
+@bp.route("/cases/<int:case_id>/people/<int:person_id>/address", methods=["POST"])
+def address_reveal(case_id, person_id):
+    """Show a confidential address to a role that may see it: each reveal is audited."""
+    case = _case_or_404(case_id, "address")
+    person = cases.person_in_case(case, person_id)
+    if person is None:
+        abort(404)
+    if not access.sees_confidential_details(current_user, case):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    audit("person.address_revealed", record_type="person", record_id=person.id, case_id=case.id)
+    return _render_case("people/case_overview.html", case, "overview", revealed_id=person.id, reveal_form=ConfirmForm())
+
+
+# Risk
+
+
+@bp.route("/cases/<int:case_id>/risk")
+def case_risk(case_id):
+    case = _case_or_404(case_id, "risk")
+    history = assessments.history(case.id)
+    thresholds = dash.Thresholds.for_area(case.area)
+    return _render_case(
+        "people/case_risk.html",
+        case,
+        "risk",
+        history=history,
+        superseded=assessments.superseded_ids(history),
+        chart=assessments.chart(history, thresholds),
+    )
+
+
+def _dash_form(assessment):
+    form = DashForm(obj=assessment if request.method == "GET" else None)
+    if request.method == "GET":
+        form.fill(assessment.answers)
+        form.judged_level.data = assessment.judged_level or ""
+        form.version.data = assessment.version
+    form.agency_id.choices = choices([(0, "Select the agency")] + agency_choices())
+    return form
+
+
+def _assessment_page(case, assessment, form, status=200, conflict=False):
+    corrects = db.session.get(RiskAssessment, assessment.corrects_id) if assessment.corrects_id else None
+    return _render_case(
+        "people/dash_form.html", case, "risk", form=form, assessment=assessment, corrects=corrects, conflict=conflict
+    ), status
+
+
+def _submit_dash(case, assessment, form):
+    """Save a draft, or complete it if asked and every answer is there. None means re-show the form."""
+    data, answers = form.data, form.answers()
+    if form.complete.data:
+        thresholds = dash.Thresholds.for_area(case.area)
+        problems = assessments.completion_problems(data, answers, thresholds, correcting=bool(assessment.corrects_id))
+        if problems:
+            for field, message in problems.items():
+                form[field].errors.append(message)
+            return None
+    assessments.save_draft(assessment, data, answers)
+    db.session.flush()
+    if form.complete.data:
+        result = assessments.complete(assessment, dash.Thresholds.for_area(case.area), current_user)
+        audit(
+            "assessment.completed",
+            record_type="case",
+            record_id=case.id,
+            assessment_id=assessment.id,
+            score=result.score,
+            level=result.level.value,
+        )
+        flash(f"Assessment completed: {result.score} Yes answers, {result.level.label.lower()} risk.", "success")
+    else:
+        audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
+        flash("Draft saved. You can finish it later.", "success")
+    db.session.commit()
+    return redirect(url_for("people.assessment_view", case_id=case.id, assessment_id=assessment.id))
+
+
+@bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
+def assessment_new(case_id):
+    case = _case_or_404(case_id, "risk")
+    if not access.can_assess_risk(current_user, case):
+        abort(403)
+    corrects = None
+    if corrects_id := request.args.get("corrects", type=int):
+        corrects = db.session.get(RiskAssessment, corrects_id)
+        if corrects is None or corrects.case_id != case.id or not corrects.is_completed or corrects.tool != "dash":
+            abort(404)
+    assessment = assessments.new_dash(case, current_user, corrects=corrects)
+    assessment.version = 1
+    form = _dash_form(assessment)
+    if form.validate_on_submit():
+        db.session.add(assessment)
+        response = _submit_dash(case, assessment, form)
+        if response:
+            return response
+    return _assessment_page(case, assessment, form, 200)
+
+
+@bp.route("/cases/<int:case_id>/risk/<int:assessment_id>", methods=["GET", "POST"])
+def assessment_view(case_id, assessment_id):
+    case = _case_or_404(case_id, "risk")
+    assessment = db.session.get(RiskAssessment, assessment_id)
+    if assessment is None or assessment.case_id != case.id:
+        abort(404)
+    if assessment.is_completed:
+        if request.method == "POST":
+            abort(405)
+        return _render_case(
+            "people/assessment.html",
+            case,
+            "risk",
+            assessment=assessment,
+            questions=dash.QUESTIONS,
+            answer_labels=dash.ANSWER_LABELS,
+        )
+    if not access.can_assess_risk(current_user, case):
+        abort(403)
+    form = _dash_form(assessment)
+    if form.validate_on_submit():
+        if form.is_stale(assessment):
+            form.version.data = assessment.version
+            return _assessment_page(case, assessment, form, 409, conflict=True)
+        response = _submit_dash(case, assessment, form)
+        if response:
+            return response
+    return _assessment_page(case, assessment, form)
+
+
+@bp.route("/cases/<int:case_id>/risk/other", methods=["GET", "POST"])
+def other_tool_new(case_id):
+    case = _case_or_404(case_id, "risk")
+    if not access.can_assess_risk(current_user, case):
+        abort(403)
+    form = OtherToolForm()
+    if form.validate_on_submit():
+        assessment = assessments.record_other_tool(case, form.data, current_user)
+        db.session.flush()
+        audit(
+            "assessment.recorded",
+            record_type="case",
+            record_id=case.id,
+            assessment_id=assessment.id,
+            tool=assessment.tool,
+        )
+        db.session.commit()
+        flash("Risk result saved.", "success")
+        return redirect(url_for("people.case_risk", case_id=case.id))
+    return _render_case("people/other_tool.html", case, "risk", form=form)
+
+
+# Tabs that later features fill
+
+
+@bp.route("/cases/<int:case_id>/<any(referrals, history, actions, idva):tab>")
+def case_tab(case_id, tab):
+    case = _case_or_404(case_id, tab)
+    return _render_case("people/case_tab.html", case, tab)
+
+
+@bp.route("/cases/<int:case_id>/audit")
+def case_audit(case_id):
+    """Who has seen or changed this case (coordinators)."""
+    case = _case_or_404(case_id, "audit")
+    if not access.sees_case_audit(current_user, case):
+        abort(403)
+    rows = db.session.execute(
+        sa.select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(AuditEvent.record_type == "case", AuditEvent.record_id == case.id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(200)
+    ).all()
+    return _render_case("people/case_audit.html", case, "audit", rows=rows)
+
+
+# Search
+
+
+@bp.route("/people/search", methods=["GET", "POST"])
+def person_search():
+    form = PersonSearchForm()
+    results = None
+    if form.validate_on_submit():
+        results = search.find_cases(current_user, name=form.name.data, date_of_birth=form.date_of_birth.data)
+        audit(
+            "people.searched",
+            count=len(results),
+            by_name=bool(form.name.data),
+            by_date_of_birth=bool(form.date_of_birth.data),
+        )
+        db.session.commit()
+    return render_template("people/search.html", form=form, results=results)

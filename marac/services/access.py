@@ -1,0 +1,65 @@
+"""Who may see and change which records. The one place these rules live: pages, search, PDFs,
+exports and the API all ask here.
+
+Roles (../shared/design.md): coordinators see everything in their areas; IDVAs the cases
+allocated to them; IDVA managers the cases of their service in their areas; agency
+representatives the cases their agency has a part in, in their areas; chairs the cases of the
+meetings they chair; steering and admin no case data.
+"""
+
+import sqlalchemy as sa
+
+from models import Allocation, Case, CaseAgency, Role, db
+
+# Role groups, used by the access policy (marac/security.py) and the record rules below.
+CASE_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
+CASE_EDITORS = frozenset({Role.COORDINATOR, Role.IDVA, Role.IDVA_MANAGER})
+RISK_ASSESSORS = CASE_EDITORS | {Role.AGENCY_REP}
+# Who sees confidential addresses (on request, audited) and the "not safe to share with" list.
+CONFIDENTIAL_READERS = CASE_EDITORS
+CASE_AUDITORS = frozenset({Role.COORDINATOR})
+
+
+def _agency_involved(user):
+    return sa.exists().where(CaseAgency.case_id == Case.id, CaseAgency.agency_id == user.agency_id)
+
+
+def _allocated_to(user):
+    return sa.exists().where(
+        Allocation.case_id == Case.id, Allocation.idva_id == user.id, Allocation.ended_at.is_(None)
+    )
+
+
+def visible_cases(user):
+    """A WHERE clause on Case: the cases this user may see."""
+    areas = Case.area_id.in_(user.area_ids)
+    clauses = []
+    if user.has_role(Role.COORDINATOR):
+        clauses.append(areas)
+    if user.has_role(Role.IDVA_MANAGER, Role.AGENCY_REP):
+        clauses.append(sa.and_(areas, _agency_involved(user)))
+    if user.has_role(Role.IDVA):
+        clauses.append(_allocated_to(user))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def get_visible_case(user, case_id):
+    """The case if this user may see it, else None (the view answers 404 either way)."""
+    return db.session.scalar(sa.select(Case).where(Case.id == case_id, visible_cases(user)))
+
+
+def can_edit_case(user, case):
+    """Change the people and safety notes of a case they can see."""
+    return user.has_role(*CASE_EDITORS)
+
+
+def can_assess_risk(user, case):
+    return user.has_role(*RISK_ASSESSORS)
+
+
+def sees_confidential_details(user, case):
+    return user.has_role(*CONFIDENTIAL_READERS)
+
+
+def sees_case_audit(user, case):
+    return user.has_role(*CASE_AUDITORS)

@@ -1,0 +1,179 @@
+"""Risk assessments of a case: DASH drafts, completion, corrections, other tools' results."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from marac.services import dash
+from marac.services.areas import bump_version
+from models import AssessmentStatus, RiskAssessment, RiskTool, db
+from models.base import utcnow
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PADDING = 600, 240, 36
+
+
+def _details(assessment, data):
+    assessment.assessed_on = data.get("assessed_on")
+    assessment.assessor_name = (data.get("assessor_name") or "").strip() or None
+    assessment.agency_id = data.get("agency_id") or None
+    assessment.fears_detail = (data.get("fears_detail") or "").strip() or None
+    assessment.incidents_in_window = data.get("incidents_in_window")
+    assessment.judged_level = data.get("judged_level") or None
+    assessment.judgement_reasons = (data.get("judgement_reasons") or "").strip() or None
+    if data.get("correction_reason") is not None:
+        assessment.correction_reason = data["correction_reason"].strip() or None
+
+
+def save_draft(assessment, data, answers):
+    """Keep whatever has been answered so far. A completed assessment is never changed."""
+    if assessment.is_completed:
+        raise ValueError("A completed assessment cannot be changed: correct it with a new one")
+    _details(assessment, data)
+    assessment.answers = {str(number): given for number, given in answers.items()}
+    bump_version(assessment)
+    db.session.add(assessment)
+    return assessment
+
+
+def answer_values(answers):
+    """{question number: Answer value} from saved or posted answers."""
+    return {int(number): given.get("answer") for number, given in answers.items()}
+
+
+def completion_problems(data, answers, thresholds, *, correcting):
+    """{field name: message} for what stops this DASH being completed."""
+    problems = {}
+    values = answer_values(answers)
+    for number in dash.unanswered(values):
+        problems[f"q{number}"] = f"Select an answer to question {number}"
+    if values.get(dash.FEARS_QUESTION) == dash.Answer.YES and not (data.get("fears_detail") or "").strip():
+        problems["fears_detail"] = "Enter what they are afraid of, and for whom"
+    if not data.get("assessed_on"):
+        problems["assessed_on"] = "Enter the date of the assessment"
+    if not (data.get("assessor_name") or "").strip():
+        problems["assessor_name"] = "Enter the assessor's name"
+    if correcting and not (data.get("correction_reason") or "").strip():
+        problems["correction_reason"] = "Enter why this assessment is being corrected"
+    judgement = dash.judgement_problem(
+        values, thresholds, judged_level=data.get("judged_level"), judgement_reasons=data.get("judgement_reasons")
+    )
+    if judgement:
+        field = "judgement_reasons" if judgement.startswith("Enter") else "judged_level"
+        problems[field] = judgement
+    return problems
+
+
+def complete(assessment, thresholds, user):
+    """Score a finished DASH with the area's thresholds of the day. It is then never edited."""
+    result = dash.assess(
+        answer_values(assessment.answers),
+        thresholds,
+        judged_level=assessment.judged_level,
+        judgement_reasons=assessment.judgement_reasons,
+        incidents_in_window=assessment.incidents_in_window,
+    )
+    assessment.score = result.score
+    assessment.level = result.level
+    assessment.criteria = [[criterion.value, why] for criterion, why in result.criteria]
+    assessment.status = AssessmentStatus.COMPLETED
+    assessment.completed_at = utcnow()
+    return result
+
+
+def new_dash(case, user, *, corrects=None):
+    """A new draft DASH; a correction starts from the answers of the one it corrects."""
+    assessment = RiskAssessment(
+        case_id=case.id,
+        tool=RiskTool.DASH,
+        created_by_id=user.id,
+        agency_id=user.agency_id,
+        assessor_name=user.name,
+        answers={},
+    )
+    if corrects is not None:
+        if not corrects.is_completed or corrects.tool != RiskTool.DASH:
+            raise ValueError("Only a completed DASH can be corrected")
+        assessment.corrects_id = corrects.id
+        for field in (
+            "answers",
+            "assessed_on",
+            "fears_detail",
+            "incidents_in_window",
+            "judged_level",
+            "judgement_reasons",
+        ):
+            setattr(assessment, field, getattr(corrects, field))
+    return assessment
+
+
+def record_other_tool(case, data, user):
+    """A police DASH or DARA result: its level, source and rationale, not scored here."""
+    assessment = RiskAssessment(
+        case_id=case.id,
+        tool=data["tool"],
+        status=AssessmentStatus.COMPLETED,
+        assessed_on=data["assessed_on"],
+        level=data["level"],
+        source=data["source"].strip(),
+        rationale=data["rationale"].strip(),
+        created_by_id=user.id,
+        agency_id=user.agency_id,
+        assessor_name=user.name,
+        completed_at=utcnow(),
+        answers={},
+    )
+    db.session.add(assessment)
+    return assessment
+
+
+def history(case_id):
+    """Every assessment of a case, newest first: completed ones and drafts."""
+    return db.session.scalars(
+        sa.select(RiskAssessment)
+        .where(RiskAssessment.case_id == case_id)
+        .options(selectinload(RiskAssessment.agency))
+        .order_by(
+            RiskAssessment.assessed_on.desc().nulls_first(), RiskAssessment.created_at.desc(), RiskAssessment.id.desc()
+        )
+    ).all()
+
+
+def superseded_ids(assessments):
+    return {a.corrects_id for a in assessments if a.corrects_id and a.is_completed}
+
+
+def chart(assessments, thresholds):
+    """Points for the risk-over-time chart: completed DASH scores, oldest first, not superseded."""
+    replaced = superseded_ids(assessments)
+    scored = [
+        a
+        for a in reversed(assessments)
+        if a.is_completed and a.tool == RiskTool.DASH and a.id not in replaced and a.assessed_on
+    ]
+    if not scored:
+        return None
+    inner_width = CHART_WIDTH - 2 * CHART_PADDING
+    inner_height = CHART_HEIGHT - 2 * CHART_PADDING
+    step = inner_width / max(len(scored) - 1, 1)
+
+    def y_for(score):
+        return round(CHART_PADDING + inner_height * (1 - score / len(dash.QUESTIONS)), 1)
+
+    points = [
+        {
+            "x": round(CHART_PADDING + index * step, 1),
+            "y": y_for(a.score),
+            "score": a.score,
+            "level": a.level,
+            "on": a.assessed_on,
+        }
+        for index, a in enumerate(scored)
+    ]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "padding": CHART_PADDING,
+        "points": points,
+        "high_y": y_for(thresholds.high),
+        "medium_y": y_for(thresholds.medium),
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+    }

@@ -1,0 +1,152 @@
+"""Cases: creating them, the people in them, and what the case pages show."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from marac.services.areas import bump_version
+from marac.services.people import save_person
+from models import (
+    Allocation,
+    AssessmentStatus,
+    Case,
+    CaseAgency,
+    CaseChild,
+    CasePerpetrator,
+    Person,
+    RiskAssessment,
+    Role,
+    db,
+)
+
+CASES_PAGE_SIZE = 50
+NOTE_FIELDS = ("victim_fears", "safe_to_share_with", "not_safe_to_share_with")
+
+
+def involve_agency(case, agency_id, reason):
+    """Record that an agency has a part in a case (idempotent)."""
+    if db.session.get(CaseAgency, (case.id, agency_id)) is None:
+        db.session.add(CaseAgency(case_id=case.id, agency_id=agency_id, reason=reason))
+
+
+def create_case(*, area, victim, perpetrators, notes, user):
+    """A new case. `victim` is a Person (new or matched); `perpetrators` (Person, relationship) pairs."""
+    case = Case(area=area, victim=victim, created_by_id=user.id, **{f: notes.get(f) or None for f in NOTE_FIELDS})
+    for person, relationship in perpetrators:
+        case.perpetrators.append(CasePerpetrator(person=person, relationship_to_victim=relationship))
+    db.session.add(case)
+    db.session.flush()
+    involve_agency(case, user.agency_id, "created")
+    if user.has_role(Role.IDVA):
+        # An IDVA who opens a case supports it until a manager allocates otherwise.
+        db.session.add(Allocation(case_id=case.id, idva_id=user.id, allocated_by_id=user.id))
+    return case
+
+
+def new_person(data):
+    return save_person(Person(), data)
+
+
+def add_perpetrator(case, data):
+    person = new_person(data)
+    case.perpetrators.append(CasePerpetrator(person=person, relationship_to_victim=data["relationship_to_victim"]))
+    bump_version(case)
+    return person
+
+
+def add_child(case, data):
+    person = new_person(data)
+    case.children.append(
+        CaseChild(
+            person=person,
+            relationship_to_victim=data["relationship_to_victim"],
+            relationship_to_perpetrator=data["relationship_to_perpetrator"],
+            school=data.get("school") or None,
+        )
+    )
+    bump_version(case)
+    return person
+
+
+def update_notes(case, data):
+    for field in NOTE_FIELDS:
+        if field in data:
+            setattr(case, field, data[field] or None)
+    bump_version(case)
+
+
+def person_in_case(case, person_id):
+    """The victim, a perpetrator or a child of this case, or None."""
+    people = [case.victim] + [link.person for link in case.perpetrators] + [link.person for link in case.children]
+    return next((person for person in people if person.id == person_id), None)
+
+
+def load_case_people(case_id):
+    """The case with its victim, perpetrators and children in three queries."""
+    return db.session.scalar(
+        sa.select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.victim).selectinload(Person.aliases),
+            selectinload(Case.perpetrators),
+            selectinload(Case.children),
+            selectinload(Case.area),
+        )
+    )
+
+
+def latest_assessment_query():
+    return (
+        sa.select(RiskAssessment)
+        .where(RiskAssessment.status == AssessmentStatus.COMPLETED)
+        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.completed_at.desc(), RiskAssessment.id.desc())
+    )
+
+
+def latest_assessment(case_id):
+    return db.session.scalar(latest_assessment_query().where(RiskAssessment.case_id == case_id).limit(1))
+
+
+def identity(case, *, today=None):
+    """What the identity bar shows: who, how old, where, how risky, and the flags to notice."""
+    today = today or date.today()
+    victim = case.victim
+    latest = latest_assessment(case.id)
+    flags = []
+    if victim.is_address_confidential:
+        flags.append("Confidential address")
+    if victim.is_safe_to_call is False:
+        flags.append("Not safe to call")
+    if victim.needs_interpreter:
+        flags.append("Interpreter needed")
+    if case.children:
+        flags.append(f"{len(case.children)} {'child' if len(case.children) == 1 else 'children'} in household")
+    return {
+        "name": victim.full_name,
+        "age": victim.age_on(today),
+        "area": case.area.name,
+        "level": latest.level if latest else None,
+        "flags": flags,
+    }
+
+
+def cases_page(where, page):
+    """A page of cases (with victim and latest risk level), newest first, within `where`."""
+    latest_level = (
+        sa.select(RiskAssessment.level)
+        .where(RiskAssessment.case_id == Case.id, RiskAssessment.status == AssessmentStatus.COMPLETED)
+        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.completed_at.desc(), RiskAssessment.id.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Case, latest_level.label("level"))
+        .where(where)
+        .options(selectinload(Case.victim), selectinload(Case.area))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(CASES_PAGE_SIZE + 1)
+        .offset((page - 1) * CASES_PAGE_SIZE)
+    ).all()
+    return rows[:CASES_PAGE_SIZE], len(rows) > CASES_PAGE_SIZE

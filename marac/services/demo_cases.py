@@ -1,0 +1,242 @@
+"""Synthetic demo cases across the risk range. Every name is made up; the seed keeps them stable."""
+
+import random
+from datetime import date, timedelta
+
+from marac.services import assessments, cases, dash
+from models import Agency, AgencyKind, Allocation, Case, CaseAgency, RiskAssessment, Role, User, db
+
+FIRST_NAMES_F = [
+    "Amara",
+    "Bethany",
+    "Chloe",
+    "Danielle",
+    "Esme",
+    "Farah",
+    "Gemma",
+    "Hollie",
+    "Imani",
+    "Jodie",
+    "Kerry",
+    "Leanne",
+    "Maya",
+    "Nadia",
+    "Olivia",
+    "Priya",
+    "Rosa",
+    "Sadie",
+    "Tanya",
+    "Zara",
+]
+FIRST_NAMES_M = [
+    "Aaron",
+    "Bradley",
+    "Callum",
+    "Dean",
+    "Ethan",
+    "Fraser",
+    "Gavin",
+    "Harvey",
+    "Jordan",
+    "Kyle",
+    "Lewis",
+    "Mason",
+    "Nathan",
+    "Owen",
+    "Reece",
+    "Shane",
+    "Tyler",
+    "Warren",
+]
+CHILD_NAMES = ["Alfie", "Bella", "Charlie", "Daisy", "Evie", "Freddie", "Isla", "Leo", "Mia", "Noah", "Poppy", "Theo"]
+# Invented surnames, so no demo person shares a real family's name by design.
+SURNAMES = [
+    "Ashcombe",
+    "Brindlewood",
+    "Corrowdale",
+    "Dunmere",
+    "Elderholt",
+    "Fennick",
+    "Gorsefield",
+    "Hallowmere",
+    "Ivesby",
+    "Juniperwell",
+    "Kestleford",
+    "Larchmoor",
+    "Mossgrove",
+    "Nettlecombe",
+    "Orrinwick",
+    "Pellowgate",
+    "Quarrendon",
+    "Rushbeck",
+    "Sallowfield",
+    "Thistleby",
+    "Umberslade",
+    "Vennacott",
+    "Wrenshall",
+    "Yarrowby",
+]
+STREETS = ["Mill Lane", "Station Road", "Church Street", "Orchard Close", "Beech Avenue", "Victoria Terrace"]
+# Fictional postcode districts ("ZZ" is not a real postcode area).
+POSTCODE_AREA = {"Northmoor": "ZZ1", "Eastwick Vale": "ZZ9"}
+
+
+def _yes_answers(rng, yes_count):
+    chosen = set(rng.sample(sorted(dash.QUESTIONS), yes_count))
+    answers = {}
+    for number in dash.QUESTIONS:
+        if number in chosen:
+            answer = dash.Answer.YES
+        else:
+            answer = dash.Answer.DONT_KNOW if rng.random() < 0.1 else dash.Answer.NO
+        answers[number] = {"answer": answer.value, "source": "", "comment": ""}
+    return answers
+
+
+def _person(rng, first_names, area_name, *, born_between):
+    start, end = born_between
+    born = start + timedelta(days=rng.randrange((end - start).days))
+    return {
+        "first_name": rng.choice(first_names),
+        "last_name": rng.choice(SURNAMES),
+        "aliases": [],
+        "date_of_birth": born,
+        "gender": "female" if first_names is FIRST_NAMES_F else "male",
+        "address": f"{rng.randrange(1, 120)} {rng.choice(STREETS)}\n{area_name}",
+        "postcode": f"{POSTCODE_AREA[area_name]} {rng.randrange(1, 9)}{rng.choice('ABDEFG')}{rng.choice('HJLNPQ')}",
+    }
+
+
+def seed_cases(areas, today=None, count_per_area=(24, 8)):
+    """Add demo cases, each with a DASH (some drafts, one correction), spread over the last year.
+
+    Most go to the first area, where the demo IDVA and agency representatives work.
+    """
+    rng = random.Random(20261122)
+    today = today or date.today()
+    idva = db.session.query(User).filter_by(email="idva@example.org").one()
+    manager = db.session.query(User).filter_by(email="idva.manager@example.org").one()
+    coordinator = db.session.query(User).filter_by(email="coordinator@example.org").one()
+    for area, count in zip(areas, count_per_area, strict=True):
+        agencies = {agency.kind: agency for agency in db.session.query(Agency).filter(Agency.areas.contains(area))}
+        thresholds = dash.Thresholds.for_area(area)
+        for index in range(count):
+            victim_data = _person(
+                rng,
+                FIRST_NAMES_F if index % 9 else FIRST_NAMES_M,
+                area.name,
+                born_between=(date(1958, 1, 1), date(2008, 1, 1)),
+            )
+            if index == 3:
+                victim_data["address"] = "Refuge address withheld"
+                victim_data["is_address_confidential"] = True
+            if index % 7 == 2:
+                victim_data["needs_interpreter"] = True
+                victim_data["language"] = "Polish"
+            victim = cases.new_person(victim_data)
+            perpetrator = cases.new_person(
+                _person(
+                    rng,
+                    FIRST_NAMES_M if index % 9 else FIRST_NAMES_F,
+                    area.name,
+                    born_between=(date(1955, 1, 1), date(2006, 1, 1)),
+                )
+            )
+            creator = coordinator if index % 3 else idva
+            case = cases.create_case(
+                area=area,
+                victim=victim,
+                perpetrators=[(perpetrator, rng.choice(["partner", "ex_partner"]))],
+                notes={
+                    "victim_fears": f"{perpetrator.first_name}, and what he may do to the children"
+                    if index % 2
+                    else None
+                },
+                user=creator,
+            )
+            case.created_at = case.created_at - timedelta(days=rng.randrange(5, 360))
+            for _ in range(rng.choice([0, 0, 1, 2])):
+                cases.add_child(
+                    case,
+                    {
+                        **_person(rng, CHILD_NAMES, area.name, born_between=(date(2010, 1, 1), date(2025, 6, 1))),
+                        "last_name": victim.last_name,
+                        "relationship_to_victim": "child",
+                        "relationship_to_perpetrator": rng.choice(["child", "stepchild"]),
+                        "school": f"{area.name} Primary School",
+                    },
+                )
+            police = agencies[AgencyKind.POLICE]
+            db.session.add(CaseAgency(case_id=case.id, agency_id=police.id, reason="referred"))
+            if index % 4 == 0:
+                db.session.add(
+                    CaseAgency(case_id=case.id, agency_id=agencies[AgencyKind.HOUSING].id, reason="research")
+                )
+            if creator is coordinator and index % 3 == 1 and area is areas[0]:
+                db.session.add(Allocation(case_id=case.id, idva_id=idva.id, allocated_by_id=manager.id))
+                cases.involve_agency(case, idva.agency_id, "allocated")
+            _seed_assessments(rng, case, index, police, thresholds, today)
+    db.session.commit()
+
+
+def _seed_assessments(rng, case, index, police, thresholds, today):
+    # Scores across the range: standard, medium, high, and high by professional judgement.
+    yes_count = [4, 8, 11, 13, 14, 15, 17, 19, 6, 12][index % 10]
+    assessed_on = today - timedelta(days=rng.randrange(3, 300))
+    if index % 5 == 0:
+        # An earlier assessment, so the risk chart has a history to show.
+        _completed(rng, case, max(yes_count - 5, 1), assessed_on - timedelta(days=90), police, thresholds)
+    judged = (
+        {"judged_level": "high", "judgement_reasons": "Recent escalation: threats to kill after separation"}
+        if yes_count == 12
+        else {}
+    )
+    latest = _completed(rng, case, yes_count, assessed_on, police, thresholds, **judged)
+    if index == 6:
+        correction = assessments.new_dash(case, _rep_of(police) or _any_coordinator(), corrects=latest)
+        correction.answers = {**correction.answers, "1": {"answer": "yes", "source": "Police log", "comment": ""}}
+        correction.correction_reason = "Question 1 was recorded as No in error"
+        db.session.add(correction)
+        db.session.flush()
+        assessments.complete(correction, thresholds, None)
+    if index == 9:
+        draft = RiskAssessment(
+            case_id=case.id,
+            created_by_id=None,
+            agency_id=police.id,
+            assessor_name="PC Demo",
+            answers=_yes_answers(rng, 5),
+            assessed_on=today,
+        )
+        draft.answers = dict(list(draft.answers.items())[:10])
+        db.session.add(draft)
+
+
+def _rep_of(agency):
+    return (
+        db.session.query(User).filter_by(agency_id=agency.id).filter(User.role_rows.any(role=Role.AGENCY_REP)).first()
+    )
+
+
+def _any_coordinator():
+    return db.session.query(User).filter(User.role_rows.any(role=Role.COORDINATOR)).first()
+
+
+def _completed(rng, case, yes_count, assessed_on, agency, thresholds, **details):
+    assessment = RiskAssessment(
+        case_id=case.id,
+        agency_id=agency.id,
+        assessor_name=f"PC {rng.choice(SURNAMES)}",
+        assessed_on=assessed_on,
+        answers={str(n): given for n, given in _yes_answers(rng, yes_count).items()},
+        incidents_in_window=rng.choice([1, 1, 2, 3, 4]),
+        **details,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    assessments.complete(assessment, thresholds, None)
+    return assessment
+
+
+def case_count():
+    return db.session.query(Case).count()

@@ -1,0 +1,137 @@
+"""People: victims, perpetrators and children, each one record however many cases they are in."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+NAME_MAX = 100
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    NON_BINARY = "non_binary"
+    OTHER = "other"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+GENDER_LABELS = {
+    Gender.FEMALE: "Female",
+    Gender.MALE: "Male",
+    Gender.NON_BINARY: "Non-binary",
+    Gender.OTHER: "Another gender",
+    Gender.PREFER_NOT_TO_SAY: "Prefer not to say",
+}
+
+
+class YesNoPreferNot(StrEnum):
+    YES = "yes"
+    NO = "no"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+YES_NO_PREFER_NOT_LABELS = {
+    YesNoPreferNot.YES: "Yes",
+    YesNoPreferNot.NO: "No",
+    YesNoPreferNot.PREFER_NOT_TO_SAY: "Prefer not to say",
+}
+
+# ONS 2021 census ethnic groups (England and Wales): (code, label, group, racially minoritised).
+# "Racially minoritised" follows the MARAC data return: every group other than White British,
+# Irish and other White backgrounds; Gypsy, Irish Traveller and Roma are counted as minoritised.
+ETHNICITIES = [
+    ("white_british", "English, Welsh, Scottish, Northern Irish or British", "White", False),
+    ("white_irish", "Irish", "White", False),
+    ("white_gypsy_traveller", "Gypsy or Irish Traveller", "White", True),
+    ("white_roma", "Roma", "White", True),
+    ("white_other", "Any other White background", "White", False),
+    ("mixed_white_black_caribbean", "White and Black Caribbean", "Mixed or Multiple ethnic groups", True),
+    ("mixed_white_black_african", "White and Black African", "Mixed or Multiple ethnic groups", True),
+    ("mixed_white_asian", "White and Asian", "Mixed or Multiple ethnic groups", True),
+    ("mixed_other", "Any other Mixed or Multiple ethnic background", "Mixed or Multiple ethnic groups", True),
+    ("asian_indian", "Indian", "Asian or Asian British", True),
+    ("asian_pakistani", "Pakistani", "Asian or Asian British", True),
+    ("asian_bangladeshi", "Bangladeshi", "Asian or Asian British", True),
+    ("asian_chinese", "Chinese", "Asian or Asian British", True),
+    ("asian_other", "Any other Asian background", "Asian or Asian British", True),
+    ("black_caribbean", "Caribbean", "Black, Black British, Caribbean or African", True),
+    ("black_african", "African", "Black, Black British, Caribbean or African", True),
+    (
+        "black_other",
+        "Any other Black, Black British or Caribbean background",
+        "Black, Black British, Caribbean or African",
+        True,
+    ),
+    ("other_arab", "Arab", "Other ethnic group", True),
+    ("other_any", "Any other ethnic group", "Other ethnic group", True),
+    ("prefer_not_to_say", "Prefer not to say", "", False),
+]
+ETHNICITY_LABELS = {code: label for code, label, _group, _minoritised in ETHNICITIES}
+RACIALLY_MINORITISED = frozenset(code for code, _label, _group, minoritised in ETHNICITIES if minoritised)
+
+
+class Person(db.Model):
+    __tablename__ = "people"
+    __table_args__ = (sa.Index("ix_people_names", "last_name", "first_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    last_name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
+    date_of_birth: Mapped[date | None] = mapped_column(index=True)
+    gender: Mapped[str | None] = mapped_column(sa.String(20))
+    ethnicity: Mapped[str | None] = mapped_column(sa.String(40))
+    disability: Mapped[str | None] = mapped_column(sa.String(20))
+    lgbt: Mapped[str | None] = mapped_column(sa.String(20))
+    language: Mapped[str | None] = mapped_column(sa.String(60))
+    needs_interpreter: Mapped[bool] = mapped_column(default=False)
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    postcode: Mapped[str | None] = mapped_column(sa.String(10))
+    is_address_confidential: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    is_safe_to_call: Mapped[bool | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    aliases: Mapped[list["PersonAlias"]] = relationship(
+        cascade="all, delete-orphan", order_by="PersonAlias.id", lazy="selectin"
+    )
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def age_on(self, day):
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def __repr__(self):
+        return f"<Person {self.id}>"
+
+
+class PersonAlias(db.Model):
+    __tablename__ = "person_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
+    last_name: Mapped[str] = mapped_column(sa.String(NAME_MAX), default="")
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PersonMatchKey(db.Model):
+    """Blocking keys for victim matching: candidates come from an indexed lookup, never a scan."""
+
+    __tablename__ = "person_match_keys"
+
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)

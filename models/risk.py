@@ -1,0 +1,125 @@
+"""Risk assessments: the SafeLives DASH checklist scored here, or another tool's result recorded."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.areas import Agency
+from models.base import UTCDateTime, db, utcnow
+
+# The SafeLives DASH checklist's 24 topics, in our own short wording (not the form's text).
+QUESTIONS = {
+    1: "Injured in the current incident",
+    2: "Very frightened",
+    3: "Afraid of what will happen next (further injury or violence; to whom, children included)",
+    4: "Isolated from family or friends",
+    5: "Feeling depressed or having suicidal thoughts",
+    6: "Separated or tried to separate within the past year",
+    7: "Conflict over child contact",
+    8: "Constant texts, calls, contact, following, stalking or harassment",
+    9: "Pregnant, or had a baby in the last 18 months",
+    10: "Abuse happening more often",
+    11: "Abuse getting worse",
+    12: "Abuser tries to control everything, or is excessively jealous",
+    13: "Abuser has used weapons or objects to hurt",
+    14: "Abuser has threatened to kill the victim or someone else, and the victim believed it",
+    15: "Abuser has attempted to strangle, choke, suffocate or drown the victim",
+    16: "Abuser does or says sexual things that make the victim feel bad or that hurt",
+    17: "Another person has threatened the victim or the victim is afraid of them",
+    18: "Abuser has hurt anyone else (children, siblings, older relatives, strangers)",
+    19: "Abuser has mistreated an animal or family pet",
+    20: "Financial issues, or victim depends on the abuser financially",
+    21: "Abuser has had problems with drugs, alcohol or mental health in the past year",
+    22: "Abuser has threatened or attempted suicide",
+    23: "Abuser has broken bail, an injunction, a contact arrangement or other agreement",
+    24: "Abuser has been in trouble with the police or has a criminal history",
+}
+FEARS_QUESTION = 3
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    DONT_KNOW = "dont_know"
+
+
+ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.DONT_KNOW: "Don't know"}
+
+
+class RiskLevel(StrEnum):
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self):
+        return list(RiskLevel).index(self)
+
+    @property
+    def label(self):
+        return self.value.capitalize()
+
+
+class RiskTool(StrEnum):
+    DASH = "dash"  # SafeLives DASH RIC, 24 questions, scored here
+    POLICE_DASH = "police_dash"  # police DASH (2009, 27 questions): level, source and rationale
+    DARA = "dara"  # Domestic Abuse Risk Assessment at police first response
+
+
+RISK_TOOL_LABELS = {
+    RiskTool.DASH: "SafeLives DASH checklist",
+    RiskTool.POLICE_DASH: "Police DASH (27 questions)",
+    RiskTool.DARA: "DARA",
+}
+
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "draft"
+    COMPLETED = "completed"
+
+
+class RiskAssessment(db.Model):
+    __tablename__ = "risk_assessments"
+    __table_args__ = (sa.Index("ix_risk_assessments_case_status", "case_id", "status", "assessed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    tool: Mapped[str] = mapped_column(sa.String(20), default=RiskTool.DASH)
+    status: Mapped[str] = mapped_column(sa.String(20), default=AssessmentStatus.DRAFT)
+    assessed_on: Mapped[date | None]
+    assessor_name: Mapped[str | None] = mapped_column(sa.String(120))
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    # DASH answers: {"1": {"answer": "yes", "source": "...", "comment": "..."}, ...}
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    fears_detail: Mapped[str | None] = mapped_column(sa.Text)  # question 3, when Yes
+    incidents_in_window: Mapped[int | None]
+    judged_level: Mapped[str | None] = mapped_column(sa.String(10))
+    judgement_reasons: Mapped[str | None] = mapped_column(sa.Text)
+    # Worked out when completed, with the area's thresholds of the day.
+    score: Mapped[int | None]
+    level: Mapped[str | None] = mapped_column(sa.String(10))
+    criteria: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Another tool's result (police DASH, DARA): its source and rationale.
+    source: Mapped[str | None] = mapped_column(sa.String(200))
+    rationale: Mapped[str | None] = mapped_column(sa.Text)
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"))
+    correction_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def is_completed(self):
+        return self.status == AssessmentStatus.COMPLETED
+
+    @property
+    def tool_label(self):
+        return RISK_TOOL_LABELS[RiskTool(self.tool)]
+
+    def __repr__(self):
+        return f"<RiskAssessment {self.id} {self.status}>"

@@ -90,15 +90,18 @@ def _register_blueprints(app):
     from marac.auth import bp as auth_bp
     from marac.dashboard import bp as dashboard_bp
     from marac.people import bp as people_bp
+    from marac.referrals import bp as referrals_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(referrals_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def _register_template_helpers(app):
     from marac.navigation import navigation_for
+    from marac.services import notifications
     from marac.templating import register_filters
 
     register_filters(app)
@@ -110,5 +113,6 @@ def _register_template_helpers(app):
             "service_name": app.config["SERVICE_NAME"],
             "cspNonce": g.get("csp_nonce"),
             "navigation": navigation_for(current_user) if signed_in else [],
+            "unread_notifications": notifications.unread_count(current_user.id) if signed_in else 0,
             "can": lambda endpoint: security.is_allowed(current_user, endpoint),
         }

@@ -6,6 +6,7 @@ from marac.security import is_allowed
 
 NAVIGATION = [
     ("Home", "dashboard.index"),
+    ("Referrals", "referrals.referral_list"),
     ("Cases", "people.case_list"),
     ("Admin", "admin.index"),
 ]

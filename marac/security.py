@@ -21,6 +21,8 @@ from marac.services.access import (
     CASE_EDITORS,
     CASE_VIEWERS,
     CONFIDENTIAL_READERS,
+    COORDINATORS,
+    REFERRERS,
     RISK_ASSESSORS,
 )
 from models import PendingForm, Role, UserSession, db
@@ -67,6 +69,18 @@ ACCESS_POLICY = {
     "people.case_tab": CASE_VIEWERS,
     "people.case_audit": CASE_AUDITORS,
     "people.person_search": CASE_VIEWERS,
+    "referrals.referral_list": REFERRERS,
+    "referrals.referral_new": REFERRERS,
+    "referrals.referral_edit": REFERRERS,
+    "referrals.referral_match": REFERRERS,
+    "referrals.referral_dash": REFERRERS,
+    "referrals.referral_check": REFERRERS,
+    "referrals.referral_view": REFERRERS,
+    "referrals.referral_decide": COORDINATORS,
+    "referrals.referral_reply": REFERRERS,
+    "referrals.twelve_months": COORDINATORS,
+    "dashboard.notifications": SIGNED_IN,
+    "dashboard.notifications_read": SIGNED_IN,
 }
 
 # Pages a user who must change their password can still reach.

@@ -1,18 +1,23 @@
 """Template helpers: dates and times as GOV.UK writes them (in UK time), the error summary, and
 isolating typed text."""
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from wtforms import FormField
 
 from forms.common import GovDateField
+from marac.services.dash import CRITERION_LABELS
+from models.referrals import LAWFUL_BASES
 
 UK = ZoneInfo("Europe/London")
 
 
 def govuk_date(value):
-    """22 November 2026"""
+    """22 November 2026 (from a date, or an ISO date string as drafts keep them)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if value else None
     return "" if value is None else f"{value.day} {value:%B %Y}"
 
 
@@ -30,6 +35,8 @@ def register_filters(app):
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(isolate)
     app.add_template_global(form_errors)
+    app.add_template_global(CRITERION_LABELS, "criterion_labels")
+    app.add_template_global(LAWFUL_BASES, "lawful_bases")
 
 
 MAX_PAGE = 100_000

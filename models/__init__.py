@@ -6,6 +6,7 @@ from models.base import db
 from models.caseload import Allocation
 from models.cases import Case, CaseAgency, CaseChild, CasePerpetrator, CaseStatus
 from models.people import Person, PersonAlias, PersonMatchKey
+from models.referrals import Notification, Referral, ReferralStatus
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
 from models.users import LoginThrottle, PendingForm, Role, User, UserSession
 
@@ -29,6 +30,9 @@ __all__ = [
     "AuditEvent",
     "LoginThrottle",
     "MeetingCadence",
+    "Notification",
+    "Referral",
+    "ReferralStatus",
     "PendingForm",
     "Role",
     "User",

@@ -34,8 +34,7 @@ def _case_or_404(case_id, tab):
 
 
 def _render_case(template, case, tab, **context):
-    db.session.commit()  # the audit event of this view
-    return render_template(
+    html = render_template(
         template,
         case=case,
         tab=tab,
@@ -46,6 +45,11 @@ def _render_case(template, case, tab, **context):
         sees_audit=access.sees_case_audit(current_user, case),
         **context,
     )
+    # The audit event of this view. Committed after rendering: a commit expires every loaded
+    # record, and the page would then load each assessment of the history again, one by one.
+    # The page is only sent if the event was saved.
+    db.session.commit()
+    return html
 
 
 @bp.route("/cases")
@@ -101,6 +105,8 @@ def case_notes(case_id):
     form = SafetyNotesForm(obj=case)
     if form.validate_on_submit():
         if form.is_stale(case):
+            # Saving again from the conflict page is a deliberate choice: let it through.
+            form.version.data = case.version
             return _render_case("people/case_notes.html", case, "overview", form=form, conflict=True), 409
         cases.update_notes(case, form.data)
         audit("case.updated", record_type="case", record_id=case.id, fields="safety")
@@ -131,6 +137,7 @@ def person_edit(case_id, person_id):
     )
     if form.validate_on_submit():
         if form.is_stale(person):
+            form.version.data = person.version
             return _render_case(
                 "people/person_edit.html", case, "overview", form=form, person=person, conflict=True
             ), 409

@@ -9,7 +9,7 @@ meetings they chair; steering and admin no case data.
 
 import sqlalchemy as sa
 
-from models import Allocation, Case, CaseAgency, Role, db
+from models import Allocation, Case, CaseAgency, Referral, ReferralStatus, Role, db
 
 # Role groups, used by the access policy (marac/security.py) and the record rules below.
 CASE_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
@@ -18,6 +18,8 @@ RISK_ASSESSORS = CASE_EDITORS | {Role.AGENCY_REP}
 # Who sees confidential addresses (on request, audited) and the "not safe to share with" list.
 CONFIDENTIAL_READERS = CASE_EDITORS
 CASE_AUDITORS = frozenset({Role.COORDINATOR})
+REFERRERS = frozenset({Role.COORDINATOR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
+COORDINATORS = frozenset({Role.COORDINATOR})
 
 
 def _agency_involved(user):
@@ -63,3 +65,23 @@ def sees_confidential_details(user, case):
 
 def sees_case_audit(user, case):
     return user.has_role(*CASE_AUDITORS)
+
+
+def visible_referrals(user):
+    """A WHERE clause on Referral: coordinators see their areas' referrals; everyone who refers
+    sees their own agency's. Drafts only their author."""
+    clauses = [Referral.referring_agency_id == user.agency_id]
+    if user.has_role(Role.COORDINATOR):
+        clauses.append(Referral.area_id.in_(user.area_ids))
+    not_someone_elses_draft = sa.or_(Referral.status != ReferralStatus.DRAFT, Referral.referrer_id == user.id)
+    if not user.has_role(*REFERRERS):
+        return sa.false()
+    return sa.and_(sa.or_(*clauses), not_someone_elses_draft)
+
+
+def get_visible_referral(user, referral_id):
+    return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, visible_referrals(user)))
+
+
+def can_triage(user, referral):
+    return user.has_role(Role.COORDINATOR) and referral.area_id in user.area_ids

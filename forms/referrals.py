@@ -1,0 +1,263 @@
+"""The MARAC referral form, the matching step, and the coordinator's triage."""
+
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import FieldList, FormField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from forms.common import BaseForm, CheckboxesField, GovDateField, NotInFuture, WholeNumberField, choices, single_line
+from forms.people import ChildFields, PerpetratorFields, SafetyNoteFields, VictimFields, parse_aliases
+from models.referrals import LAWFUL_BASES
+
+TEXT_MAX = 5000
+CHILD_SLOTS = 4
+
+CRITERIA_CHOICES = [
+    ("visible_high_risk", "Visible high risk: the DASH has 14 or more Yes answers (or the area's threshold)"),
+    ("professional_judgement", "Professional judgement: I judge the risk to be high"),
+    ("potential_escalation", "Potential escalation: several incidents in the past 12 months"),
+    ("repeat", "Repeat: referred to a MARAC in the past 12 months, here or elsewhere"),
+]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _max(label, size):
+    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
+
+
+class OptionalChildFields(ChildFields):
+    """A child's details; the whole block may be left empty."""
+
+    def is_empty(self):
+        return not any(
+            (
+                self.first_name.data,
+                self.last_name.data,
+                self.date_of_birth.raw_data and any(self.date_of_birth.raw_data),
+            )
+        )
+
+    def validate(self, extra_validators=None):
+        if self.is_empty():
+            for field in self:
+                field.errors = []
+            return True
+        return super().validate(extra_validators)
+
+
+class ReferralForm(BaseForm):
+    area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
+    referred_on = GovDateField(
+        "Date of referral",
+        required_message="Enter the date of referral",
+        validators=[NotInFuture("The date of referral must be today or in the past")],
+    )
+    referrer_name = StringField(
+        "Your name",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[DataRequired("Enter your name"), _max("Your name", 120)],
+    )
+    referrer_contact = StringField(
+        "Your phone number or email address",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[DataRequired("Enter how the coordinator can contact you"), _max("Contact details", 200)],
+    )
+    victim = FormField(VictimFields, label="Victim")
+    perpetrator = FormField(PerpetratorFields, label="Perpetrator")
+    children = FieldList(
+        FormField(OptionalChildFields, label="Child"), min_entries=CHILD_SLOTS, max_entries=CHILD_SLOTS
+    )
+    notes = FormField(SafetyNoteFields, label="Safety")
+    criteria = CheckboxesField(
+        "Why are you referring to MARAC?",
+        choices=choices(CRITERIA_CHOICES),
+        validators=[DataRequired("Select at least one reason for the referral")],
+    )
+    judgement_reasons = TextAreaField(
+        "Reasons for your professional judgement",
+        widget=GovTextArea(),
+        validators=[Optional(), _max("Reasons", TEXT_MAX)],
+    )
+    incidents_in_window = WholeNumberField(
+        "Incidents of abuse in the past 12 months",
+        validators=[Optional()],
+    )
+    is_victim_aware = RadioField(
+        "Does the victim know about this referral?",
+        widget=GovRadioInput(),
+        choices=choices(YES_NO),
+        validators=[InputRequired("Select whether the victim knows about the referral")],
+    )
+    has_consent = RadioField(
+        "Has the victim consented to their information being shared?",
+        widget=GovRadioInput(),
+        choices=choices(YES_NO),
+        validators=[InputRequired("Select whether the victim consented")],
+    )
+    lawful_basis = RadioField(
+        "Lawful basis for sharing without consent",
+        widget=GovRadioInput(),
+        choices=choices(LAWFUL_BASES.items()),
+        validators=[Optional()],
+    )
+    sharing_reason = TextAreaField(
+        "Why share without consent?",
+        widget=GovTextArea(),
+        validators=[Optional(), _max("Reason for sharing", TEXT_MAX)],
+    )
+    previous_maracs = TextAreaField(
+        "Previous MARACs in other areas",
+        widget=GovTextArea(),
+        description="Which area and roughly when, if you know.",
+        validators=[Optional(), _max("Previous MARACs", TEXT_MAX)],
+    )
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+    def check_against_area(self, thresholds):
+        """Rules that need the area's settings. Adds errors; True when none."""
+        ok = True
+        chosen = set(self.criteria.data or [])
+        if "professional_judgement" in chosen and not (self.judgement_reasons.data or "").strip():
+            self.judgement_reasons.errors.append("Enter the reasons for your professional judgement")
+            ok = False
+        if "potential_escalation" in chosen:
+            incidents = self.incidents_in_window.data
+            if incidents is None:
+                self.incidents_in_window.errors.append("Enter the number of incidents in the past 12 months")
+                ok = False
+            elif incidents < thresholds.escalation_incidents:
+                self.incidents_in_window.errors.append(
+                    f"Potential escalation needs {thresholds.escalation_incidents} or more incidents "
+                    f"in {thresholds.escalation_window_months} months"
+                )
+                ok = False
+        if self.has_consent.data == "no":
+            if not self.lawful_basis.data:
+                self.lawful_basis.errors.append("Select the lawful basis for sharing without consent")
+                ok = False
+            if not (self.sharing_reason.data or "").strip():
+                self.sharing_reason.errors.append("Enter why the information is being shared without consent")
+                ok = False
+        return ok
+
+    def draft_data(self):
+        """The answers as JSON for Referral.draft (dates as ISO strings)."""
+
+        def plain(value):
+            return value.isoformat() if hasattr(value, "isoformat") else value
+
+        def subform(form):
+            data = {key: plain(value) for key, value in form.data.items()}
+            data["aliases"] = parse_aliases(form.aliases.data)
+            return data
+
+        return {
+            "victim": subform(self.victim.form),
+            "perpetrator": subform(self.perpetrator.form),
+            "children": [subform(entry.form) for entry in self.children if not entry.form.is_empty()],
+            "notes": self.notes.data,
+            "judgement_reasons": self.judgement_reasons.data,
+            "incidents_in_window": self.incidents_in_window.data,
+        }
+
+    @classmethod
+    def from_draft(cls, referral, **kwargs):
+        """The form filled with a saved draft, to change it."""
+        draft = referral.draft
+
+        def person(data):
+            data = dict(data)
+            data["aliases"] = "\n".join(f"{first} {last}".strip() for first, last in data.get("aliases", []))
+            if data.get("date_of_birth"):
+                data["date_of_birth"] = date.fromisoformat(data["date_of_birth"])
+            return data
+
+        return cls(
+            data={
+                "area_id": referral.area_id,
+                "referred_on": referral.referred_on,
+                "referrer_name": referral.referrer_name,
+                "referrer_contact": referral.referrer_contact,
+                "victim": person(draft["victim"]),
+                "perpetrator": person(draft["perpetrator"]),
+                "children": [person(child) for child in draft.get("children", [])],
+                "notes": draft.get("notes", {}),
+                "criteria": referral.criteria,
+                "judgement_reasons": draft.get("judgement_reasons"),
+                "incidents_in_window": draft.get("incidents_in_window"),
+                "is_victim_aware": {True: "yes", False: "no"}.get(referral.is_victim_aware),
+                "has_consent": {True: "yes", False: "no"}.get(referral.has_consent),
+                "lawful_basis": referral.lawful_basis,
+                "sharing_reason": referral.sharing_reason,
+                "previous_maracs": referral.previous_maracs,
+            },
+            **kwargs,
+        )
+
+
+class MatchForm(BaseForm):
+    victim_match = RadioField(
+        "Is the victim one of these people?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select a person, or that none of them is the victim")],
+    )
+    perpetrator_match = RadioField(
+        "Is the perpetrator one of these people?",
+        widget=GovRadioInput(),
+        validators=[InputRequired("Select a person, or that none of them is the perpetrator")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SubmitReferralForm(BaseForm):
+    submit = SubmitField("Send referral", widget=GovSubmitInput())
+
+
+class TriageForm(BaseForm):
+    decision = RadioField(
+        "Decision",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("accept", "Accept: list for the next meeting"),
+                ("more_information", "Ask the referrer for more information"),
+                ("decline", "Decline"),
+                ("transfer", "Transfer to the MARAC of the area the victim has moved to"),
+            ]
+        ),
+        validators=[InputRequired("Select a decision")],
+    )
+    transfer_area_id = SelectField("Area to transfer to", widget=GovSelect(), coerce=int, validators=[Optional()])
+    reason = TextAreaField(
+        "Reason or message to the referrer", widget=GovTextArea(), validators=[Optional(), _max("Reason", TEXT_MAX)]
+    )
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        decision = self.decision.data
+        if decision in ("more_information", "decline", "transfer") and not (self.reason.data or "").strip():
+            self.reason.errors.append(
+                {
+                    "more_information": "Enter what more information you need",
+                    "decline": "Enter the reason for declining",
+                    "transfer": "Enter the reason for the transfer",
+                }[decision]
+            )
+            valid = False
+        if decision == "transfer" and not self.transfer_area_id.data:
+            self.transfer_area_id.errors.append("Select the area to transfer to")
+            valid = False
+        return valid
+
+
+class ReplyForm(BaseForm):
+    reply = TextAreaField(
+        "Your reply",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter the information the coordinator asked for"), _max("Reply", TEXT_MAX)],
+    )
+    submit = SubmitField("Send to the coordinator", widget=GovSubmitInput())

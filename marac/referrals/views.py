@@ -1,0 +1,350 @@
+"""MARAC referrals: the referral form, matching, the DASH, sending, and the coordinator's triage."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from forms.common import choices
+from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
+from forms.risk import DashForm
+from marac.referrals import bp
+from marac.security import audit
+from marac.services import access, assessments, dash, referrals, repeats
+from marac.services.areas import agency_choices
+from marac.templating import govuk_date, page_number
+from models import Area, Case, Referral, ReferralStatus, RiskAssessment, db
+
+PAGE_SIZE = 50
+
+
+def _user_areas():
+    return db.session.scalars(
+        sa.select(Area).where(Area.id.in_(current_user.area_ids), Area.is_active).order_by(Area.name)
+    ).all()
+
+
+def _referral_form(form):
+    areas = _user_areas()
+    form.area_id.choices = choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
+    if len(areas) == 1 and not form.area_id.data:
+        form.area_id.data = areas[0].id
+    return form
+
+
+def _valid_referral_form(form):
+    if not form.validate_on_submit():
+        return None
+    area = db.session.get(Area, form.area_id.data)
+    if area is None or area.id not in current_user.area_ids:
+        abort(403)
+    return area if form.check_against_area(dash.Thresholds.for_area(area)) else None
+
+
+@bp.route("/referrals/new", methods=["GET", "POST"])
+def referral_new():
+    form = _referral_form(
+        ReferralForm(referrer_name=current_user.name, referrer_contact=current_user.email, referred_on=date.today())
+    )
+    if area := _valid_referral_form(form):
+        referral = referrals.start(current_user, area, form.data, form.draft_data())
+        db.session.flush()
+        audit("referral.draft_started", record_type="referral", record_id=referral.id)
+        db.session.commit()
+        return redirect(url_for("referrals.referral_match", referral_id=referral.id))
+    return render_template("referrals/form.html", form=form, referral=None)
+
+
+def _own_draft(referral_id):
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.referrer_id != current_user.id:
+        abort(404)
+    if referral.status != ReferralStatus.DRAFT:
+        # Sent already (a second click, or the back button): show what was sent.
+        return None, redirect(url_for("referrals.referral_view", referral_id=referral.id))
+    return referral, None
+
+
+@bp.route("/referrals/<int:referral_id>/edit", methods=["GET", "POST"])
+def referral_edit(referral_id):
+    referral, sent = _own_draft(referral_id)
+    if sent:
+        return sent
+    form = _referral_form(ReferralForm() if request.method == "POST" else ReferralForm.from_draft(referral))
+    if area := _valid_referral_form(form):
+        referrals.update_draft(referral, {**form.data, "area_id": area.id}, form.draft_data())
+        audit("referral.draft_updated", record_type="referral", record_id=referral.id)
+        db.session.commit()
+        return redirect(url_for("referrals.referral_match", referral_id=referral.id))
+    return render_template("referrals/form.html", form=form, referral=referral)
+
+
+@bp.route("/referrals/<int:referral_id>/match", methods=["GET", "POST"])
+def referral_match(referral_id):
+    """Is the victim (and the perpetrator) someone already on record?"""
+    referral, sent = _own_draft(referral_id)
+    if sent:
+        return sent
+    found = referrals.matches_for(referral)
+    form = MatchForm(
+        victim_match=referral.draft.get("victim_match"), perpetrator_match=referral.draft.get("perpetrator_match")
+    )
+    for role in ("victim", "perpetrator"):
+        options = [
+            (str(person.id), f"{person.full_name}, born {govuk_date(person.date_of_birth) or 'date not known'}")
+            for _match, person in found[role]
+        ]
+        form[f"{role}_match"].choices = choices(options + [(referrals.NEW_PERSON, "None of these: a new person")])
+    if form.validate_on_submit():
+        problem = referrals.choose_matches(referral, form.victim_match.data, form.perpetrator_match.data)
+        if (
+            problem is None
+            and form.perpetrator_match.data == referrals.NEW_PERSON
+            and referrals.same_person_typed(referral)
+        ):
+            problem = "The victim and the perpetrator have the same name and date of birth: check who is who"
+        if problem:
+            form.perpetrator_match.errors.append(problem)
+        else:
+            audit(
+                "referral.matched",
+                record_type="referral",
+                record_id=referral.id,
+                victim_known=form.victim_match.data != referrals.NEW_PERSON,
+                perpetrator_known=form.perpetrator_match.data != referrals.NEW_PERSON,
+            )
+            db.session.commit()
+            return redirect(url_for("referrals.referral_dash", referral_id=referral.id))
+    audit(
+        "referral.match_shown",
+        record_type="referral",
+        record_id=referral.id,
+        candidates=len(found["victim"]) + len(found["perpetrator"]),
+    )
+    db.session.commit()
+    return render_template("referrals/match.html", form=form, referral=referral, found=found)
+
+
+@bp.route("/referrals/<int:referral_id>/dash", methods=["GET", "POST"])
+def referral_dash(referral_id):
+    referral, sent = _own_draft(referral_id)
+    if sent:
+        return sent
+    existing = referrals.existing_assessments(referral)
+    chosen = request.form.get("use_assessment") if request.method == "POST" else None
+    if chosen and chosen != "new":
+        if not any(str(a.id) == chosen for a in existing):
+            abort(400)
+        referrals.use_existing_assessment(referral, int(chosen))
+        audit("referral.dash_chosen", record_type="referral", record_id=referral.id, assessment_id=int(chosen))
+        db.session.commit()
+        return redirect(url_for("referrals.referral_check", referral_id=referral.id))
+
+    form = DashForm()
+    form.agency_id.choices = choices([(0, "Select the agency")] + agency_choices())
+    saved = referral.draft.get("dash")
+    if request.method == "GET":
+        form.assessor_name.data = (saved or {}).get("assessor_name") or referral.referrer_name
+        form.agency_id.data = current_user.agency_id
+        if saved:
+            form.fill(saved["answers"])
+            form.fears_detail.data = saved.get("fears_detail")
+            form.judged_level.data = saved.get("judged_level") or ""
+            if saved.get("assessed_on"):
+                form.assessed_on.data = date.fromisoformat(saved["assessed_on"])
+        else:
+            form.assessed_on.data = referral.referred_on
+    if form.validate_on_submit():
+        area = referral.area
+        data, answers = form.data, form.answers()
+        problems = {}
+        if form.complete.data:
+            problems = _dash_problems(referral, data, answers, dash.Thresholds.for_area(area))
+            for field, message in problems.items():
+                form[field].errors.append(message)
+        if not problems:
+            referrals.save_dash(referral, data, answers)
+            audit("referral.dash_saved", record_type="referral", record_id=referral.id)
+            db.session.commit()
+            if form.complete.data:
+                return redirect(url_for("referrals.referral_check", referral_id=referral.id))
+            flash("Your answers are saved. You can finish the referral later from your referrals.", "success")
+            return redirect(url_for("referrals.referral_list"))
+    return render_template("referrals/dash.html", form=form, referral=referral, existing=existing)
+
+
+def _dash_problems(referral, data, answers, thresholds):
+    problems = assessments.completion_problems(
+        {**data, "judgement_reasons": data.get("judgement_reasons") or referral.draft.get("judgement_reasons")},
+        answers,
+        thresholds,
+        correcting=False,
+    )
+    if data.get("assessed_on") and referral.referred_on and data["assessed_on"] > referral.referred_on:
+        problems.setdefault("assessed_on", "The date of the DASH must be on or before the date of referral")
+    return problems
+
+
+@bp.route("/referrals/<int:referral_id>/check", methods=["GET", "POST"])
+def referral_check(referral_id):
+    referral, sent = _own_draft(referral_id)
+    if sent:
+        return sent
+    thresholds = dash.Thresholds.for_area(referral.area)
+    problems = referrals.submission_problems(referral, thresholds)
+    form = SubmitReferralForm()
+    if form.validate_on_submit() and not problems:
+        referrals.submit(referral, current_user, thresholds)
+        audit(
+            "referral.submitted",
+            record_type="referral",
+            record_id=referral.id,
+            case_id=referral.case_id,
+            repeat=referral.is_repeat,
+        )
+        db.session.commit()
+        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+    return render_template(
+        "referrals/check.html",
+        form=form,
+        referral=referral,
+        problems=problems,
+        risk=referrals.risk_preview(referral, thresholds),
+        warnings=referrals.warnings(referral),
+    )
+
+
+@bp.route("/referrals/<int:referral_id>")
+def referral_view(referral_id):
+    referral = access.get_visible_referral(current_user, referral_id)
+    if referral is None:
+        abort(404)
+    if referral.status == ReferralStatus.DRAFT:
+        return redirect(url_for("referrals.referral_check", referral_id=referral.id))
+    audit("referral.viewed", record_type="referral", record_id=referral.id)
+    db.session.commit()
+    return _render_referral(referral)
+
+
+def _render_referral(referral, triage_form=None, status=200):
+    """The referral page: what was sent, the risk and repeat results, and the triage."""
+    can_triage = access.can_triage(current_user, referral)
+    if (
+        triage_form is None
+        and can_triage
+        and referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
+    ):
+        triage_form = TriageForm()
+        triage_form.transfer_area_id.choices = _transfer_choices(referral)
+    assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
+    repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.repeat_of_id else None
+    perpetrator_ids = [link.person_id for link in referral.case.perpetrators] if referral.case else []
+    return render_template(
+        "referrals/view.html",
+        referral=referral,
+        assessment=assessment,
+        repeat_of=repeat_of,
+        repeat_of_visible=repeat_of is not None and access.get_visible_referral(current_user, repeat_of.id) is not None,
+        triage_form=triage_form,
+        reply_form=ReplyForm() if _can_reply(referral) else None,
+        case_visible=bool(referral.case_id) and access.get_visible_case(current_user, referral.case_id) is not None,
+        elsewhere=referrals.history_elsewhere(referral) if can_triage else [],
+        serial=repeats.serial_perpetrator_ids(perpetrator_ids) if can_triage else set(),
+        warnings=referrals.warnings(referral),
+    ), status
+
+
+def _transfer_choices(referral):
+    areas = db.session.scalars(sa.select(Area).where(Area.id != referral.area_id, Area.is_active).order_by(Area.name))
+    return choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
+
+
+def _can_reply(referral):
+    return referral.status == ReferralStatus.MORE_INFORMATION and referral.referrer_id == current_user.id
+
+
+@bp.route("/referrals/<int:referral_id>/decision", methods=["POST"])
+def referral_decide(referral_id):
+    referral = access.get_visible_referral(current_user, referral_id)
+    if referral is None:
+        abort(404)
+    if not access.can_triage(current_user, referral):
+        abort(403)
+    form = TriageForm()
+    form.transfer_area_id.choices = _transfer_choices(referral)
+    if referral.status not in (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION):
+        flash(f"Referral {referral.reference} has already been decided.")
+        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+    if not form.validate_on_submit():
+        return _render_referral(referral, triage_form=form, status=400)
+    area = db.session.get(Area, form.transfer_area_id.data) if form.decision.data == "transfer" else None
+    moved = referrals.decide(
+        referral, form.decision.data, reason=form.reason.data, coordinator=current_user, transfer_area=area
+    )
+    audit(
+        "referral.decided",
+        record_type="referral",
+        record_id=referral.id,
+        decision=form.decision.data,
+        transferred_to=moved.id if moved else None,
+    )
+    db.session.commit()
+    flash(f"Decision recorded for referral {referral.reference}.", "success")
+    return redirect(url_for("referrals.referral_list", status="submitted"))
+
+
+@bp.route("/referrals/<int:referral_id>/reply", methods=["POST"])
+def referral_reply(referral_id):
+    referral = access.get_visible_referral(current_user, referral_id)
+    if referral is None or not _can_reply(referral):
+        abort(404)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        flash("Enter the information the coordinator asked for.")
+        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+    referrals.reply(referral, form.reply.data, current_user)
+    audit("referral.replied", record_type="referral", record_id=referral.id)
+    db.session.commit()
+    flash("Your reply has been sent to the coordinator.", "success")
+    return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+
+
+@bp.route("/referrals")
+def referral_list():
+    status = request.args.get("status")
+    page = page_number(request.args)
+    query = sa.select(Referral).where(access.visible_referrals(current_user))
+    if status in set(ReferralStatus):
+        query = query.where(Referral.status == status)
+    rows = db.session.scalars(
+        query.options(
+            selectinload(Referral.case).selectinload(Case.victim),
+            selectinload(Referral.area),
+            selectinload(Referral.referring_agency),
+        )
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    audit("referrals.listed", count=min(len(rows), PAGE_SIZE), page=page)
+    db.session.commit()
+    return render_template(
+        "referrals/list.html",
+        rows=rows[:PAGE_SIZE],
+        has_next=len(rows) > PAGE_SIZE,
+        page=page,
+        status=status,
+        statuses=ReferralStatus,
+    )
+
+
+@bp.route("/referrals/twelve-months")
+def twelve_months():
+    """Cases whose 12 months since their last referral have passed, per area: the agenda's end."""
+    today = date.today()
+    per_area = [(area, repeats.twelve_months_passed(area.id, today)) for area in _user_areas()]
+    audit("referrals.twelve_months_listed", count=sum(len(rows) for _area, rows in per_area))
+    db.session.commit()
+    return render_template("referrals/twelve_months.html", per_area=per_area, window_end=repeats.window_end)

@@ -1,0 +1,396 @@
+"""Referrals: from a draft, through matching and the DASH, to submission, triage and transfer."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from marac.services import assessments, cases, dash, repeats
+from marac.services.areas import bump_version
+from marac.services.matching import PersonDetails
+from marac.services.notifications import notify_area_coordinators, notify_user
+from marac.services.people import possible_matches
+from models import (
+    Area,
+    AssessmentStatus,
+    Case,
+    CasePerpetrator,
+    Person,
+    Referral,
+    ReferralStatus,
+    RiskAssessment,
+    RiskTool,
+    db,
+)
+from models.base import utcnow
+
+NEW_PERSON = "new"
+ADULT_AGE = 16
+
+
+def start(user, area, form_data, details):
+    """A new draft referral from the first page's answers."""
+    referral = Referral(
+        area_id=area.id, referring_agency_id=user.agency_id, referrer_id=user.id, status=ReferralStatus.DRAFT
+    )
+    update_draft(referral, form_data, details)
+    db.session.add(referral)
+    return referral
+
+
+def update_draft(referral, form_data, details):
+    """Keep the first page's answers. `details` is ReferralForm.draft_data()."""
+    referral.area_id = form_data["area_id"]
+    referral.referred_on = form_data["referred_on"]
+    referral.referrer_name = form_data["referrer_name"]
+    referral.referrer_contact = form_data["referrer_contact"]
+    referral.criteria = list(form_data["criteria"] or [])
+    referral.is_victim_aware = form_data["is_victim_aware"] == "yes"
+    referral.has_consent = form_data["has_consent"] == "yes"
+    no_consent = not referral.has_consent
+    referral.lawful_basis = form_data["lawful_basis"] if no_consent else None
+    referral.sharing_reason = (form_data["sharing_reason"] or "").strip() or None if no_consent else None
+    referral.previous_maracs = (form_data["previous_maracs"] or "").strip() or None
+    # Matching choices and DASH answers already given stay, unless the people changed.
+    kept = {key: referral.draft[key] for key in ("dash", "use_assessment_id") if key in (referral.draft or {})}
+    same_people = (referral.draft or {}).get("victim") == details["victim"] and (referral.draft or {}).get(
+        "perpetrator"
+    ) == details["perpetrator"]
+    if same_people:
+        kept.update(
+            {key: referral.draft[key] for key in ("victim_match", "perpetrator_match") if key in referral.draft}
+        )
+    referral.draft = {**details, **kept}
+    bump_version(referral)
+
+
+def _details(data):
+    return PersonDetails(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        aliases=tuple(tuple(pair) for pair in data.get("aliases", [])),
+        date_of_birth=date.fromisoformat(data["date_of_birth"]) if data.get("date_of_birth") else None,
+        postcode=data.get("postcode"),
+    )
+
+
+def matches_for(referral):
+    """Possible existing people for the victim and the perpetrator: {"victim": [...], "perpetrator": [...]}."""
+    return {role: possible_matches(_details(referral.draft[role])) for role in ("victim", "perpetrator")}
+
+
+def choose_matches(referral, victim_choice, perpetrator_choice):
+    """Record the referrer's choices. Returns an error message, or None."""
+    if victim_choice != NEW_PERSON and victim_choice == perpetrator_choice:
+        return "The victim and the perpetrator cannot be the same person"
+    referral.draft = {**referral.draft, "victim_match": victim_choice, "perpetrator_match": perpetrator_choice}
+    bump_version(referral)
+    return None
+
+
+def same_person_typed(referral):
+    """The victim and perpetrator were typed with the same name and date of birth."""
+    victim, perpetrator = referral.draft["victim"], referral.draft["perpetrator"]
+    return all(
+        (victim.get(key) or "").strip().lower() == (perpetrator.get(key) or "").strip().lower()
+        for key in ("first_name", "last_name", "date_of_birth")
+    ) and bool(victim.get("date_of_birth"))
+
+
+def matched_case(referral):
+    """The existing case of this area with the chosen victim and perpetrator, if any."""
+    victim_id, perpetrator_id = _chosen_id(referral, "victim"), _chosen_id(referral, "perpetrator")
+    if victim_id is None or perpetrator_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Case)
+        .join(CasePerpetrator, CasePerpetrator.case_id == Case.id)
+        .where(
+            Case.area_id == referral.area_id, Case.victim_id == victim_id, CasePerpetrator.person_id == perpetrator_id
+        )
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+
+
+def _chosen_id(referral, role):
+    choice = referral.draft.get(f"{role}_match")
+    return int(choice) if choice and choice != NEW_PERSON else None
+
+
+def existing_assessments(referral):
+    """Completed DASHes of the matched case the referrer may choose instead of a new one."""
+    case = matched_case(referral)
+    if case is None:
+        return []
+    return db.session.scalars(
+        sa.select(RiskAssessment)
+        .where(
+            RiskAssessment.case_id == case.id,
+            RiskAssessment.status == AssessmentStatus.COMPLETED,
+            RiskAssessment.tool == RiskTool.DASH,
+        )
+        .order_by(RiskAssessment.assessed_on.desc())
+        .limit(5)
+    ).all()
+
+
+def save_dash(referral, form_data, answers):
+    referral.draft = {
+        **referral.draft,
+        "dash": {
+            "answers": {str(number): given for number, given in answers.items()},
+            "assessed_on": form_data["assessed_on"].isoformat() if form_data.get("assessed_on") else None,
+            "assessor_name": form_data.get("assessor_name"),
+            "fears_detail": form_data.get("fears_detail"),
+            "judged_level": form_data.get("judged_level") or None,
+            "judgement_reasons": form_data.get("judgement_reasons") or referral.draft.get("judgement_reasons"),
+        },
+    }
+    referral.draft.pop("use_assessment_id", None)
+    bump_version(referral)
+
+
+def use_existing_assessment(referral, assessment_id):
+    referral.draft = {**{k: v for k, v in referral.draft.items() if k != "dash"}, "use_assessment_id": assessment_id}
+    bump_version(referral)
+
+
+def dash_values(referral):
+    """(answers by question, DASH date) of the DASH this referral carries, or (None, None)."""
+    if assessment_id := referral.draft.get("use_assessment_id"):
+        assessment = db.session.get(RiskAssessment, assessment_id)
+        return assessments.answer_values(assessment.answers), assessment.assessed_on
+    if saved := referral.draft.get("dash"):
+        on = date.fromisoformat(saved["assessed_on"]) if saved.get("assessed_on") else None
+        return assessments.answer_values(saved["answers"]), on
+    return None, None
+
+
+def risk_preview(referral, thresholds):
+    """The risk result the submitted referral will carry."""
+    values, _on = dash_values(referral)
+    if values is None:
+        return None
+    saved = referral.draft.get("dash") or {}
+    return dash.assess(
+        values,
+        thresholds,
+        judged_level="high" if "professional_judgement" in referral.criteria else saved.get("judged_level"),
+        judgement_reasons=referral.draft.get("judgement_reasons") or saved.get("judgement_reasons"),
+        incidents_in_window=referral.draft.get("incidents_in_window"),
+    )
+
+
+def submission_problems(referral, thresholds):
+    """What stops this referral being sent: a list of messages (empty when it can go)."""
+    problems = []
+    values, dash_on = dash_values(referral)
+    if values is None:
+        problems.append("Complete the DASH risk assessment, or choose one already on the case")
+        return problems
+    if referral.referred_on and dash_on and referral.referred_on < dash_on:
+        problems.append("The date of referral must be the same as or after the date of the DASH")
+    points = dash.score(values)
+    if "visible_high_risk" in referral.criteria and points < thresholds.high:
+        problems.append(
+            f"Visible high risk needs a DASH score of at least {thresholds.high}. This DASH scores {points}: "
+            f"choose another reason, such as professional judgement"
+        )
+    if _chosen_id(referral, "victim") is None and referral.draft.get("victim_match") != NEW_PERSON:
+        problems.append("Check whether the victim is already known")
+    return problems
+
+
+def warnings(referral, today=None):
+    """Things the referrer and coordinator should notice, that do not stop the referral."""
+    today = today or date.today()
+    notes = []
+    born = referral.draft.get("victim", {}).get("date_of_birth")
+    if born:
+        born = date.fromisoformat(born)
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < ADULT_AGE:
+            notes.append(
+                f"The victim is {age}. MARAC normally takes victims aged 16 and over: also refer them through "
+                f"the young people's safeguarding route (children's social care)."
+            )
+    return notes
+
+
+def _person_for(referral, role):
+    chosen = _chosen_id(referral, role)
+    if chosen is not None:
+        return db.session.get(Person, chosen)
+    data = dict(referral.draft[role])
+    if data.get("date_of_birth"):
+        data["date_of_birth"] = date.fromisoformat(data["date_of_birth"])
+    return cases.new_person(data)
+
+
+def submit(referral, user, thresholds):
+    """Send a draft referral: people found or made, the case found or made, the DASH scored,
+    the repeat checked, the coordinators told. A second call does nothing (double clicks)."""
+    if referral.status != ReferralStatus.DRAFT:
+        return referral
+    victim = _person_for(referral, "victim")
+    perpetrator = _person_for(referral, "perpetrator")
+    relationship = referral.draft["perpetrator"].get("relationship_to_victim") or "other"
+    case = matched_case(referral) if _chosen_id(referral, "perpetrator") else None
+    if case is None:
+        case = cases.create_case(
+            area=referral.area,
+            victim=victim,
+            perpetrators=[(perpetrator, relationship)],
+            notes=referral.draft.get("notes", {}),
+            user=user,
+        )
+    for child in referral.draft.get("children", []):
+        data = dict(child)
+        if data.get("date_of_birth"):
+            data["date_of_birth"] = date.fromisoformat(data["date_of_birth"])
+        if not _case_has_child(case, data):
+            cases.add_child(case, data)
+    cases.involve_agency(case, referral.referring_agency_id, "referred")
+    referral.case_id = case.id
+    referral.risk_assessment_id = _referral_assessment(referral, case, user, thresholds).id
+
+    repeat_of = repeats.find_repeat(victim.id, {perpetrator.id}, referral.referred_on, exclude_id=referral.id)
+    referral.is_repeat = repeat_of is not None
+    referral.repeat_of_id = repeat_of.id if repeat_of else None
+    criteria = [c for c in referral.criteria if c != "repeat"]
+    if referral.is_repeat or "repeat" in referral.criteria:
+        criteria.append("repeat")
+    referral.criteria = criteria
+    referral.status = ReferralStatus.SUBMITTED
+    referral.submitted_at = utcnow()
+    bump_version(referral)
+    db.session.flush()
+    notify_area_coordinators(
+        referral.area_id,
+        f"New referral {referral.reference}{' (repeat)' if referral.is_repeat else ''} is waiting for triage",
+        f"/referrals/{referral.id}",
+    )
+    return referral
+
+
+def _case_has_child(case, data):
+    return any(
+        link.person.first_name.lower() == data["first_name"].lower()
+        and link.person.last_name.lower() == data["last_name"].lower()
+        and link.person.date_of_birth == data.get("date_of_birth")
+        for link in case.children
+    )
+
+
+def _referral_assessment(referral, case, user, thresholds):
+    if assessment_id := referral.draft.get("use_assessment_id"):
+        return db.session.get(RiskAssessment, assessment_id)
+    saved = referral.draft["dash"]
+    assessment = assessments.new_dash(case, user)
+    assessment.answers = saved["answers"]
+    assessment.assessed_on = date.fromisoformat(saved["assessed_on"]) if saved.get("assessed_on") else None
+    assessment.assessor_name = saved.get("assessor_name") or referral.referrer_name
+    assessment.fears_detail = saved.get("fears_detail")
+    assessment.incidents_in_window = referral.draft.get("incidents_in_window")
+    if "professional_judgement" in referral.criteria:
+        assessment.judged_level = "high"
+        assessment.judgement_reasons = referral.draft.get("judgement_reasons")
+    else:
+        assessment.judged_level = saved.get("judged_level")
+        assessment.judgement_reasons = saved.get("judgement_reasons")
+    db.session.add(assessment)
+    db.session.flush()
+    assessments.complete(assessment, thresholds, user)
+    return assessment
+
+
+# Triage
+
+
+def decide(referral, decision, *, reason, coordinator, transfer_area=None):
+    """The coordinator's decision; the referrer is told in the app."""
+    referral.status_reason = (reason or "").strip() or None
+    referral.decided_at = utcnow()
+    referral.decided_by_id = coordinator.id
+    message = {
+        "accept": f"Referral {referral.reference} was accepted for the next MARAC",
+        "more_information": f"The coordinator asked for more information about referral {referral.reference}",
+        "decline": f"Referral {referral.reference} was declined",
+        "transfer": f"Referral {referral.reference} was transferred to another area's MARAC",
+    }[decision]
+    referral.status = {
+        "accept": ReferralStatus.ACCEPTED,
+        "more_information": ReferralStatus.MORE_INFORMATION,
+        "decline": ReferralStatus.DECLINED,
+        "transfer": ReferralStatus.TRANSFERRED,
+    }[decision]
+    bump_version(referral)
+    moved = transfer(referral, transfer_area, coordinator) if decision == "transfer" else None
+    notify_user(referral.referrer_id, message, f"/referrals/{referral.id}")
+    return moved
+
+
+def transfer(referral, area, coordinator):
+    """The victim moved: the case and its history go to the other area as a new referral there."""
+    case = db.session.get(Case, referral.case_id)
+    case.area_id = area.id
+    bump_version(case)
+    moved = Referral(
+        area_id=area.id,
+        case_id=case.id,
+        status=ReferralStatus.SUBMITTED,
+        referred_on=referral.referred_on,
+        referring_agency_id=referral.referring_agency_id,
+        referrer_id=referral.referrer_id,
+        referrer_name=referral.referrer_name,
+        referrer_contact=referral.referrer_contact,
+        draft={},
+        criteria=referral.criteria,
+        risk_assessment_id=referral.risk_assessment_id,
+        is_victim_aware=referral.is_victim_aware,
+        has_consent=referral.has_consent,
+        lawful_basis=referral.lawful_basis,
+        sharing_reason=referral.sharing_reason,
+        previous_maracs=referral.previous_maracs,
+        is_repeat=referral.is_repeat,
+        repeat_of_id=referral.repeat_of_id,
+        transferred_from_id=referral.id,
+        submitted_at=utcnow(),
+    )
+    db.session.add(moved)
+    db.session.flush()
+    notify_area_coordinators(
+        area.id,
+        f"Referral {moved.reference} was transferred to your area and is waiting for triage",
+        f"/referrals/{moved.id}",
+    )
+    return moved
+
+
+def reply(referral, text, user):
+    """The referrer answers a request for more information: back to the coordinator."""
+    note = referral.status_reason or ""
+    referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
+    referral.status = ReferralStatus.SUBMITTED
+    bump_version(referral)
+    notify_area_coordinators(
+        referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
+    )
+
+
+def history_elsewhere(referral):
+    """Names of other areas where this case's victim has a case: the coordinator asks that
+    area's MARAC coordinator. Says that there is history, never what it is."""
+    case = db.session.get(Case, referral.case_id) if referral.case_id else None
+    if case is None:
+        return []
+    return (
+        db.session.execute(
+            sa.select(Area.name)
+            .join(Case, Case.area_id == Area.id)
+            .where(Case.victim_id == case.victim_id, Case.area_id != referral.area_id)
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )

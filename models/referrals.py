@@ -1,0 +1,103 @@
+"""MARAC referrals: what any agency sends the coordinator, and what becomes of it."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.areas import Agency, Area
+from models.base import UTCDateTime, db, utcnow
+from models.cases import Case
+
+
+class ReferralStatus(StrEnum):
+    DRAFT = "draft"  # being written; only its author sees it
+    SUBMITTED = "submitted"  # waiting for the coordinator's triage
+    MORE_INFORMATION = "more_information"  # the coordinator asked the referrer for more
+    ACCEPTED = "accepted"  # listed for the next meeting
+    DECLINED = "declined"
+    TRANSFERRED = "transferred"  # sent to the MARAC of the area the victim moved to
+
+
+REFERRAL_STATUS_LABELS = {
+    ReferralStatus.DRAFT: "Draft",
+    ReferralStatus.SUBMITTED: "Waiting for triage",
+    ReferralStatus.MORE_INFORMATION: "More information requested",
+    ReferralStatus.ACCEPTED: "Accepted",
+    ReferralStatus.DECLINED: "Declined",
+    ReferralStatus.TRANSFERRED: "Transferred to another area",
+}
+
+# Lawful bases for sharing without consent (UK GDPR and DPA 2018), the ones MARAC protocols name.
+LAWFUL_BASES = {
+    "vital_interests": "To protect someone's life (vital interests)",
+    "public_task": "Public task: safeguarding and crime prevention",
+    "legal_obligation": "Legal obligation",
+    "substantial_public_interest": "Substantial public interest: safeguarding of individuals at risk",
+}
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        sa.Index("ix_referrals_case_date", "case_id", "referred_on"),
+        sa.Index("ix_referrals_area_status", "area_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    status: Mapped[str] = mapped_column(sa.String(20), default=ReferralStatus.DRAFT)
+    referred_on: Mapped[date | None]
+    referring_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    referrer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    referrer_name: Mapped[str] = mapped_column(sa.String(120))
+    referrer_contact: Mapped[str | None] = mapped_column(sa.String(200))
+    # Until submitted, the people as typed and the DASH answers live here; then in their tables.
+    draft: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    criteria: Mapped[list] = mapped_column(sa.JSON, default=list)
+    risk_assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"))
+    is_victim_aware: Mapped[bool | None]
+    has_consent: Mapped[bool | None]
+    lawful_basis: Mapped[str | None] = mapped_column(sa.String(40))
+    sharing_reason: Mapped[str | None] = mapped_column(sa.Text)
+    previous_maracs: Mapped[str | None] = mapped_column(sa.Text)  # in other areas, as the referrer knows
+    is_repeat: Mapped[bool] = mapped_column(default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"))
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    transferred_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    area: Mapped[Area] = relationship()
+    case: Mapped[Case | None] = relationship()
+    referring_agency: Mapped[Agency] = relationship()
+
+    @property
+    def reference(self):
+        return f"R{self.id:06d}"
+
+    @property
+    def status_label(self):
+        return REFERRAL_STATUS_LABELS[ReferralStatus(self.status)]
+
+    def __repr__(self):
+        return f"<Referral {self.id} {self.status}>"
+
+
+class Notification(db.Model):
+    """A message in the app. It names records by reference, never a person."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(sa.String(300))
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

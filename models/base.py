@@ -55,7 +55,9 @@ class Session(FlaskSession):
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+# Objects stay readable after a commit: a view records its audit event and commits, then renders
+# what it loaded, without reloading each row.
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session, "expire_on_commit": False})
 
 
 def configure_sqlite(engine):

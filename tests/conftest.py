@@ -80,11 +80,11 @@ def make(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo areas, agencies and users (password factories.PASSWORD)."""
+    """The demo areas, agencies and users (password factories.PASSWORD), without the demo cases."""
     from marac.services import demo as demo_service
 
     with app.app_context():
-        demo_service.seed(factories.PASSWORD)
+        demo_service.seed(factories.PASSWORD, with_cases=False)
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

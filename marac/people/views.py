@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from forms.admin import ConfirmForm
 from forms.common import choices
@@ -21,7 +22,7 @@ from marac.security import audit
 from marac.services import access, assessments, cases, dash, people, search
 from marac.services.areas import agency_choices
 from marac.templating import page_number
-from models import Area, AuditEvent, RiskAssessment, User, db
+from models import Area, AuditEvent, Referral, RiskAssessment, User, db
 
 
 def _case_or_404(case_id, tab):
@@ -38,7 +39,7 @@ def _render_case(template, case, tab, **context):
         template,
         case=case,
         tab=tab,
-        identity=cases.identity(case),
+        identity=cases.identity(case, show_serial=access.sees_case_audit(current_user, case)),
         can_edit=access.can_edit_case(current_user, case),
         can_assess=access.can_assess_risk(current_user, case),
         sees_confidential=access.sees_confidential_details(current_user, case),
@@ -271,7 +272,8 @@ def assessment_new(case_id):
     assessment.version = 1
     form = _dash_form(assessment)
     if form.validate_on_submit():
-        db.session.add(assessment)
+        # Not added to the session here: a DASH that cannot be completed yet must not leave an
+        # empty draft behind. Saving it (a draft or completed) adds it.
         response = _submit_dash(case, assessment, form)
         if response:
             return response
@@ -336,7 +338,15 @@ def other_tool_new(case_id):
 @bp.route("/cases/<int:case_id>/<any(referrals, history, actions, idva):tab>")
 def case_tab(case_id, tab):
     case = _case_or_404(case_id, tab)
-    return _render_case("people/case_tab.html", case, tab)
+    case_referrals = []
+    if tab == "referrals":
+        case_referrals = db.session.scalars(
+            sa.select(Referral)
+            .where(Referral.case_id == case.id, access.visible_referrals(current_user))
+            .options(selectinload(Referral.referring_agency))
+            .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        ).all()
+    return _render_case("people/case_tab.html", case, tab, case_referrals=case_referrals)
 
 
 @bp.route("/cases/<int:case_id>/audit")

@@ -35,12 +35,21 @@ def _referral_form(form):
 
 
 def _valid_referral_form(form):
-    if not form.validate_on_submit():
+    """The chosen area when every answer is acceptable, else None (with errors on the form).
+
+    The area's own rules (escalation threshold) are checked even when other answers are wrong,
+    so that every problem shows at once.
+    """
+    if not form.is_submitted():
         return None
-    area = db.session.get(Area, form.area_id.data)
-    if area is None or area.id not in current_user.area_ids:
+    valid = form.validate()
+    area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
+    if area is None:
+        return None
+    if area.id not in current_user.area_ids:
         abort(403)
-    return area if form.check_against_area(dash.Thresholds.for_area(area)) else None
+    valid = form.check_against_area(dash.Thresholds.for_area(area)) and valid
+    return area if valid else None
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from marac.services import repeats
 from marac.services.areas import bump_version
 from marac.services.people import save_person
 from models import (
@@ -15,6 +16,7 @@ from models import (
     CaseChild,
     CasePerpetrator,
     Person,
+    Referral,
     RiskAssessment,
     Role,
     db,
@@ -108,12 +110,25 @@ def latest_assessment(case_id):
     return db.session.scalar(latest_assessment_query().where(RiskAssessment.case_id == case_id).limit(1))
 
 
-def identity(case, *, today=None):
-    """What the identity bar shows: who, how old, where, how risky, and the flags to notice."""
+def identity(case, *, today=None, show_serial=False):
+    """What the identity bar shows: who, how old, where, how risky, and the flags to notice.
+
+    Serial perpetrators are flagged to coordinators only (`show_serial`).
+    """
     today = today or date.today()
     victim = case.victim
     latest = latest_assessment(case.id)
     flags = []
+    last = db.session.scalar(
+        sa.select(Referral)
+        .where(Referral.case_id == case.id, Referral.status.in_(repeats.COUNTED))
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+        .limit(1)
+    )
+    if last is not None and last.is_repeat:
+        flags.append("Repeat")
+    if show_serial and repeats.serial_perpetrator_ids([link.person_id for link in case.perpetrators]):
+        flags.append("Serial perpetrator")
     if victim.is_address_confidential:
         flags.append("Confidential address")
     if victim.is_safe_to_call is False:

@@ -3,8 +3,21 @@
 import random
 from datetime import date, timedelta
 
-from marac.services import assessments, cases, dash
-from models import Agency, AgencyKind, Allocation, Case, CaseAgency, RiskAssessment, Role, User, db
+from marac.services import assessments, cases, dash, referrals, repeats
+from models import (
+    Agency,
+    AgencyKind,
+    Allocation,
+    Case,
+    CaseAgency,
+    Referral,
+    ReferralStatus,
+    RiskAssessment,
+    Role,
+    User,
+    db,
+)
+from models.base import utcnow
 
 FIRST_NAMES_F = [
     "Amara",
@@ -177,12 +190,15 @@ def seed_cases(areas, today=None, count_per_area=(24, 8)):
                 cases.involve_agency(case, idva.agency_id, "allocated")
             _seed_assessments(rng, case, index, police, thresholds, today)
     db.session.commit()
+    _seed_referrals(rng, areas, today, coordinator)
+    db.session.commit()
 
 
 def _seed_assessments(rng, case, index, police, thresholds, today):
     # Scores across the range: standard, medium, high, and high by professional judgement.
     yes_count = [4, 8, 11, 13, 14, 15, 17, 19, 6, 12][index % 10]
-    assessed_on = today - timedelta(days=rng.randrange(3, 300))
+    # Every sixth case was last referred well over a year ago: the agenda's closing section.
+    assessed_on = today - timedelta(days=rng.randrange(400, 540) if index % 6 == 5 else rng.randrange(20, 300))
     if index % 5 == 0:
         # An earlier assessment, so the risk chart has a history to show.
         _completed(rng, case, max(yes_count - 5, 1), assessed_on - timedelta(days=90), police, thresholds)
@@ -240,3 +256,81 @@ def _completed(rng, case, yes_count, assessed_on, agency, thresholds, **details)
 
 def case_count():
     return db.session.query(Case).count()
+
+
+def _seed_referrals(rng, areas, today, coordinator):
+    """A referral for each demo case, dated with its first DASH; then repeats within 12 months,
+    a serial perpetrator, a transfer, and a few referrals still waiting for triage."""
+    police_rep = db.session.query(User).filter_by(email="police@example.org").one()
+    for area in areas:
+        police = next(a for a in area.agencies if a.kind == AgencyKind.POLICE)
+        referrer = police_rep if police_rep.agency_id == police.id else coordinator
+        area_cases = db.session.query(Case).filter_by(area_id=area.id).order_by(Case.id).all()
+        for index, case in enumerate(area_cases):
+            first_dash = (
+                db.session.query(RiskAssessment).filter_by(case_id=case.id).order_by(RiskAssessment.assessed_on).first()
+            )
+            waiting = area is areas[0] and index >= len(area_cases) - 3
+            _referral(
+                case,
+                first_dash,
+                first_dash.assessed_on,
+                police,
+                referrer,
+                ReferralStatus.SUBMITTED if waiting else ReferralStatus.ACCEPTED,
+            )
+            if index % 4 == 1 and index % 6 != 5:
+                again = min(today - timedelta(days=3), first_dash.assessed_on + timedelta(days=rng.randrange(60, 300)))
+                _referral(
+                    case,
+                    first_dash,
+                    again,
+                    police,
+                    referrer,
+                    ReferralStatus.ACCEPTED if index % 8 == 1 else ReferralStatus.SUBMITTED,
+                )
+        _serial_perpetrator_case(rng, area, area_cases, police, referrer, today)
+    # A victim who moved: her referral in the second area is transferred to the first.
+    moving = db.session.query(Referral).filter_by(area_id=areas[1].id).order_by(Referral.id.desc()).first()
+    moving.status_reason = "The victim has moved to a refuge in Northmoor"
+    moving.status = ReferralStatus.TRANSFERRED
+    referrals.transfer(moving, areas[0], coordinator)
+
+
+def _referral(case, assessment, on, agency, referrer, status):
+    perpetrator_ids = {link.person_id for link in case.perpetrators}
+    repeat_of = repeats.find_repeat(case.victim_id, perpetrator_ids, on)
+    referral = Referral(
+        area_id=case.area_id,
+        case_id=case.id,
+        status=status,
+        referred_on=on,
+        referring_agency_id=agency.id,
+        referrer_id=referrer.id,
+        referrer_name=referrer.name,
+        referrer_contact=referrer.email,
+        draft={},
+        criteria=[c for c, _why in assessment.criteria] + (["repeat"] if repeat_of else []),
+        risk_assessment_id=assessment.id,
+        is_victim_aware=True,
+        has_consent=True,
+        is_repeat=repeat_of is not None,
+        repeat_of_id=repeat_of.id if repeat_of else None,
+        submitted_at=utcnow(),
+    )
+    db.session.add(referral)
+    db.session.flush()
+    cases.involve_agency(case, agency.id, "referred")
+    return referral
+
+
+def _serial_perpetrator_case(rng, area, area_cases, police, referrer, today):
+    """The perpetrator of one case harms a second victim too."""
+    original = area_cases[1]
+    perpetrator = original.perpetrators[0].person
+    victim = cases.new_person(_person(rng, FIRST_NAMES_F, area.name, born_between=(date(1975, 1, 1), date(2000, 1, 1))))
+    case = cases.create_case(
+        area=area, victim=victim, perpetrators=[(perpetrator, "ex_partner")], notes={}, user=referrer
+    )
+    assessment = _completed(rng, case, 16, today - timedelta(days=10), police, dash.Thresholds.for_area(area))
+    _referral(case, assessment, assessment.assessed_on, police, referrer, ReferralStatus.SUBMITTED)

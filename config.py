@@ -57,9 +57,25 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "marac@example.org")
+    # How marac.services.mail sends: "smtp" (the MAIL_* settings, STARTTLS), "file" (.eml files
+    # under instance/mail/) or "console" (a log line: recipient and subject).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+    # Scheduled jobs (marac/services/scheduler.py) run in their own process, `flask marac scheduler`.
+    # SCHEDULER_IN_PROCESS=1 starts them inside the web process instead: only for the single-process
+    # `make run`, never under gunicorn (one scheduler per worker). A run that was missed by up to
+    # the grace time (a restart, a busy process) still happens, late.
+    SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS") == "1"
+    SCHEDULER_MISFIRE_GRACE_SECONDS = _env_int("SCHEDULER_MISFIRE_GRACE_SECONDS", 3600)
 
     # How many proxies in front of the app set X-Forwarded-For (0: none).
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
+    # Scheduled reminders about actions: days before the due date; days overdue before escalating.
+    ACTION_REMINDER_DAYS = _env_int("ACTION_REMINDER_DAYS", 3)
+    ACTION_ESCALATION_DAYS = _env_int("ACTION_ESCALATION_DAYS", 14)
+    # The address people use to reach the app, for links in emails.
+    SERVICE_URL = os.environ.get("SERVICE_URL", "http://127.0.0.1:5000")
 
     HSTS = False
     DEMO_DATA_ALLOWED = False
@@ -82,6 +98,7 @@ def _development_secret():
 
 class DevelopmentConfig(Config):
     DEMO_DATA_ALLOWED = True
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
 
     @classmethod
     def prepare(cls, config):
@@ -94,6 +111,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     DEMO_DATA_ALLOWED = True
     RATELIMIT_ENABLED = False
+    MAIL_BACKEND = "console"
+    SCHEDULER_IN_PROCESS = False  # tests move time themselves (`flask marac run-jobs --at`)
     # The cheapest argon2id parameters: tests hash hundreds of passwords.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -84,12 +84,31 @@ class DashFormBase(VersionedForm):
         ]
 
 
+class QuestionRadios(GovRadioInput):
+    """Radios whose legend is always the question.
+
+    GovRadioInput only uses the label as the legend when the template passes no `fieldset`
+    params; the DASH templates pass some (to size the legend), which dropped the question's text.
+    No empty hint either: it would be announced with every question.
+    """
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        legend = params.setdefault("fieldset", {}).setdefault("legend", {})
+        if not legend.get("text") and not legend.get("html"):
+            legend["text"] = field.label.text
+        hint = params.get("hint")
+        if hint is not None and not hint.get("text") and not hint.get("html"):
+            del params["hint"]
+        return params
+
+
 def _build_dash_form():
     fields = {}
     for number, label in QUESTIONS.items():
         fields[f"q{number}"] = RadioField(
             f"{number}. {label}",
-            widget=GovRadioInput(),
+            widget=QuestionRadios(),
             choices=choices((answer.value, text) for answer, text in ANSWER_LABELS.items()),
             validators=[Optional()],
         )

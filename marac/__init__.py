@@ -82,19 +82,28 @@ def create_app(config_name=None, **overrides):
     from marac.cli import marac_cli
 
     app.cli.add_command(marac_cli)
+
+    if app.config["SCHEDULER_IN_PROCESS"]:  # `make run` only; see marac/services/scheduler.py
+        from marac.services.scheduler import start_in_process
+
+        start_in_process(app)
     return app
 
 
 def _register_blueprints(app):
+    from marac.actions import bp as actions_bp
     from marac.admin import bp as admin_bp
     from marac.auth import bp as auth_bp
     from marac.dashboard import bp as dashboard_bp
+    from marac.meetings import bp as meetings_bp
     from marac.people import bp as people_bp
     from marac.referrals import bp as referrals_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(meetings_bp, url_prefix="/meetings")
+    app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

@@ -81,3 +81,49 @@ def seed_demo():
     for email, _name, roles, _kind in demo.DEMO_USERS:
         click.echo(f"  {email:<28} {', '.join(role.label for role in roles)}")
     click.echo(f"Password for all of them: {password or '(the DEMO_PASSWORD used when the demo was seeded)'}")
+
+
+@marac_cli.command("scheduler")
+def scheduler_process():
+    """Run the scheduled jobs in this process until stopped (one such process per deployment
+    is enough; a second one is harmless: every run is claimed in the database)."""
+    import logging
+
+    from marac.services import scheduler
+
+    if not logging.getLogger().handlers:  # say what ran, as a long-running process should
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    jobs = scheduler.build_scheduler(current_app._get_current_object(), blocking=True)
+    click.echo(f"Scheduler started: {', '.join(scheduler.JOBS)} (Ctrl+C stops it).")
+    try:
+        jobs.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
+@marac_cli.command("run-jobs")
+@click.option("--at", "at", help="The moment, ISO 8601 (without an offset: UK time). Default: now.")
+def run_jobs(at):
+    """Run, once, every job due at a moment (its latest due time at or before it), and say what ran."""
+    from datetime import datetime
+
+    from marac.services import scheduler
+    from models.base import utcnow
+
+    if at:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise click.BadParameter(
+                "use an ISO 8601 date and time, such as 2026-01-05T08:00", param_hint="--at"
+            ) from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=scheduler.UK)
+    else:
+        now = utcnow()
+    results = scheduler.run_due(current_app._get_current_object(), now)
+    for result in results:
+        detail = " ".join(f"{key}={value}" for key, value in (result.detail or {}).items())
+        click.echo(f"{result.job} due {result.due_at:%Y-%m-%dT%H:%MZ}: {result.outcome} {detail}".rstrip())
+    if any(result.outcome in (scheduler.FAILED, scheduler.NOT_CLAIMED) for result in results):
+        sys.exit(1)

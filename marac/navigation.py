@@ -8,6 +8,8 @@ NAVIGATION = [
     ("Home", "dashboard.index"),
     ("Referrals", "referrals.referral_list"),
     ("Cases", "people.case_list"),
+    ("Meetings", "meetings.meeting_list"),
+    ("Actions", "actions.action_list"),
     ("Admin", "admin.index"),
 ]
 

@@ -1,10 +1,22 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
+from models.actions import Action, ActionStatus, ActionTarget, ActionUpdate
 from models.areas import Agency, AgencyKind, Area, MeetingCadence
 from models.audit import AuditEvent
 from models.base import db
 from models.caseload import Allocation
 from models.cases import Case, CaseAgency, CaseChild, CasePerpetrator, CaseStatus
+from models.jobs import JobRun
+from models.meetings import (
+    AgendaItem,
+    AgendaSection,
+    Attendance,
+    Meeting,
+    MeetingStatus,
+    Reminder,
+    ResearchRequest,
+    ResearchStatus,
+)
 from models.people import Person, PersonAlias, PersonMatchKey
 from models.referrals import Notification, Referral, ReferralStatus
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
@@ -12,6 +24,18 @@ from models.users import LoginThrottle, PendingForm, Role, User, UserSession
 
 __all__ = [
     "db",
+    "Action",
+    "ActionStatus",
+    "ActionTarget",
+    "ActionUpdate",
+    "AgendaItem",
+    "AgendaSection",
+    "Attendance",
+    "Meeting",
+    "MeetingStatus",
+    "Reminder",
+    "ResearchRequest",
+    "ResearchStatus",
     "Allocation",
     "AssessmentStatus",
     "Case",
@@ -19,6 +43,7 @@ __all__ = [
     "CaseChild",
     "CasePerpetrator",
     "CaseStatus",
+    "JobRun",
     "Person",
     "PersonAlias",
     "PersonMatchKey",

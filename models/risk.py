@@ -4,6 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
@@ -123,3 +124,13 @@ class RiskAssessment(db.Model):
 
     def __repr__(self):
         return f"<RiskAssessment {self.id} {self.status}>"
+
+
+def current_assessment():
+    """A WHERE clause on RiskAssessment: completed, and not replaced by a completed correction.
+    These are the assessments that give a case its risk level."""
+    correction = sa.orm.aliased(RiskAssessment)
+    replaced = sa.exists().where(
+        correction.corrects_id == RiskAssessment.id, correction.status == AssessmentStatus.COMPLETED
+    )
+    return sa.and_(RiskAssessment.status == AssessmentStatus.COMPLETED, ~replaced)

@@ -136,6 +136,9 @@ def person_edit(case_id, person_id):
         aliases=people.aliases_text(person),
         is_safe_to_call={True: "yes", False: "no"}.get(person.is_safe_to_call, "unknown"),
     )
+    if request.method == "GET" and person.is_address_confidential:
+        # The edit form shows the confidential address: that is a reveal, and audited.
+        audit("person.address_revealed", record_type="person", record_id=person.id, case_id=case.id, via="edit")
     if form.validate_on_submit():
         if form.is_stale(person):
             form.version.data = person.version

@@ -9,7 +9,20 @@ meetings they chair; steering and admin no case data.
 
 import sqlalchemy as sa
 
-from models import Allocation, Case, CaseAgency, Referral, ReferralStatus, Role, db
+from models import (
+    Action,
+    AgendaItem,
+    Allocation,
+    Case,
+    CaseAgency,
+    Meeting,
+    MeetingStatus,
+    Referral,
+    ReferralStatus,
+    Role,
+    db,
+)
+from models.meetings import meeting_agencies
 
 # Role groups, used by the access policy (marac/security.py) and the record rules below.
 CASE_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
@@ -20,6 +33,10 @@ CONFIDENTIAL_READERS = CASE_EDITORS
 CASE_AUDITORS = frozenset({Role.COORDINATOR})
 REFERRERS = frozenset({Role.COORDINATOR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
 COORDINATORS = frozenset({Role.COORDINATOR})
+MEETING_RUNNERS = frozenset({Role.COORDINATOR, Role.CHAIR})
+MEETING_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
+RESEARCHERS = frozenset({Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
+ACTION_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
 
 
 def _agency_involved(user):
@@ -42,6 +59,12 @@ def visible_cases(user):
         clauses.append(sa.and_(areas, _agency_involved(user)))
     if user.has_role(Role.IDVA):
         clauses.append(_allocated_to(user))
+    if user.has_role(Role.CHAIR):
+        clauses.append(
+            sa.exists().where(
+                AgendaItem.case_id == Case.id, AgendaItem.meeting_id == Meeting.id, Meeting.chair_id == user.id
+            )
+        )
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -85,3 +108,62 @@ def get_visible_referral(user, referral_id):
 
 def can_triage(user, referral):
     return user.has_role(Role.COORDINATOR) and referral.area_id in user.area_ids
+
+
+def _agency_invited(user):
+    return sa.exists().where(
+        meeting_agencies.c.meeting_id == Meeting.id, meeting_agencies.c.agency_id == user.agency_id
+    )
+
+
+def visible_meetings(user):
+    """A WHERE clause on Meeting: coordinators their areas'; chairs the meetings they chair;
+    agency representatives and IDVAs the published meetings their agency is invited to."""
+    clauses = []
+    if user.has_role(Role.COORDINATOR):
+        clauses.append(Meeting.area_id.in_(user.area_ids))
+    if user.has_role(Role.CHAIR):
+        clauses.append(Meeting.chair_id == user.id)
+    if user.has_role(*RESEARCHERS):
+        clauses.append(sa.and_(Meeting.status != MeetingStatus.PLANNED, _agency_invited(user)))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def get_visible_meeting(user, meeting_id):
+    return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, visible_meetings(user)))
+
+
+def manages_meeting(user, meeting):
+    """Builds the list, publishes it, records the meeting: the area's coordinator."""
+    return user.has_role(Role.COORDINATOR) and meeting.area_id in user.area_ids
+
+
+def runs_meeting(user, meeting):
+    """Meeting mode: the coordinator, or the meeting's chair."""
+    return manages_meeting(user, meeting) or (user.has_role(Role.CHAIR) and meeting.chair_id == user.id)
+
+
+def researches_for(user, meeting):
+    """Answers research for their own agency, when it is invited to a published meeting."""
+    return (
+        user.has_role(*RESEARCHERS)
+        and meeting.status != MeetingStatus.PLANNED
+        and user.agency_id in {agency.id for agency in meeting.invited_agencies}
+    )
+
+
+def visible_actions(user):
+    """A WHERE clause on Action: coordinators the actions of their areas' cases; chairs those
+    agreed at meetings they chair; everyone else only their own agency's. Never another agency's."""
+    clauses = []
+    if user.has_role(Role.COORDINATOR):
+        clauses.append(sa.exists().where(Case.id == Action.case_id, Case.area_id.in_(user.area_ids)))
+    if user.has_role(Role.CHAIR):
+        clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
+    if user.has_role(*RESEARCHERS):
+        clauses.append(Action.owner_agency_id == user.agency_id)
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def get_visible_action(user, action_id):
+    return db.session.scalar(sa.select(Action).where(Action.id == action_id, visible_actions(user)))

@@ -10,7 +10,6 @@ from marac.services.areas import bump_version
 from marac.services.people import save_person
 from models import (
     Allocation,
-    AssessmentStatus,
     Case,
     CaseAgency,
     CaseChild,
@@ -21,6 +20,7 @@ from models import (
     Role,
     db,
 )
+from models.risk import current_assessment
 
 CASES_PAGE_SIZE = 50
 NOTE_FIELDS = ("victim_fears", "safe_to_share_with", "not_safe_to_share_with")
@@ -101,7 +101,7 @@ def load_case_people(case_id):
 def latest_assessment_query():
     return (
         sa.select(RiskAssessment)
-        .where(RiskAssessment.status == AssessmentStatus.COMPLETED)
+        .where(current_assessment())
         .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.completed_at.desc(), RiskAssessment.id.desc())
     )
 
@@ -150,7 +150,7 @@ def cases_page(where, page):
     """A page of cases (with victim and latest risk level), newest first, within `where`."""
     latest_level = (
         sa.select(RiskAssessment.level)
-        .where(RiskAssessment.case_id == Case.id, RiskAssessment.status == AssessmentStatus.COMPLETED)
+        .where(RiskAssessment.case_id == Case.id, current_assessment())
         .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.completed_at.desc(), RiskAssessment.id.desc())
         .limit(1)
         .correlate(Case)

@@ -72,3 +72,4 @@ def seed(password, *, with_cases=True):
     db.session.commit()
     if with_cases:
         demo_cases.seed_cases(areas)
+        demo_cases.seed_meetings(areas)

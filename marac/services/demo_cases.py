@@ -1,17 +1,21 @@
 """Synthetic demo cases across the risk range. Every name is made up; the seed keeps them stable."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from marac.services import assessments, cases, dash, referrals, repeats
+from marac.services import actions, agenda, assessments, cases, dash, meetings, referrals, repeats
 from models import (
+    ActionStatus,
+    ActionTarget,
     Agency,
     AgencyKind,
+    AgendaItem,
     Allocation,
     Case,
     CaseAgency,
     Referral,
     ReferralStatus,
+    ResearchRequest,
     RiskAssessment,
     Role,
     User,
@@ -155,7 +159,8 @@ def seed_cases(areas, today=None, count_per_area=(24, 8)):
                     born_between=(date(1955, 1, 1), date(2006, 1, 1)),
                 )
             )
-            creator = coordinator if index % 3 else idva
+            # The demo IDVA works in the first area only.
+            creator = idva if index % 3 == 0 and area is areas[0] else coordinator
             case = cases.create_case(
                 area=area,
                 victim=victim,
@@ -334,3 +339,113 @@ def _serial_perpetrator_case(rng, area, area_cases, police, referrer, today):
     )
     assessment = _completed(rng, case, 16, today - timedelta(days=10), police, dash.Thresholds.for_area(area))
     _referral(case, assessment, assessment.assessed_on, police, referrer, ReferralStatus.SUBMITTED)
+
+
+def seed_meetings(areas, today=None):
+    """A past meeting of the first area (held, minutes sent, actions in every state, some overdue)
+    and an upcoming one (list published, research half done); the second area's next meeting."""
+    rng = random.Random(20261123)
+    today = today or date.today()
+    coordinator = db.session.query(User).filter_by(email="coordinator@example.org").one()
+    chair = db.session.query(User).filter_by(email="chair@example.org").one()
+    first, second = areas
+    past_day = today - timedelta(days=9)  # fortnightly: the next one is in five days
+    past, upcoming = meetings.schedule(
+        first,
+        first_day=past_day,
+        start_time=time(10, 0),
+        count=2,
+        length_minutes=180,
+        venue="Northmoor Civic Centre, Committee Room 2",
+        online_link=None,
+        chair_id=chair.id,
+        cut_off_days=7,
+    )
+    db.session.flush()
+    agenda.build(past)
+    meetings.publish(past, meetings.title(past))
+    listed = agenda.items(past.id)
+    for agency in past.invited_agencies:
+        for item in listed:
+            research = db.session.query(ResearchRequest).filter_by(agenda_item_id=item.id, agency_id=agency.id).one()
+            if rng.random() < 0.6:
+                meetings.answer_research(research, coordinator, nothing_known=True)
+            else:
+                meetings.answer_research(
+                    research,
+                    coordinator,
+                    nothing_known=False,
+                    facts="Contact recorded with the household in the past six months.",
+                )
+    meetings.record_attendance(past, {agency.id: (rng.random() < 0.85, "", True) for agency in past.invited_agencies})
+    statuses = list(ActionStatus)
+    agencies = [agency for agency in past.invited_agencies if agency.kind != AgencyKind.OTHER]
+    for index, item in enumerate(listed):
+        meetings.save_discussion(item, "Risk discussed with all agencies present. Safety plan reviewed.", "high")
+        for number in range(rng.randint(3, 6)):
+            owner = agencies[(index + number) % len(agencies)]
+            action = actions.create(
+                item.case,
+                {
+                    "owner_agency_id": owner.id,
+                    "owner_person": "",
+                    "protects": rng.choice(list(ActionTarget)),
+                    "what": rng.choice(DEMO_ACTIONS),
+                    "how_known": "Confirmed to the MARAC coordinator by email",
+                    "due_on": past_day + timedelta(days=rng.choice([7, 10, 14, 21, 28, 42])),
+                    "due_reason": "",
+                },
+                coordinator,
+                meeting=past,
+                item=item,
+            )
+            status = statuses[(index + number) % len(statuses)]
+            if status != ActionStatus.NOT_STARTED:
+                actions.change_status(
+                    action,
+                    coordinator,
+                    status,
+                    note="Update given at the review",
+                    evidence="Confirmed by the agency",
+                    completed_on=min(today, action.due_on) if status == ActionStatus.COMPLETED else None,
+                )
+    meetings.mark_held(past)
+    meetings.approve_minutes(past, chair)
+    meetings.send_minutes(past, meetings.title(past))
+    past.minutes_sent_at = past.starts_at + timedelta(days=2)
+
+    upcoming.referral_cut_off = today - timedelta(days=1)
+    agenda.build(upcoming)
+    meetings.publish(upcoming, meetings.title(upcoming))
+    for research in db.session.query(ResearchRequest).join(AgendaItem).filter(AgendaItem.meeting_id == upcoming.id):
+        if rng.random() < 0.5:
+            meetings.answer_research(
+                research,
+                coordinator,
+                nothing_known=rng.random() < 0.7,
+                facts="One call-out last month; no further action.",
+            )
+    meetings.schedule(
+        second,
+        first_day=today + timedelta(days=9),
+        start_time=time(14, 0),
+        count=1,
+        length_minutes=120,
+        venue="Eastwick Vale Police Station",
+        online_link=None,
+        chair_id=chair.id,
+        cut_off_days=7,
+    )
+    db.session.commit()
+
+
+DEMO_ACTIONS = [
+    "Fit additional locks and a door camera at the victim's home through the sanctuary scheme",
+    "Flag the victim's address for an urgent police response and brief the neighbourhood team",
+    "Complete a child and family assessment and share the outcome with the IDVA",
+    "Offer the victim a GP appointment with an interpreter and a routine enquiry about abuse",
+    "Review the perpetrator's licence conditions with offender management",
+    "Make a priority housing assessment and offer temporary accommodation away from the area",
+    "Share the safety plan with the school's designated safeguarding lead",
+    "Refer the perpetrator to the behaviour change programme and report attendance",
+]

@@ -1,0 +1,61 @@
+"""The SMART action form and the status update form."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from forms.common import BaseForm, GovDateField, VersionedForm, choices, single_line
+from models.actions import ACTION_STATUS_LABELS, ACTION_TARGET_LABELS
+
+TEXT_MAX = 5000
+
+
+def _max(label, size):
+    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
+
+
+class ActionForm(BaseForm):
+    """SMART: specific (what), measurable (how completion is known), owned (agency and person),
+    time-bound (due date). The rules that need the meeting live in services.actions."""
+
+    owner_agency_id = SelectField(
+        "Agency that owns the action", widget=GovSelect(), coerce=int, validators=[Optional()]
+    )
+    owner_person = StringField(
+        "Named person (optional)",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[Optional(), _max("Named person", 120)],
+    )
+    protects = RadioField(
+        "Who the action protects",
+        widget=GovRadioInput(),
+        choices=choices(ACTION_TARGET_LABELS.items()),
+        validators=[Optional()],
+    )
+    what = TextAreaField(
+        "What will be done",
+        widget=GovTextArea(),
+        description="Be specific: who will do what, and how.",
+        validators=[Optional(), _max("What", TEXT_MAX)],
+    )
+    how_known = TextAreaField(
+        "How will we know it is done?", widget=GovTextArea(), validators=[Optional(), _max("How it is known", TEXT_MAX)]
+    )
+    due_on = GovDateField("Due date", description="For example, 17 12 2026")
+    due_reason = TextAreaField(
+        "Why more than 3 months?", widget=GovTextArea(), validators=[Optional(), _max("Reason", TEXT_MAX)]
+    )
+    submit = SubmitField("Add action", widget=GovSubmitInput())
+
+
+class ActionStatusForm(VersionedForm):
+    status = RadioField(
+        "Status", widget=GovRadioInput(), choices=choices(ACTION_STATUS_LABELS.items()), validators=[Optional()]
+    )
+    completed_on = GovDateField("Date completed")
+    evidence = TextAreaField(
+        "Evidence it is complete", widget=GovTextArea(), validators=[Optional(), _max("Evidence", TEXT_MAX)]
+    )
+    note = TextAreaField("Note or reason", widget=GovTextArea(), validators=[Optional(), _max("Note", TEXT_MAX)])
+    submit = SubmitField("Save update", widget=GovSubmitInput())

@@ -1,0 +1,138 @@
+"""Forms for meetings: scheduling, the case list, research, meeting mode."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from forms.common import BaseForm, GovDateField, VersionedForm, WholeNumberField, choices, single_line
+from models.meetings import AGENDA_SECTION_LABELS
+from models.risk import RiskLevel
+
+TEXT_MAX = 20_000
+
+
+def _max(label, size):
+    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
+
+
+class ScheduleForm(BaseForm):
+    area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
+    first_day = GovDateField("Date of the first meeting", required_message="Enter the date of the first meeting")
+    start_time = StringField(
+        "Start time",
+        widget=GovTextInput(),
+        description="24-hour clock, for example 10:00",
+        filters=[single_line],
+        validators=[DataRequired("Enter the start time")],
+    )
+    count = WholeNumberField(
+        "How many meetings to create",
+        validators=[
+            InputRequired("Enter how many meetings to create"),
+            NumberRange(min=1, max=26, message="Enter a number from 1 to 26"),
+        ],
+    )
+    length_minutes = WholeNumberField(
+        "Length of each meeting in minutes",
+        validators=[
+            InputRequired("Enter the length of the meeting"),
+            NumberRange(min=30, max=600, message="Enter a length from 30 to 600 minutes"),
+        ],
+    )
+    cut_off_days = WholeNumberField(
+        "Referral cut-off: days before the meeting",
+        description="Referrals accepted by then go on the case list.",
+        validators=[InputRequired("Enter the cut-off"), NumberRange(min=0, max=28, message="Enter 0 to 28 days")],
+    )
+    venue = StringField(
+        "Venue", widget=GovTextInput(), filters=[single_line], validators=[Optional(), _max("Venue", 200)]
+    )
+    online_link = StringField(
+        "Online meeting link",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[Optional(), _max("Online meeting link", 500)],
+    )
+    chair_id = SelectField("Chair", widget=GovSelect(), coerce=int, validators=[Optional()])
+    submit = SubmitField("Create meetings", widget=GovSubmitInput())
+
+    def validate_start_time(self, field):
+        try:
+            hours, minutes = (int(part) for part in field.data.replace(".", ":").split(":"))
+            if not (0 <= hours < 24 and 0 <= minutes < 60):
+                raise ValueError
+        except ValueError:
+            raise ValidationError("Enter a real time, like 10:00 or 14:30") from None
+        field.data = f"{hours:02d}:{minutes:02d}"
+
+    def validate_online_link(self, field):
+        if field.data and not field.data.startswith("https://"):
+            raise ValidationError("Enter a link that starts with https://")
+
+
+class AddCaseForm(BaseForm):
+    case_reference = StringField(
+        "Case number",
+        widget=GovTextInput(),
+        description="For example, C000123",
+        filters=[single_line],
+        validators=[DataRequired("Enter the case number")],
+    )
+    section = RadioField(
+        "Section of the list",
+        widget=GovRadioInput(),
+        choices=choices(AGENDA_SECTION_LABELS.items()),
+        validators=[InputRequired("Select the section")],
+    )
+    reason = TextAreaField(
+        "Why add it",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter why you are adding the case"), _max("Reason", 2000)],
+    )
+    submit = SubmitField("Add to the list", widget=GovSubmitInput())
+
+    def case_id(self):
+        text = (self.case_reference.data or "").strip().upper().lstrip("C")
+        return int(text) if text.isdigit() and len(text) <= 9 else None
+
+
+class RemoveCaseForm(BaseForm):
+    reason = TextAreaField(
+        "Why remove it",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter why you are removing the case"), _max("Reason", 2000)],
+    )
+    submit = SubmitField("Remove from the list", widget=GovSubmitInput())
+
+
+class ResearchForm(VersionedForm):
+    facts = TextAreaField(
+        "What your agency's records show",
+        widget=GovTextArea(),
+        description="Facts only: dates, incidents, contacts, orders. Relevant and proportionate.",
+        validators=[Optional(), _max("Facts", TEXT_MAX)],
+    )
+    opinion = TextAreaField(
+        "Your agency's view of the risk (optional)",
+        widget=GovTextArea(),
+        description="Kept apart from the facts.",
+        validators=[Optional(), _max("View of the risk", TEXT_MAX)],
+    )
+    submit = SubmitField("Send research", widget=GovSubmitInput())
+
+    def validate_facts(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError("Enter what your records show, or answer 'Nothing known'")
+
+
+class DiscussionForm(VersionedForm):
+    discussion = TextAreaField(
+        "Discussion notes", widget=GovTextArea(), validators=[Optional(), _max("Discussion notes", TEXT_MAX)]
+    )
+    risk_after = RadioField(
+        "Risk after discussion",
+        widget=GovRadioInput(),
+        choices=choices([(level.value, level.label) for level in RiskLevel]),
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save notes", widget=GovSubmitInput())

@@ -1,0 +1,186 @@
+"""SMART actions: agreeing them at the meeting, who may change them, and their history."""
+
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from marac.services.areas import bump_version
+from marac.services.cases import involve_agency
+from models import Action, ActionStatus, ActionUpdate, Case, Role, db
+from models.actions import OPEN_STATUSES
+
+# A bare instruction to watch is not an action: say what will be done and how.
+VAGUE = re.compile(
+    r"^\s*(to\s+)?(monitor|be aware|note|noted|keep in mind|share information|for information)\W*$", re.IGNORECASE
+)
+DUE_REASON_AFTER = relativedelta(months=3)
+
+
+def smart_problems(data, meeting_day):
+    """{field: message} for an action that is not SMART. `data` has the form's answers."""
+    problems = {}
+    if not data.get("owner_agency_id"):
+        problems["owner_agency_id"] = "Select the agency that owns the action"
+    if not data.get("protects"):
+        problems["protects"] = "Select who the action protects"
+    what = (data.get("what") or "").strip()
+    if not what:
+        problems["what"] = "Enter what will be done"
+    elif VAGUE.match(what) or len(what) < 10:
+        problems["what"] = "Say specifically what will be done and how: 'monitor' or 'be aware' is not an action"
+    if not (data.get("how_known") or "").strip():
+        problems["how_known"] = "Enter how everyone will know the action is complete"
+    due = data.get("due_on")
+    if not due:
+        problems.setdefault("due_on", "Enter the due date")
+    elif due < meeting_day:
+        problems["due_on"] = "The due date must be the same as or after the day of the meeting"
+    elif due > meeting_day + DUE_REASON_AFTER and not (data.get("due_reason") or "").strip():
+        problems["due_reason"] = "Enter why the action needs more than 3 months"
+    return problems
+
+
+def create(case, data, user, *, meeting=None, item=None):
+    action = Action(
+        case_id=case.id,
+        meeting_id=meeting.id if meeting else None,
+        agenda_item_id=item.id if item else None,
+        owner_agency_id=data["owner_agency_id"],
+        owner_person=(data.get("owner_person") or "").strip() or None,
+        protects=data["protects"],
+        what=data["what"].strip(),
+        how_known=data["how_known"].strip(),
+        due_on=data["due_on"],
+        due_reason=(data.get("due_reason") or "").strip() or None,
+        created_by_id=user.id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    db.session.add(ActionUpdate(action_id=action.id, user_id=user.id, to_status=action.status, note="Agreed"))
+    involve_agency(case, action.owner_agency_id, "action")
+    return action
+
+
+def allowed_statuses(user, action):
+    """The statuses this user may set on this action (none if they may not change it)."""
+    coordinator = user.has_role(Role.COORDINATOR) and _case_area(action) in user.area_ids
+    owner = user.agency_id == action.owner_agency_id and user.has_role(Role.AGENCY_REP, Role.IDVA, Role.IDVA_MANAGER)
+    if coordinator:
+        return list(ActionStatus)
+    if owner:
+        return [status for status in ActionStatus if status != ActionStatus.NOT_DONE]
+    return []
+
+
+def _case_area(action):
+    return db.session.scalar(sa.select(Case.area_id).where(Case.id == action.case_id))
+
+
+def status_problems(to_status, *, completed_on, evidence, note, today=None):
+    today = today or date.today()
+    problems = {}
+    if to_status == ActionStatus.COMPLETED:
+        if not completed_on:
+            problems["completed_on"] = "Enter the date the action was completed"
+        elif completed_on > today:
+            problems["completed_on"] = "The completion date must be today or in the past"
+        if not (evidence or "").strip():
+            problems["evidence"] = "Enter the evidence that the action is complete"
+    if to_status in (ActionStatus.NOT_POSSIBLE, ActionStatus.NOT_DONE) and not (note or "").strip():
+        problems["note"] = "Enter the reason"
+    return problems
+
+
+def change_status(action, user, to_status, *, note=None, completed_on=None, evidence=None):
+    """Apply a status change and keep it in the history."""
+    update = ActionUpdate(
+        action_id=action.id,
+        user_id=user.id,
+        from_status=action.status,
+        to_status=to_status,
+        note=(note or "").strip() or None,
+    )
+    action.status = to_status
+    action.status_note = update.note
+    if to_status == ActionStatus.COMPLETED:
+        action.completed_on, action.evidence = completed_on, evidence.strip()
+    else:
+        action.completed_on, action.evidence = None, None
+    bump_version(action)
+    db.session.add(update)
+    return update
+
+
+def is_overdue(action, today=None):
+    return action.status in OPEN_STATUSES and action.due_on < (today or date.today())
+
+
+def history(action_id):
+    return db.session.scalars(
+        sa.select(ActionUpdate).where(ActionUpdate.action_id == action_id).order_by(ActionUpdate.at, ActionUpdate.id)
+    ).all()
+
+
+def for_case(case_id, where=None):
+    query = sa.select(Action).where(Action.case_id == case_id).order_by(Action.due_on, Action.id)
+    if where is not None:
+        query = query.where(where)
+    return db.session.scalars(query).all()
+
+
+def overdue_first(today):
+    """ORDER BY: open actions past their due date first, then by due date."""
+    overdue = sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
+    return (sa.case((overdue, 0), else_=1), Action.due_on, Action.id)
+
+
+def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, today=None):
+    """A query of actions within `where`, narrowed by the list's filters."""
+    today = today or date.today()
+    query = sa.select(Action).where(where)
+    if status == "open":
+        query = query.where(Action.status.in_(OPEN_STATUSES))
+    elif status in set(ActionStatus):
+        query = query.where(Action.status == status)
+    if due == "overdue":
+        query = query.where(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
+    elif due == "week":
+        query = query.where(Action.due_on >= today, Action.due_on <= today + relativedelta(days=7))
+    if meeting_id:
+        query = query.where(Action.meeting_id == meeting_id)
+    if agency_id:
+        query = query.where(Action.owner_agency_id == agency_id)
+    return query.order_by(*overdue_first(today))
+
+
+def _quarter(column):
+    return sa.cast((sa.extract("month", column) - 1) / 3, sa.Integer) + 1
+
+
+def completion_by_agency(where, *, quarters=4, today=None):
+    """[(agency id, year, quarter, completed, due)] for actions due in the last `quarters`
+    quarters: the share completed of those that fell due. Counted in SQL."""
+    today = today or date.today()
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - relativedelta(months=3 * (quarters - 1))
+    year, quarter = sa.extract("year", Action.due_on), _quarter(Action.due_on)
+    completed = sa.func.sum(sa.case((Action.status == ActionStatus.COMPLETED, 1), else_=0))
+    return db.session.execute(
+        sa.select(Action.owner_agency_id, sa.cast(year, sa.Integer), quarter, completed, sa.func.count(Action.id))
+        .where(where, Action.due_on >= start, Action.due_on <= today)
+        .group_by(Action.owner_agency_id, year, quarter)
+        .order_by(Action.owner_agency_id, year, quarter)
+    ).all()
+
+
+def repeated_non_completion(where, *, since, minimum=2):
+    """Agencies that did not act on `minimum` or more actions since a date: for the steering
+    group. [(agency id, count)]."""
+    return db.session.execute(
+        sa.select(Action.owner_agency_id, sa.func.count(Action.id))
+        .where(where, Action.status == ActionStatus.NOT_DONE, Action.due_on >= since)
+        .group_by(Action.owner_agency_id)
+        .having(sa.func.count(Action.id) >= minimum)
+        .order_by(sa.func.count(Action.id).desc())
+    ).all()

@@ -1,0 +1,265 @@
+"""Meetings: scheduling, publishing the case list, research, the meeting itself and minutes."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+
+from marac.services import agenda, workdays
+from marac.services.areas import bump_version
+from marac.services.notifications import notify_user
+from models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingCadence,
+    MeetingStatus,
+    Referral,
+    Reminder,
+    ResearchRequest,
+    ResearchStatus,
+    Role,
+    User,
+    db,
+)
+from models.base import utcnow
+from models.users import UserRole
+
+UK = ZoneInfo("Europe/London")
+MINUTES_TARGET_WORKING_DAYS = 3
+
+
+def meeting_days(first_day, cadence, count):
+    """`count` meeting days from `first_day`: every week, every other week, or monthly on the same
+    weekday of the month (the first Wednesday, the third Thursday...), as MARACs meet."""
+    if cadence == MeetingCadence.MONTHLY:
+        nth = (first_day.day - 1) // 7 + 1  # 1st..5th weekday of its kind in the month
+        weekday = first_day.weekday()
+        days = []
+        for index in range(count):
+            month_start = (first_day + relativedelta(months=index)).replace(day=1)
+            # The 5th such weekday does not exist in every month: use the last one then.
+            day = month_start + relativedelta(weekday=weekday) + relativedelta(weeks=min(nth, 4) - 1)
+            if nth == 5 and (day + timedelta(weeks=1)).month == month_start.month:
+                day += timedelta(weeks=1)
+            days.append(day)
+        return days
+    step = timedelta(weeks=1 if cadence == MeetingCadence.WEEKLY else 2)
+    return [first_day + step * index for index in range(count)]
+
+
+def schedule(area, *, first_day, start_time, count, length_minutes, venue, online_link, chair_id, cut_off_days):
+    """Create `count` meetings from `first_day` at the area's cadence, each inviting the area's
+    agencies, with a referral cut-off `cut_off_days` before."""
+    agencies = [agency for agency in area.agencies if agency.is_active]
+    made = []
+    for day in meeting_days(first_day, MeetingCadence(area.meeting_cadence), count):
+        meeting = Meeting(
+            area_id=area.id,
+            starts_at=datetime.combine(day, start_time, tzinfo=UK),
+            length_minutes=length_minutes,
+            venue=venue or None,
+            online_link=online_link or None,
+            chair_id=chair_id or None,
+            referral_cut_off=day - timedelta(days=cut_off_days),
+            invited_agencies=list(agencies),
+        )
+        db.session.add(meeting)
+        made.append(meeting)
+    return made
+
+
+def next_meeting_day(area, after):
+    """The next day a meeting would fall on, going on from the area's last scheduled meeting."""
+    last = db.session.scalar(sa.select(sa.func.max(Meeting.starts_at)).where(Meeting.area_id == area.id))
+    if last is None:
+        return after + timedelta(days=7)
+    return meeting_days(last.astimezone(UK).date(), MeetingCadence(area.meeting_cadence), 2)[1]
+
+
+def reps_of(agency_ids):
+    """Active agency representatives and IDVAs of these agencies."""
+    if not agency_ids:
+        return []
+    return db.session.scalars(
+        sa.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.agency_id.in_(list(agency_ids)),
+            User.is_active,
+            UserRole.role.in_([Role.AGENCY_REP, Role.IDVA, Role.IDVA_MANAGER]),
+        )
+        .distinct()
+    ).all()
+
+
+def _request_research(meeting, listed):
+    """A research request from each invited agency for each listed case (idempotent)."""
+    have = set(
+        db.session.execute(
+            sa.select(ResearchRequest.agenda_item_id, ResearchRequest.agency_id)
+            .join(AgendaItem, AgendaItem.id == ResearchRequest.agenda_item_id)
+            .where(AgendaItem.meeting_id == meeting.id)
+        ).all()
+    )
+    for item in listed:
+        for agency in meeting.invited_agencies:
+            if (item.id, agency.id) not in have:
+                db.session.add(ResearchRequest(agenda_item_id=item.id, agency_id=agency.id))
+
+
+def publish(meeting, title):
+    """Publish the case list: research requests to every invited agency, reminders for the
+    scheduler, and a notification to each agency's representatives."""
+    listed = agenda.items(meeting.id)
+    db.session.flush()
+    _request_research(meeting, listed)
+    meeting.status = MeetingStatus.LIST_PUBLISHED
+    meeting.list_published_at = utcnow()
+    bump_version(meeting)
+    due = agenda.research_due_at(meeting)
+    for agency in meeting.invited_agencies:
+        db.session.add(Reminder(kind="research", due_at=due, meeting_id=meeting.id, agency_id=agency.id))
+    for user in reps_of([agency.id for agency in meeting.invited_agencies]):
+        notify_user(
+            user.id,
+            f"The case list for the {title} is published: {len(listed)} cases to research",
+            f"/meetings/{meeting.id}",
+        )
+
+
+def after_list_change(meeting):
+    """Cases added after publishing are researched too."""
+    if meeting.status != MeetingStatus.PLANNED:
+        db.session.flush()
+        _request_research(meeting, agenda.items(meeting.id))
+
+
+def research_grid(meeting, listed):
+    """{(agenda item id, agency id): ResearchRequest} for the coordinator's grid."""
+    requests = db.session.scalars(
+        sa.select(ResearchRequest).where(ResearchRequest.agenda_item_id.in_([item.id for item in listed]))
+    ).all()
+    return {(request.agenda_item_id, request.agency_id): request for request in requests}
+
+
+def answer_research(request, user, *, nothing_known, facts="", opinion=""):
+    request.status = ResearchStatus.NOTHING_KNOWN if nothing_known else ResearchStatus.SUBMITTED
+    request.facts = None if nothing_known else (facts or "").strip() or None
+    request.opinion = None if nothing_known else (opinion or "").strip() or None
+    request.answered_by_id = user.id
+    request.answered_at = utcnow()
+    bump_version(request)
+
+
+def record_attendance(meeting, rows):
+    """rows: {agency_id: (present, person name, signed the confidentiality statement)}."""
+    existing = {
+        row.agency_id: row for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id))
+    }
+    for agency_id, (present, person, signed) in rows.items():
+        row = existing.get(agency_id) or Attendance(meeting_id=meeting.id, agency_id=agency_id)
+        row.is_present, row.person_name, row.has_signed_confidentiality = (
+            present,
+            (person or "").strip() or None,
+            signed,
+        )
+        db.session.add(row)
+
+
+def attendance(meeting):
+    rows = {row.agency_id: row for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id))}
+    return [(agency, rows.get(agency.id)) for agency in meeting.invited_agencies]
+
+
+def save_discussion(item, discussion, risk_after):
+    item.discussion = (discussion or "").strip() or None
+    item.risk_after = risk_after or None
+    item.discussed_at = utcnow()
+    bump_version(item)
+
+
+def mark_held(meeting):
+    meeting.status = MeetingStatus.HELD
+    meeting.held_at = utcnow()
+    bump_version(meeting)
+
+
+def approve_minutes(meeting, chair):
+    meeting.status = MeetingStatus.MINUTES_APPROVED
+    meeting.minutes_approved_at = utcnow()
+    meeting.minutes_approved_by_id = chair.id
+    bump_version(meeting)
+
+
+def send_minutes(meeting, title):
+    """Minutes go to the agencies that attended (a notification; the papers stay in the app)."""
+    meeting.status = MeetingStatus.MINUTES_SENT
+    meeting.minutes_sent_at = utcnow()
+    bump_version(meeting)
+    present = [
+        row.agency_id
+        for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id, is_present=True))
+    ]
+    for user in reps_of(present):
+        notify_user(user.id, f"The minutes of the {title} have been sent", f"/meetings/{meeting.id}")
+
+
+def minutes_turnaround(meeting):
+    """(working days from the meeting to minutes sent, within the 3-day target) or None."""
+    if not meeting.minutes_sent_at:
+        return None
+    days = workdays.working_days_between(
+        meeting.starts_at.astimezone(UK).date(), meeting.minutes_sent_at.astimezone(UK).date()
+    )
+    return days, days <= MINUTES_TARGET_WORKING_DAYS
+
+
+def title(meeting):
+    """'MARAC meeting, Thursday 3 December 2026 at 10:00am' (UK time)."""
+    local = meeting.starts_at.astimezone(UK)
+    hour = local.hour % 12 or 12
+    return (
+        f"MARAC meeting, {local:%A} {local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    )
+
+
+def ics(meeting, area_name, url):
+    """An iCalendar invite with no personal data: the area, the time, the place and a link."""
+
+    def stamp(value):
+        return value.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+
+    def text(value):
+        return (value or "").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,").replace("\n", r"\n")
+
+    ends = meeting.starts_at + timedelta(minutes=meeting.length_minutes)
+    location = meeting.venue or meeting.online_link or ""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//MARAC//Meetings//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:marac-meeting-{meeting.id}@marac",
+        f"DTSTAMP:{stamp(utcnow())}",
+        f"DTSTART:{stamp(meeting.starts_at)}",
+        f"DTEND:{stamp(ends)}",
+        f"SUMMARY:{text('MARAC meeting: ' + area_name)}",
+        f"LOCATION:{text(location)}",
+        f"DESCRIPTION:{text('OFFICIAL-SENSITIVE. The case list is in the MARAC app: ' + url)}",
+        "CLASS:CONFIDENTIAL",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def repeat_referral_ids(listed):
+    """Of the listed cases' referrals, those flagged as repeats."""
+    referral_ids = [item.referral_id for item in listed if item.referral_id]
+    if not referral_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Referral.id).where(Referral.id.in_(referral_ids), Referral.is_repeat)))

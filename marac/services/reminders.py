@@ -1,0 +1,125 @@
+"""What the scheduler sends about actions and meetings. Each job takes the time it runs for and
+returns counts. Messages name records by reference, never a person; emails carry a count and a
+link only."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from marac.services import mail
+from marac.services.meetings import reps_of, title
+from marac.services.notifications import notify_area_coordinators, notify_user
+from models import Action, Case, Meeting, MeetingStatus, Reminder, ResearchRequest, ResearchStatus, db
+from models.actions import OPEN_STATUSES
+from models.meetings import AgendaItem
+
+UK = ZoneInfo("Europe/London")
+
+
+def _uk_day(now):
+    return now.astimezone(UK).date()
+
+
+def _open_actions_due_on(day):
+    return db.session.scalars(
+        sa.select(Action).where(Action.status.in_(OPEN_STATUSES), Action.due_on == day).order_by(Action.id)
+    ).all()
+
+
+def _tell_agency(agency_id, message, link, email_subject=None):
+    """A notification to each representative of the agency, and an email naming no one."""
+    reps = reps_of([agency_id])
+    for rep in reps:
+        notify_user(rep.id, message, link)
+    if email_subject and reps:
+        mail.send(
+            [rep.email for rep in reps],
+            email_subject,
+            f"{message}.\n\nSign in to see it: {current_app.config['SERVICE_URL']}{link}\n",
+        )
+    return len(reps)
+
+
+def action_due_reminders(now):
+    """Actions due in a few days (ACTION_REMINDER_DAYS): their agency is reminded once."""
+    day = _uk_day(now) + timedelta(days=current_app.config["ACTION_REMINDER_DAYS"])
+    due = _open_actions_due_on(day)
+    told = sum(
+        _tell_agency(a.owner_agency_id, f"MARAC action {a.reference} is due on {day:%d %B %Y}", f"/actions/{a.id}")
+        for a in due
+    )
+    return {"actions": len(due), "notified": told}
+
+
+def overdue_notices(now):
+    """Actions that became overdue yesterday: their agency is told, by notification and email."""
+    due = _open_actions_due_on(_uk_day(now) - timedelta(days=1))
+    told = sum(
+        _tell_agency(
+            a.owner_agency_id,
+            f"MARAC action {a.reference} is overdue",
+            f"/actions/{a.id}",
+            email_subject="A MARAC action is overdue",
+        )
+        for a in due
+    )
+    return {"actions": len(due), "notified": told}
+
+
+def escalations(now):
+    """Actions overdue for ACTION_ESCALATION_DAYS go to the area's coordinators."""
+    days = current_app.config["ACTION_ESCALATION_DAYS"]
+    due = _open_actions_due_on(_uk_day(now) - timedelta(days=days))
+    for action in due:
+        area_id = db.session.scalar(sa.select(Case.area_id).where(Case.id == action.case_id))
+        notify_area_coordinators(
+            area_id, f"MARAC action {action.reference} is {days} days overdue: escalate it", f"/actions/{action.id}"
+        )
+    return {"actions": len(due)}
+
+
+def research_reminders(now):
+    """Agencies that have not answered every research request when its reminder falls due."""
+    reminders = db.session.scalars(
+        sa.select(Reminder).where(Reminder.kind == "research", Reminder.sent_at.is_(None), Reminder.due_at <= now)
+    ).all()
+    told = 0
+    for reminder in reminders:
+        meeting = db.session.get(Meeting, reminder.meeting_id)
+        waiting = db.session.scalar(
+            sa.select(sa.func.count(ResearchRequest.id))
+            .join(AgendaItem, AgendaItem.id == ResearchRequest.agenda_item_id)
+            .where(
+                AgendaItem.meeting_id == meeting.id,
+                AgendaItem.removed_at.is_(None),
+                ResearchRequest.agency_id == reminder.agency_id,
+                ResearchRequest.status == ResearchStatus.REQUESTED,
+            )
+        )
+        if waiting and meeting.starts_at > now:
+            told += _tell_agency(
+                reminder.agency_id,
+                f"{waiting} research requests for the {title(meeting)} are not answered yet",
+                f"/meetings/{meeting.id}",
+                email_subject="MARAC research requests to answer",
+            )
+        reminder.sent_at = now
+    return {"reminders": len(reminders), "notified": told}
+
+
+def publish_reminders(now):
+    """Coordinators are reminded each day to publish a list whose meeting is within a week."""
+    soon = db.session.scalars(
+        sa.select(Meeting).where(
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + timedelta(days=7),
+        )
+    ).all()
+    for meeting in soon:
+        notify_area_coordinators(
+            meeting.area_id, f"Publish the case list for the {title(meeting)}", f"/meetings/{meeting.id}"
+        )
+    return {"meetings": len(soon)}

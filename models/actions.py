@@ -1,0 +1,101 @@
+"""SMART actions agreed at MARAC, owned by one agency each, and their history."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.areas import Agency
+from models.base import UTCDateTime, db, utcnow
+from models.cases import Case
+
+
+class ActionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    NOT_POSSIBLE = "not_possible"  # circumstances changed
+    NOT_DONE = "not_done"  # the agency did not act (set by the coordinator only)
+
+
+ACTION_STATUS_LABELS = {
+    ActionStatus.NOT_STARTED: "Not started",
+    ActionStatus.IN_PROGRESS: "In progress",
+    ActionStatus.COMPLETED: "Completed",
+    ActionStatus.NOT_POSSIBLE: "Not possible: circumstances changed",
+    ActionStatus.NOT_DONE: "Not done: agency did not act",
+}
+OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
+
+
+class ActionTarget(StrEnum):
+    VICTIM = "victim"
+    CHILDREN = "children"
+    OTHER_ADULTS = "other_adults"
+    PERPETRATOR = "perpetrator"
+
+
+ACTION_TARGET_LABELS = {
+    ActionTarget.VICTIM: "Victim",
+    ActionTarget.CHILDREN: "Children",
+    ActionTarget.OTHER_ADULTS: "Other adults at risk",
+    ActionTarget.PERPETRATOR: "Perpetrator",
+}
+
+
+class Action(db.Model):
+    __tablename__ = "actions"
+    __table_args__ = (
+        sa.Index("ix_actions_agency_status_due", "owner_agency_id", "status", "due_on"),
+        sa.Index("ix_actions_meeting", "meeting_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id"))
+    agenda_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="SET NULL"))
+    owner_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"))
+    owner_person: Mapped[str | None] = mapped_column(sa.String(120))
+    protects: Mapped[str] = mapped_column(sa.String(20))
+    what: Mapped[str] = mapped_column(sa.Text)
+    how_known: Mapped[str] = mapped_column(sa.Text)
+    due_on: Mapped[date]
+    due_reason: Mapped[str | None] = mapped_column(sa.Text)  # when more than 3 months away
+    status: Mapped[str] = mapped_column(sa.String(20), default=ActionStatus.NOT_STARTED)
+    completed_on: Mapped[date | None]
+    evidence: Mapped[str | None] = mapped_column(sa.Text)
+    status_note: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship()
+    owner_agency: Mapped[Agency] = relationship()
+
+    @property
+    def status_label(self):
+        return ACTION_STATUS_LABELS[ActionStatus(self.status)]
+
+    @property
+    def protects_label(self):
+        return ACTION_TARGET_LABELS[ActionTarget(self.protects)]
+
+    @property
+    def reference(self):
+        return f"A{self.id:06d}"
+
+
+class ActionUpdate(db.Model):
+    """One change of an action: who, when, from what, to what, and their note."""
+
+    __tablename__ = "action_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,181 @@
+"""MARAC meetings: the case list (agenda), research requests, attendance and minutes."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.areas import Agency, Area
+from models.base import UTCDateTime, db, utcnow
+from models.cases import Case
+from models.users import User
+
+
+class MeetingStatus(StrEnum):
+    PLANNED = "planned"
+    LIST_PUBLISHED = "list_published"
+    HELD = "held"
+    MINUTES_APPROVED = "minutes_approved"
+    MINUTES_SENT = "minutes_sent"
+
+
+MEETING_STATUS_LABELS = {
+    MeetingStatus.PLANNED: "Planned",
+    MeetingStatus.LIST_PUBLISHED: "Case list published",
+    MeetingStatus.HELD: "Held",
+    MeetingStatus.MINUTES_APPROVED: "Minutes approved",
+    MeetingStatus.MINUTES_SENT: "Minutes sent",
+}
+
+
+class AgendaSection(StrEnum):
+    """The recommended order of a MARAC agenda (SafeLives), after introductions."""
+
+    INCOMPLETE_ACTIONS = "incomplete_actions"
+    CHILDREN = "children"
+    ADULTS = "adults"
+    TWELVE_MONTHS = "twelve_months"
+    OTHER = "other"
+
+
+AGENDA_SECTION_LABELS = {
+    AgendaSection.INCOMPLETE_ACTIONS: "Incomplete actions from the last meeting",
+    AgendaSection.CHILDREN: "New cases with children",
+    AgendaSection.ADULTS: "New cases, adults only",
+    AgendaSection.TWELVE_MONTHS: "Cases where 12 months have passed since the last MARAC",
+    AgendaSection.OTHER: "Any other business",
+}
+AGENDA_ORDER = list(AgendaSection)
+
+meeting_agencies = sa.Table(
+    "meeting_agencies",
+    db.metadata,
+    sa.Column("meeting_id", sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agencies.id"), primary_key=True),
+)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (sa.Index("ix_meetings_area_starts", "area_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    length_minutes: Mapped[int] = mapped_column(default=180)
+    venue: Mapped[str | None] = mapped_column(sa.String(200))
+    online_link: Mapped[str | None] = mapped_column(sa.String(500))
+    chair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    referral_cut_off: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(20), default=MeetingStatus.PLANNED)
+    list_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    minutes_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    area: Mapped[Area] = relationship()
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    invited_agencies: Mapped[list[Agency]] = relationship(secondary=meeting_agencies, order_by=Agency.name)
+
+    @property
+    def status_label(self):
+        return MEETING_STATUS_LABELS[MeetingStatus(self.status)]
+
+    def __repr__(self):
+        return f"<Meeting {self.id} {self.status}>"
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"), index=True)
+    section: Mapped[str] = mapped_column(sa.String(30))
+    position: Mapped[int]
+    planned_minutes: Mapped[int] = mapped_column(default=10)
+    # A coordinator's move or addition is kept when the list is rebuilt.
+    is_placed_by_hand: Mapped[bool] = mapped_column(default=False)
+    added_reason: Mapped[str | None] = mapped_column(sa.Text)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_reason: Mapped[str | None] = mapped_column(sa.Text)
+    discussion: Mapped[str | None] = mapped_column(sa.Text)
+    risk_after: Mapped[str | None] = mapped_column(sa.String(10))
+    discussed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship()
+
+    @property
+    def section_label(self):
+        return AGENDA_SECTION_LABELS[AgendaSection(self.section)]
+
+
+class ResearchStatus(StrEnum):
+    REQUESTED = "requested"
+    NOTHING_KNOWN = "nothing_known"
+    SUBMITTED = "submitted"
+
+
+RESEARCH_STATUS_LABELS = {
+    ResearchStatus.REQUESTED: "Not answered",
+    ResearchStatus.NOTHING_KNOWN: "Nothing known",
+    ResearchStatus.SUBMITTED: "Submitted",
+}
+
+
+class ResearchRequest(db.Model):
+    """What one agency knows of one listed case, searched from its own records."""
+
+    __tablename__ = "research_requests"
+    __table_args__ = (sa.UniqueConstraint("agenda_item_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default=ResearchStatus.REQUESTED)
+    facts: Mapped[str | None] = mapped_column(sa.Text)
+    opinion: Mapped[str | None] = mapped_column(sa.Text)  # risk or opinion, kept apart from facts
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    agency: Mapped[Agency] = relationship()
+
+    @property
+    def status_label(self):
+        return RESEARCH_STATUS_LABELS[ResearchStatus(self.status)]
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendances"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"))
+    person_name: Mapped[str | None] = mapped_column(sa.String(120))
+    is_present: Mapped[bool] = mapped_column(default=False)
+    has_signed_confidentiality: Mapped[bool] = mapped_column(default=False)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Reminder(db.Model):
+    """Something the scheduler must send at a time (research due, list to publish, action due)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (sa.Index("ix_reminders_due_unsent", "sent_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -51,6 +51,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
+    # Partner systems' JSON API (marac/api): requests per token (per address without one), how
+    # long a token may last, and how long a POST's Idempotency-Key and its response are kept.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    API_TOKEN_DEFAULT_DAYS = 90
+    API_TOKEN_MAX_DAYS = 365
+    API_IDEMPOTENCY_HOURS = 24
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)

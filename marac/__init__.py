@@ -98,12 +98,14 @@ def _register_blueprints(app):
     from marac.meetings import bp as meetings_bp
     from marac.people import bp as people_bp
     from marac.referrals import bp as referrals_bp
+    from marac.reports import bp as reports_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(actions_bp, url_prefix="/actions")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

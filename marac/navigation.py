@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Cases", "people.case_list"),
     ("Meetings", "meetings.meeting_list"),
     ("Actions", "actions.action_list"),
+    ("Reports", "reports.index"),
     ("Admin", "admin.index"),
 ]
 

@@ -26,6 +26,7 @@ from marac.services.access import (
     MEETING_RUNNERS,
     MEETING_VIEWERS,
     REFERRERS,
+    REPORT_VIEWERS,
     RESEARCHERS,
     RISK_ASSESSORS,
 )
@@ -107,6 +108,10 @@ ACCESS_POLICY = {
     "actions.action_list": ACTION_VIEWERS,
     "actions.overview": COORDINATORS,
     "actions.action_view": ACTION_VIEWERS,
+    "reports.index": REPORT_VIEWERS,
+    "reports.data_return": REPORT_VIEWERS,
+    "reports.data_return_csv": REPORT_VIEWERS,
+    "reports.data_return_pdf": REPORT_VIEWERS,
     "dashboard.notifications": SIGNED_IN,
     "dashboard.notifications_read": SIGNED_IN,
 }

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Importing this package registers them all."""
 
 from models.actions import Action, ActionStatus, ActionTarget, ActionUpdate
+from models.api import ApiScope, ApiToken, IdempotencyKey
 from models.areas import Agency, AgencyKind, Area, MeetingCadence
 from models.audit import AuditEvent
 from models.base import db
@@ -62,4 +63,7 @@ __all__ = [
     "Role",
     "User",
     "UserSession",
+    "ApiScope",
+    "ApiToken",
+    "IdempotencyKey",
 ]

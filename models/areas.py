@@ -1,6 +1,7 @@
 """MARAC areas and the agencies that take part in them."""
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -71,6 +72,12 @@ class Area(db.Model):
     dash_medium_threshold: Mapped[int] = mapped_column(default=10)
     escalation_incident_count: Mapped[int] = mapped_column(default=3)
     escalation_window_months: Mapped[int] = mapped_column(default=12)
+    # The area's population shares (percent) for the equality report, where the admin knows them.
+    pct_racially_minoritised: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    pct_lgbt: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    pct_disabled: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    pct_male: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    pct_aged_16_17: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

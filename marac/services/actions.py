@@ -156,7 +156,9 @@ def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, t
 
 
 def _quarter(column):
-    return sa.cast((sa.extract("month", column) - 1) / 3, sa.Integer) + 1
+    # Whole-number division on every database: "/" is true division in SQLAlchemy 2, and
+    # PostgreSQL's EXTRACT gives a numeric that CAST rounds (March would be Q2, December Q5).
+    return (sa.cast(sa.extract("month", column), sa.Integer) - 1) // 3 + 1
 
 
 def completion_by_agency(where, *, quarters=4, today=None):

@@ -1,0 +1,296 @@
+"""Figures computed from the case records: the quarterly MARAC data return, equality
+monitoring, attendance and dashboards. Every count is an aggregate in SQL.
+
+A case counts as "discussed" at a meeting when it was on the meeting's list through a referral
+(new or repeat) and the meeting has been held; reviews of incomplete actions and 12-month
+reviews are not new discussions.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+
+from models import (
+    Agency,
+    AgencyKind,
+    AgendaItem,
+    Attendance,
+    Case,
+    CaseChild,
+    CasePerpetrator,
+    Meeting,
+    MeetingStatus,
+    Person,
+    Referral,
+    db,
+)
+from models.meetings import meeting_agencies
+from models.people import RACIALLY_MINORITISED, YesNoPreferNot
+
+UK = ZoneInfo("Europe/London")
+HELD = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT)
+
+# National figures the return is benchmarked against (SafeLives, 12 months to September 2024).
+RECOMMENDED_CASES_PER_10K = 40
+NATIONAL_REPEAT_RATE = 31
+NATIONAL_PARTNER_RATE = 36
+SMALL_NUMBER_LIMIT = 5
+
+
+class years_before(FunctionElement):
+    """The date `years` years before a date column, in SQL (SQLite and PostgreSQL)."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "years_before"
+
+
+@compiles(years_before, "sqlite")
+def _years_before_sqlite(element, compiler, **kw):
+    column, years = list(element.clauses)
+    return f"date({compiler.process(column, **kw)}, '-' || {compiler.process(years, **kw)} || ' years')"
+
+
+@compiles(years_before, "postgresql")
+def _years_before_postgresql(element, compiler, **kw):
+    column, years = list(element.clauses)
+    return f"CAST({compiler.process(column, **kw)} - make_interval(years => {compiler.process(years, **kw)}) AS DATE)"
+
+
+def quarter_of(day):
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_bounds(year, quarter):
+    """(first day, first day of the next quarter)."""
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+    return start, end
+
+
+def _uk_midnight(day):
+    return datetime.combine(day, time(), tzinfo=UK)
+
+
+def _sum(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+@dataclass
+class Figures:
+    cases: int = 0
+    repeats: int = 0
+    police_referrals: int = 0
+    partner_referrals: int = 0
+    children: int = 0
+    racially_minoritised: int = 0
+    lgbt: int = 0
+    disabled: int = 0
+    male: int = 0
+    aged_16_17: int = 0
+    perpetrators_17_or_under: int = 0
+
+    def add(self, other):
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    def percent(self, count):
+        return round(100 * count / self.cases, 1) if self.cases else None
+
+
+FIGURE_LABELS = {
+    "cases": "Cases discussed",
+    "repeats": "Repeat cases",
+    "police_referrals": "Referrals from the police",
+    "partner_referrals": "Referrals from partner agencies",
+    "children": "Children in the households",
+    "racially_minoritised": "Victims who are Black, Asian or racially minoritised",
+    "lgbt": "Victims who are LGBT+",
+    "disabled": "Victims who are disabled",
+    "male": "Male victims",
+    "aged_16_17": "Victims aged 16 or 17",
+    "perpetrators_17_or_under": "Perpetrators aged 17 or under",
+}
+
+
+def _discussed(area_id, start, end):
+    """The held meetings' discussed items of an area in [start, end) (UK dates)."""
+    return (
+        sa.select(AgendaItem.meeting_id, AgendaItem.case_id, AgendaItem.referral_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.area_id == area_id,
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= _uk_midnight(start),
+            Meeting.starts_at < _uk_midnight(end),
+            AgendaItem.removed_at.is_(None),
+            AgendaItem.referral_id.is_not(None),
+        )
+        .subquery()
+    )
+
+
+def figures_by_meeting(area_id, start, end):
+    """{meeting id: Figures} for the held meetings of an area between two dates. One query."""
+    items = _discussed(area_id, start, end)
+    children = sa.select(sa.func.count(CaseChild.id)).where(CaseChild.case_id == items.c.case_id).scalar_subquery()
+    young_perpetrators = (
+        sa.select(sa.func.count(CasePerpetrator.id))
+        .join(Person, Person.id == CasePerpetrator.person_id)
+        .where(
+            CasePerpetrator.case_id == items.c.case_id, Person.date_of_birth > years_before(Referral.referred_on, 18)
+        )
+        .scalar_subquery()
+    )
+    victim = sa.orm.aliased(Person)
+    aged_16_17 = sa.and_(
+        victim.date_of_birth > years_before(Referral.referred_on, 18),
+        victim.date_of_birth <= years_before(Referral.referred_on, 16),
+    )
+    rows = db.session.execute(
+        sa.select(
+            items.c.meeting_id,
+            sa.func.count(),
+            _sum(Referral.is_repeat.is_(True)),
+            _sum(Agency.kind == AgencyKind.POLICE),
+            sa.func.coalesce(sa.func.sum(children), 0),
+            _sum(victim.ethnicity.in_(sorted(RACIALLY_MINORITISED))),
+            _sum(victim.lgbt == YesNoPreferNot.YES),
+            _sum(victim.disability == YesNoPreferNot.YES),
+            _sum(victim.gender == "male"),
+            _sum(aged_16_17),
+            sa.func.coalesce(sa.func.sum(young_perpetrators), 0),
+        )
+        .select_from(items)
+        .join(Referral, Referral.id == items.c.referral_id)
+        .join(Agency, Agency.id == Referral.referring_agency_id)
+        .join(Case, Case.id == items.c.case_id)
+        .join(victim, victim.id == Case.victim_id)
+        .group_by(items.c.meeting_id)
+    ).all()
+    result = {}
+    for meeting_id, cases, repeats, police, kids, minoritised, lgbt, disabled, male, young, young_perps in rows:
+        result[meeting_id] = Figures(
+            cases=cases,
+            repeats=int(repeats),
+            police_referrals=int(police),
+            partner_referrals=cases - int(police),
+            children=int(kids),
+            racially_minoritised=int(minoritised),
+            lgbt=int(lgbt),
+            disabled=int(disabled),
+            male=int(male),
+            aged_16_17=int(young),
+            perpetrators_17_or_under=int(young_perps),
+        )
+    return result
+
+
+def referrals_by_agency(area_id, start, end):
+    """[(agency name, agency kind, cases discussed)] for the period. One query."""
+    items = _discussed(area_id, start, end)
+    return db.session.execute(
+        sa.select(Agency.name, Agency.kind, sa.func.count())
+        .select_from(items)
+        .join(Referral, Referral.id == items.c.referral_id)
+        .join(Agency, Agency.id == Referral.referring_agency_id)
+        .group_by(Agency.name, Agency.kind)
+        .order_by(sa.func.count().desc(), Agency.name)
+    ).all()
+
+
+@dataclass
+class QuarterReturn:
+    area: object
+    year: int
+    quarter: int
+    meetings: list = field(default_factory=list)  # [(Meeting, Figures)]
+    total: Figures = field(default_factory=Figures)
+    by_agency: list = field(default_factory=list)
+
+    @property
+    def cases_per_10k_women_a_year(self):
+        population = self.area.adult_female_population
+        if not population:
+            return None
+        return round(self.total.cases * 4 * 10_000 / population, 1)
+
+    @property
+    def repeat_rate(self):
+        return self.total.percent(self.total.repeats)
+
+    @property
+    def partner_rate(self):
+        return self.total.percent(self.total.partner_referrals)
+
+
+def quarterly_return(area, year, quarter):
+    """The MARAC data return of an area for one quarter: per meeting, the total, by agency."""
+    start, end = quarter_bounds(year, quarter)
+    per_meeting = figures_by_meeting(area.id, start, end)
+    held = db.session.scalars(
+        sa.select(Meeting)
+        .where(
+            Meeting.area_id == area.id,
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= _uk_midnight(start),
+            Meeting.starts_at < _uk_midnight(end),
+        )
+        .order_by(Meeting.starts_at)
+    ).all()
+    report = QuarterReturn(area=area, year=year, quarter=quarter, by_agency=referrals_by_agency(area.id, start, end))
+    for meeting in held:
+        figures = per_meeting.get(meeting.id, Figures())
+        report.meetings.append((meeting, figures))
+        report.total.add(figures)
+    return report
+
+
+def attendance_by_agency(area_id, start, end):
+    """[(agency name, meetings attended, meetings invited to)] for held meetings. One query."""
+    present = sa.func.coalesce(sa.func.sum(sa.case((Attendance.is_present.is_(True), 1), else_=0)), 0)
+    return db.session.execute(
+        sa.select(Agency.name, present, sa.func.count(meeting_agencies.c.meeting_id))
+        .select_from(meeting_agencies)
+        .join(Meeting, Meeting.id == meeting_agencies.c.meeting_id)
+        .join(Agency, Agency.id == meeting_agencies.c.agency_id)
+        .outerjoin(Attendance, sa.and_(Attendance.meeting_id == Meeting.id, Attendance.agency_id == Agency.id))
+        .where(
+            Meeting.area_id == area_id,
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= _uk_midnight(start),
+            Meeting.starts_at < _uk_midnight(end),
+        )
+        .group_by(Agency.name)
+        .order_by(Agency.name)
+    ).all()
+
+
+def referrals_per_month(area_ids, months=12, today=None):
+    """[(year, month, referrals, repeats)] of sent referrals, oldest first. One query."""
+    today = today or date.today()
+    first = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    year, month = sa.extract("year", Referral.referred_on), sa.extract("month", Referral.referred_on)
+    rows = db.session.execute(
+        sa.select(
+            sa.cast(year, sa.Integer), sa.cast(month, sa.Integer), sa.func.count(), _sum(Referral.is_repeat.is_(True))
+        )
+        .where(
+            Referral.area_id.in_(list(area_ids)),
+            Referral.referred_on >= first,
+            Referral.status.not_in(["draft", "declined"]),
+        )
+        .group_by(year, month)
+        .order_by(year, month)
+    ).all()
+    return [(int(y), int(m), count, int(repeats)) for y, m, count, repeats in rows]
+
+
+def suppress(count):
+    """Small numbers: a count from 1 to 4 shows as "<5" outside the coordinator's own pages."""
+    return "<5" if 0 < count < SMALL_NUMBER_LIMIT else count

@@ -4,6 +4,7 @@ Pick one with MARAC_CONFIG=development|testing|production (production when unset
 server started without thought is the safe one).
 """
 
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -48,9 +49,26 @@ class Config:
     ARGON2_MEMORY_COST = 65536
     ARGON2_PARALLELISM = 4
 
+    # Rate-limit counters: memory:// counts per process; in production use Redis, e.g.
+    # RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0 (README, "Security").
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
+    MFA_RATE_LIMIT = os.environ.get("MFA_RATE_LIMIT", "10 per minute")
+
+    # Two-factor sign-in (TOTP). Always required under the production config; development and
+    # testing waive it unless MFA_REQUIRED=1 (the sign-in page then says so). Users who have set
+    # it up are always asked for a code.
+    MFA_REQUIRED = True
+    # How long the code page waits after a correct password before starting again.
+    MFA_PENDING_TIMEOUT = timedelta(minutes=10)
+    # Wrong codes (per account, across sessions) before a wait, and the wait.
+    MFA_MAX_FAILURES = 5
+    MFA_LOCKOUT = timedelta(minutes=15)
+
+    # Retention (marac/services/retention.py): a case is due for review this many years after its
+    # last activity; the scheduler flags it and a coordinator decides. Nothing is deleted unasked.
+    RETENTION_YEARS = {"case": _env_int("RETENTION_CASE_YEARS", 6)}
     # Partner systems' JSON API (marac/api): requests per token (per address without one), how
     # long a token may last, and how long a POST's Idempotency-Key and its response are kept.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
@@ -80,6 +98,15 @@ class Config:
     # Scheduled reminders about actions: days before the due date; days overdue before escalating.
     ACTION_REMINDER_DAYS = _env_int("ACTION_REMINDER_DAYS", 3)
     ACTION_ESCALATION_DAYS = _env_int("ACTION_ESCALATION_DAYS", 14)
+    # IDVA caseload targets (SafeLives practice; local practice varies). Triage (allocation) within
+    # 48 hours of the referral; first contact within 2 working days of it; feedback to the victim
+    # within 2 working days after their case is heard at MARAC; a risk review every 8 weeks; and,
+    # when the IDVA sets no date, the next contact is due this many days after the last one.
+    IDVA_TRIAGE_HOURS = _env_int("IDVA_TRIAGE_HOURS", 48)
+    IDVA_FIRST_CONTACT_WORKING_DAYS = _env_int("IDVA_FIRST_CONTACT_WORKING_DAYS", 2)
+    IDVA_MARAC_FEEDBACK_WORKING_DAYS = _env_int("IDVA_MARAC_FEEDBACK_WORKING_DAYS", 2)
+    IDVA_RISK_REVIEW_WEEKS = _env_int("IDVA_RISK_REVIEW_WEEKS", 8)
+    IDVA_CONTACT_INTERVAL_DAYS = _env_int("IDVA_CONTACT_INTERVAL_DAYS", 14)
     # The address people use to reach the app, for links in emails.
     SERVICE_URL = os.environ.get("SERVICE_URL", "http://127.0.0.1:5000")
 
@@ -104,6 +131,7 @@ def _development_secret():
 
 class DevelopmentConfig(Config):
     DEMO_DATA_ALLOWED = True
+    MFA_REQUIRED = os.environ.get("MFA_REQUIRED") == "1"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
 
     @classmethod
@@ -117,6 +145,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite://")
     DEMO_DATA_ALLOWED = True
     RATELIMIT_ENABLED = False
+    MFA_REQUIRED = False  # tests that need it turn it on
     MAIL_BACKEND = "console"
     SCHEDULER_IN_PROCESS = False  # tests move time themselves (`flask marac run-jobs --at`)
     # The cheapest argon2id parameters: tests hash hundreds of passwords.
@@ -138,6 +167,11 @@ class ProductionConfig(Config):
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not config["ALLOW_SQLITE"]:
             raise RuntimeError(
                 "Production uses PostgreSQL: set DATABASE_URL, or MARAC_ALLOW_SQLITE=1 to run on SQLite deliberately."
+            )
+        if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+            # Counted per worker process, so several workers allow several times the limit.
+            logging.getLogger(__name__).warning(
+                "RATELIMIT_STORAGE_URI is memory://: set it to Redis (redis://…) when running several workers."
             )
 
 

@@ -175,3 +175,52 @@ def _parse_iso_date(text):
     if not date(2000, 1, 1) <= day <= date(2999, 12, 30):
         raise ValidationError("Enter a date between 2000 and 2999")
     return day
+
+
+class RetentionDecisionForm(BaseForm):
+    decision = RadioField(
+        "What should happen to this case?",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("keep", "Keep it for another year, then review it again"),
+                ("anonymise", "Anonymise it: remove names, contact details and all free text, keep the figures"),
+                ("delete", "Delete it and everything recorded on it"),
+            ]
+        ),
+        validators=[InputRequired("Select what should happen to this case")],
+    )
+    confirm = BooleanField(
+        "I understand that anonymising or deleting cannot be undone",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def validate_confirm(self, field):
+        if self.decision.data in ("anonymise", "delete") and not field.data:
+            raise ValidationError("Confirm that you understand this cannot be undone")
+
+
+class LegalHoldForm(BaseForm):
+    case_reference = StringField(
+        "Case number",
+        widget=GovTextInput(),
+        description="As on the case list, like C000123.",
+        filters=[strip_text],
+        validators=[DataRequired("Enter the case number"), Length(max=20, message="Enter a case number like C000123")],
+    )
+    reason = StringField(
+        "Reason for the hold",
+        widget=GovTextInput(),
+        description="A reference, not personal details: a claim number, “domestic homicide review”.",
+        filters=[single_line],
+        validators=[
+            DataRequired("Enter the reason for the hold"),
+            Length(max=200, message="Reason must be 200 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Place legal hold", widget=GovSubmitInput())
+
+    def case_id(self):
+        text = (self.case_reference.data or "").strip().upper().removeprefix("C")
+        return int(text) if text.isdigit() and len(text) <= 9 else None

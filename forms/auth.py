@@ -1,6 +1,6 @@
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from forms.common import BaseForm, strip_text
 
@@ -42,3 +42,41 @@ class ChangePasswordForm(BaseForm):
         validators=[DataRequired("Confirm your new password"), EqualTo("new_password", "Passwords must match")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+def _without_spaces(value):
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+class MfaCodeForm(BaseForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows now.",
+        filters=[_without_spaces],
+        validators=[
+            DataRequired("Enter the security code from your authenticator app"),
+            Regexp(r"^\d{6}$", message="The security code must be 6 digits"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(BaseForm):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        description=(
+            "One of the recovery codes you kept when you set up two-factor sign-in, like abcde-fghjk-mnpqr-stuvw."
+        ),
+        filters=[strip_text],
+        validators=[
+            DataRequired("Enter one of your recovery codes"),
+            Length(max=40, message="Recovery code must be 40 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RenewRecoveryCodesForm(MfaCodeForm):
+    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())

@@ -63,6 +63,10 @@ def create_app(config_name=None, **overrides):
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
+    # The limiter is one object for every app in the process, and Flask-Limiter keeps its on/off
+    # switch on that object: leave it on, and let each app's own setting decide (extensions.py).
+    app.config["MARAC_RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
 
     # Order matters: the access gate runs before the CSRF check, so that a form posted after
@@ -94,6 +98,7 @@ def _register_blueprints(app):
     from marac.actions import bp as actions_bp
     from marac.admin import bp as admin_bp
     from marac.auth import bp as auth_bp
+    from marac.caseload import bp as caseload_bp
     from marac.dashboard import bp as dashboard_bp
     from marac.meetings import bp as meetings_bp
     from marac.people import bp as people_bp
@@ -105,9 +110,24 @@ def _register_blueprints(app):
     app.register_blueprint(referrals_bp)
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(actions_bp, url_prefix="/actions")
+    app.register_blueprint(caseload_bp, url_prefix="/caseload")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    _register_api(app)
+
+
+def _register_api(app):
+    """The partner systems' JSON API and each user's page of API tokens."""
+    from marac.api import bp as api_bp
+    from marac.api.token_pages import pages as api_token_pages
+
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_token_pages, url_prefix="/auth/tokens")
+    # No CSRF token for the API: its gate (security.enforce_api_access) only admits requests with
+    # a bearer token and never reads the session cookie, so a forged cross-site request has no
+    # credentials. The token pages are ordinary forms, with CSRF.
+    csrf.exempt(api_bp)
 
 
 def _register_template_helpers(app):

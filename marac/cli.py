@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from marac.services import accounts, demo
-from models import Agency, Area, Role, db
+from models import Agency, ApiScope, Area, Role, db
 
 marac_cli = AppGroup("marac", help="MARAC administration commands.")
 
@@ -45,7 +45,7 @@ def create_user(email, name, roles, agency, areas):
     agency_record = _find(Agency, agency, "agency")
     area_records = [_find(Area, area, "area") for area in areas]
     password = _read_password()
-    if problem := accounts.password_problem(password):
+    if problem := accounts.password_problem(password, name=name, email=email):
         raise click.ClickException(problem)
     user = accounts.create_user(
         email=email, name=name, password=password, agency=agency_record, roles=roles, areas=area_records
@@ -127,3 +127,124 @@ def run_jobs(at):
         click.echo(f"{result.job} due {result.due_at:%Y-%m-%dT%H:%MZ}: {result.outcome} {detail}".rstrip())
     if any(result.outcome in (scheduler.FAILED, scheduler.NOT_CLAIMED) for result in results):
         sys.exit(1)
+
+
+@marac_cli.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option(
+    "--scope", "scopes", multiple=True, required=True, type=click.Choice(ApiScope.ALL), help="Repeat for more."
+)
+@click.option("--days", type=click.IntRange(min=1), help="How long it lasts (default 90).")
+@click.option("--name", default="Partner system", show_default=True, help="What will use the token.")
+def create_token(email, scopes, days, name):
+    """Create an API token for a partner system and print it, once (only its hash is kept)."""
+    from marac.api.token_pages import usable_scopes
+    from marac.services import api_tokens
+    from marac.services import audit as audit_service
+
+    user = api_tokens.user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.ClickException("There is no active user with this email address.")
+    days = days or current_app.config["API_TOKEN_DEFAULT_DAYS"]
+    if days > current_app.config["API_TOKEN_MAX_DAYS"]:
+        raise click.BadParameter(f"at most {current_app.config['API_TOKEN_MAX_DAYS']} days", param_hint="--days")
+    unusable = sorted(set(scopes) - set(usable_scopes(user)))
+    if unusable:
+        raise click.ClickException(f"This user's roles cannot use: {', '.join(unusable)}.")
+    token, secret = api_tokens.issue(user, name=name, scopes=scopes, days=days)
+    audit_service.record(
+        "api.token_created",
+        record_type="api_token",
+        record_id=token.id,
+        for_user_id=user.id,
+        scopes=token.scopes,
+        days=days,
+        via="cli",
+    )
+    db.session.commit()
+    click.echo(
+        f"Token {token.id} for {user.email} ({', '.join(token.scopes)}), until {token.expires_at:%Y-%m-%d}:", err=True
+    )
+    click.echo(secret)
+
+
+@marac_cli.command("verify-audit")
+@click.option(
+    "--anchor",
+    help="SEQ:HASH of an event recorded earlier (printed by an earlier run), to catch removals from the end.",
+)
+def verify_audit(anchor):
+    """Check the audit log's hash chain; exit 1 if any event was changed or removed."""
+    from marac.services import audit
+
+    expected = None
+    if anchor:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise click.BadParameter("use SEQ:HASH, as printed by an earlier run", param_hint="--anchor")
+        expected = (int(seq), digest.lower())
+    report = audit.verify_chain(anchor=expected)
+    for problem in report.problems:
+        where = f"event id {problem.event_id}" if problem.event_id is not None else "chain"
+        click.echo(f"BROKEN: {where} (sequence {problem.chain_seq}): {problem.problem}")
+    click.echo(f"{report.checked} audit events checked.")
+    if report.head_seq:
+        click.echo(f"Anchor (keep it elsewhere; pass it to --anchor next time): {report.head_seq}:{report.head_hash}")
+    if not report.ok:
+        click.echo("The audit log has been tampered with or damaged.", err=True)
+        sys.exit(1)
+    click.echo("The audit chain is intact.")
+
+
+@marac_cli.command("seed-synthetic")
+@click.option("--scale", type=click.Choice(["tiny", "area", "national"]), default="area", show_default=True)
+def seed_synthetic(scale):
+    """Fill an empty database with synthetic data for the benchmarks (benchmarks/README.md).
+    Never under the production config."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Synthetic data is refused under the production config.")
+    from benchmarks.seed import seed
+
+    seed(current_app._get_current_object(), scale, progress=click.echo)
+
+
+def _echo_backup_report(report):
+    click.echo(f"Migration: {report['revision']}")
+    click.echo(f"Audit events: {report['audit_events']} (chain {'intact' if report['ok'] else 'BROKEN'})")
+    click.echo("Rows: " + ", ".join(f"{name} {count}" for name, count in report["counts"].items() if count))
+    for problem in report["problems"]:
+        click.echo(f"PROBLEM: {problem}", err=True)
+
+
+@marac_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup(path):
+    """Copy the SQLite database to PATH while the service runs, then check the copy (integrity,
+    migration, audit chain). For PostgreSQL use pg_dump (README, "Backups")."""
+    from marac.services import backup as backup_service
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump, e.g.\n"
+            '  pg_dump --format=custom --file=marac-$(date +%F).dump "$DATABASE_URL"\n'
+            "and check a restore with pg_restore, `flask db current` and `flask marac verify-audit` (README)."
+        )
+    try:
+        report = backup_service.backup_sqlite(db.engine, path)
+    except backup_service.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    _echo_backup_report(report)
+    click.echo(f"Backup written to {path} (readable by its owner only). Keep it encrypted and off this server.")
+
+
+@marac_cli.command("check-backup")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def check_backup(path):
+    """Check a SQLite backup before relying on it: exit 1 if anything is wrong."""
+    from marac.services import backup as backup_service
+
+    report = backup_service.check_sqlite_backup(path)
+    _echo_backup_report(report)
+    if not report["ok"]:
+        sys.exit(1)
+    click.echo("The backup is sound.")

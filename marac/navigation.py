@@ -10,7 +10,9 @@ NAVIGATION = [
     ("Cases", "people.case_list"),
     ("Meetings", "meetings.meeting_list"),
     ("Actions", "actions.action_list"),
+    ("Caseload", "caseload.caseload_list"),
     ("Reports", "reports.index"),
+    ("Retention", "admin.retention_list"),
     ("Admin", "admin.index"),
 ]
 

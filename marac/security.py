@@ -23,6 +23,8 @@ from marac.services.access import (
     CASE_VIEWERS,
     CONFIDENTIAL_READERS,
     COORDINATORS,
+    IDVA_MANAGERS,
+    IDVA_WORKERS,
     MEETING_RUNNERS,
     MEETING_VIEWERS,
     REFERRERS,
@@ -35,6 +37,9 @@ from models.base import utcnow
 
 PUBLIC = "public"  # no sign-in needed
 SIGNED_IN = "signed in"  # any signed-in user
+# Any signed-in user, and also someone half signed in: right password, second factor to come.
+# Only the two-factor pages and sign-out.
+SIGNING_IN = "signing in"
 
 ADMIN = frozenset({Role.ADMIN})
 
@@ -42,7 +47,16 @@ ACCESS_POLICY = {
     "static": PUBLIC,
     "dashboard.healthz": PUBLIC,
     "auth.login": PUBLIC,
-    "auth.logout": SIGNED_IN,
+    "auth.logout": SIGNING_IN,
+    "auth.mfa_verify": SIGNING_IN,
+    "auth.mfa_recovery": SIGNING_IN,
+    "auth.mfa_enrol": SIGNING_IN,
+    "auth.mfa_settings": SIGNED_IN,
+    "admin.user_reset_mfa": ADMIN,
+    "admin.retention_list": COORDINATORS,
+    "admin.retention_decide": COORDINATORS,
+    "admin.legal_hold_place": COORDINATORS,
+    "admin.legal_hold_lift": COORDINATORS,
     "auth.change_password": SIGNED_IN,
     "auth.resume_form": SIGNED_IN,
     "dashboard.index": SIGNED_IN,
@@ -112,8 +126,33 @@ ACCESS_POLICY = {
     "reports.data_return": REPORT_VIEWERS,
     "reports.data_return_csv": REPORT_VIEWERS,
     "reports.data_return_pdf": REPORT_VIEWERS,
+    "caseload.caseload_list": IDVA_WORKERS,
+    "caseload.team": IDVA_MANAGERS,
+    "caseload.allocate": IDVA_MANAGERS,
+    "caseload.contact_new": IDVA_WORKERS,
+    "caseload.safety_plan": IDVA_WORKERS,
+    "caseload.intake": IDVA_WORKERS,
+    "caseload.onward_referral_new": IDVA_WORKERS,
+    "caseload.close": IDVA_WORKERS,
+    "caseload.task_done": IDVA_WORKERS,
+    "caseload.idva_fte": IDVA_MANAGERS,
     "dashboard.notifications": SIGNED_IN,
     "dashboard.notifications_read": SIGNED_IN,
+    # Partner systems' API tokens (marac/api/token_pages.py): a user's own tokens.
+    "api_tokens.token_list": SIGNED_IN,
+    "api_tokens.token_revoke": SIGNED_IN,
+    # The partner systems' API (/api/v1, marac/api): a bearer token with the endpoint's scope,
+    # and the same roles as the web pages. See enforce_api_access.
+    "api.referral_create": REFERRERS,
+    "api.referral_list": REFERRERS,
+    "api.referral_view": REFERRERS,
+    "api.meeting_list": MEETING_VIEWERS,
+    "api.meeting_view": MEETING_VIEWERS,
+    "api.action_list": ACTION_VIEWERS,
+    "api.action_view": ACTION_VIEWERS,
+    "api.action_status": ACTION_VIEWERS,
+    "api.quarterly_stats": frozenset({Role.COORDINATOR, Role.STEERING, Role.IDVA_MANAGER}),  # as the reports
+    "api.openapi_document": SIGNED_IN,
 }
 
 # Pages a user who must change their password can still reach.
@@ -129,40 +168,114 @@ def is_allowed(user, endpoint):
         return True
     if rule is None or not user.is_authenticated:
         return False
-    return rule == SIGNED_IN or user.has_role(*rule)
+    return rule in (SIGNED_IN, SIGNING_IN) or user.has_role(*rule)
 
 
-def audit(event, **kwargs):
-    """Record an audit event for the current user and request (see services.audit.record)."""
-    user = current_user if current_user.is_authenticated else None
+def audit(event, *, as_user=None, **kwargs):
+    """Record an audit event for the current user and request (see services.audit.record).
+    `as_user`: someone not (yet) signed in, such as a user half way through signing in."""
+    user = as_user or (current_user if current_user.is_authenticated else None)
     audit_service.record(event, user=user, ip_address=request.remote_addr, **kwargs)
+
+
+# Why a document is being downloaded (?reason=CODE on an export's address), kept in its audit
+# event. Codes only: the address is logged by proxies, so it never carries free text. Optional
+# for now; a page that asks for it can make it required later.
+EXPORT_REASONS = {
+    "meeting": "Preparing for or taking part in the meeting",
+    "actions": "Carrying out our agency's actions",
+    "safeguarding": "A safeguarding referral",
+    "legal": "Court or other legal proceedings",
+    "statutory_return": "A statutory data return",
+    "other": "Another reason",
+}
+
+
+def export_reason():
+    """{"reason": code} for the audit event of a download, or {} when none (or an unknown one) was given."""
+    code = request.args.get("reason", "")
+    return {"reason": code} if code in EXPORT_REASONS else {}
 
 
 def _token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user):
-    """Sign a user in: a fresh cookie naming a new server-side session."""
-    pending = session.get("pending_form")
+# What a sign-in keeps of the session it replaces.
+_KEPT_AT_SIGN_IN = ("pending_form", "after_sign_in")
+
+
+def _fresh_cookie(row):
+    """A new random token for a server-side session row, in a cleared cookie."""
+    kept = {key: session[key] for key in _KEPT_AT_SIGN_IN if key in session}
     session.clear()
     token = secrets.token_urlsafe(32)
-    db.session.add(
-        UserSession(
-            token_hash=_token_hash(token),
-            user=user,
-            ip_address=request.remote_addr,
-            user_agent=(request.user_agent.string or "")[:200],
-        )
-    )
+    row.token_hash = _token_hash(token)
     session["sid"] = token
-    if pending:
-        session["pending_form"] = pending
-    login_user(user)
+    session.update(kept)
+
+
+def start_session(user, *, mfa_stage=None):
+    """Sign a user in: a fresh cookie naming a new server-side session.
+
+    With `mfa_stage` ("verify" or "enrol") the password was right but the second factor is still
+    to come: the session is only half signed in (see `pending_sign_in`) until
+    `complete_sign_in`.
+    """
+    earlier = pending_sign_in()
+    if earlier is not None:
+        earlier.ended_at, earlier.end_reason = utcnow(), "replaced"
+    row = UserSession(
+        user=user,
+        ip_address=request.remote_addr,
+        user_agent=(request.user_agent.string or "")[:200],
+        mfa_stage=mfa_stage,
+    )
+    _fresh_cookie(row)
+    db.session.add(row)
+    if mfa_stage is None:
+        login_user(user)
+    else:
+        g.pending_session = row
+    return row
+
+
+def complete_sign_in(row):
+    """The second factor is done: the half-signed-in session becomes a signed-in one, under a
+    new token (the cookie from before the second factor is worth nothing after it)."""
+    now = utcnow()
+    row.mfa_stage = None
+    row.mfa_pending_secret = None
+    row.created_at = row.last_seen_at = now
+    _fresh_cookie(row)
+    g.pending_session = None
+    g.user_session = row
+    login_user(row.user)
+
+
+def pending_sign_in():
+    """The half-signed-in session this request's cookie names, if it is still live, else None."""
+    if "pending_session" in g:
+        return g.pending_session
+    g.pending_session = None
+    token = session.get("sid")
+    if not token:
+        return None
+    row = db.session.scalar(
+        sa.select(UserSession).filter_by(token_hash=_token_hash(token)).where(UserSession.mfa_stage.is_not(None))
+    )
+    if row is None or row.ended_at is not None:
+        return None
+    if utcnow() - row.created_at > current_app.config["MFA_PENDING_TIMEOUT"] or not row.user.is_active:
+        row.ended_at, row.end_reason = utcnow(), "mfa_timeout"
+        db.session.commit()
+        return None
+    g.pending_session = row
+    return row
 
 
 def end_session(reason="signed_out"):
-    row = g.get("user_session")
+    row = g.get("user_session") or g.get("pending_session")
     if row is not None:
         row.ended_at = utcnow()
         row.end_reason = reason
@@ -188,7 +301,7 @@ def load_user(user_id):
     row = db.session.scalar(
         sa.select(UserSession).options(joinedload(UserSession.user)).filter_by(token_hash=_token_hash(token))
     )
-    if row is None or str(row.user_id) != user_id:
+    if row is None or str(row.user_id) != user_id or row.mfa_stage is not None:
         return None
     config = current_app.config
     now = utcnow()
@@ -260,14 +373,66 @@ def take_pending_form(user):
     return row
 
 
+API_PATH_PREFIX = "/api/"
+
+
+def enforce_api_access():
+    """The gate for the partner systems' API (/api/...), in place of the sign-in one below.
+
+    A bearer token, never the session cookie (so the API needs no CSRF token): 401 without a
+    usable one (missing, unknown, expired, revoked, or its user deactivated); 403, audited, when
+    the endpoint's scope (set by marac.api.openapi.operation) is not one of the token's or the
+    user's role is not in ACCESS_POLICY. Answers are problem+json.
+    """
+    from marac.api import problems  # late: marac.api imports this module
+    from marac.api.openapi import ANY_TOKEN
+    from marac.services import api_tokens
+
+    checked = api_tokens.authenticate(request.headers.get("Authorization"))
+    if checked.refused:
+        if checked.token is not None:  # a real token that can no longer be used
+            audit_service.record(
+                "api.token_refused",
+                user=checked.token.user,
+                ip_address=request.remote_addr,
+                record_type="api_token",
+                record_id=checked.token.id,
+                reason=checked.refused,
+            )
+            db.session.commit()
+        return problems.unauthorized()
+    token = checked.token
+    if token in db.session.dirty:  # last_used_at
+        db.session.commit()
+    g.api_token = token
+    login_manager._update_request_context_with_user(token.user)  # this request only; no cookie
+    endpoint = request.endpoint
+    if endpoint is None:  # no such URL or method
+        return problems.from_http_exception(request.routing_exception)
+    scope = getattr(current_app.view_functions[endpoint], "api_scope", None)
+    in_scope = scope == ANY_TOKEN or (scope is not None and scope in token.scopes)
+    if not in_scope or not is_allowed(token.user, endpoint):
+        audit("access.refused", endpoint=endpoint, via="api", token_id=token.id)
+        db.session.commit()
+        return problems.forbidden()
+    return None
+
+
 def enforce_access():
     """before_request: the one gate every request passes."""
+    if request.path.startswith(API_PATH_PREFIX):
+        return enforce_api_access()
     endpoint = request.endpoint
     if endpoint is None:  # no such URL or method: the 404/405 handlers answer
         return None
     rule = ACCESS_POLICY.get(endpoint)
     if rule == PUBLIC:
         return None
+    if not current_user.is_authenticated and (pending := pending_sign_in()) is not None:
+        # Half signed in: the two-factor pages and sign-out, nothing else.
+        if rule == SIGNING_IN:
+            return None
+        return redirect(url_for("auth.mfa_enrol" if pending.mfa_stage == "enrol" else "auth.mfa_verify"))
     if not current_user.is_authenticated:
         timed_out_user_id = g.get("timed_out_user_id")
         if timed_out_user_id:

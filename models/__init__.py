@@ -5,7 +5,19 @@ from models.api import ApiScope, ApiToken, IdempotencyKey
 from models.areas import Agency, AgencyKind, Area, MeetingCadence
 from models.audit import AuditEvent
 from models.base import db
-from models.caseload import Allocation
+from models.caseload import (
+    Allocation,
+    Contact,
+    ContactMethod,
+    ContactOutcome,
+    IdvaTask,
+    Need,
+    NeedStage,
+    OnwardReferral,
+    SafetyPlan,
+    Support,
+    TaskKind,
+)
 from models.cases import Case, CaseAgency, CaseChild, CasePerpetrator, CaseStatus
 from models.jobs import JobRun
 from models.meetings import (
@@ -20,8 +32,9 @@ from models.meetings import (
 )
 from models.people import Person, PersonAlias, PersonMatchKey
 from models.referrals import Notification, Referral, ReferralStatus
+from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
-from models.users import LoginThrottle, PendingForm, Role, User, UserSession
+from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, User, UserSession
 
 __all__ = [
     "db",
@@ -38,6 +51,16 @@ __all__ = [
     "ResearchRequest",
     "ResearchStatus",
     "Allocation",
+    "Contact",
+    "ContactMethod",
+    "ContactOutcome",
+    "IdvaTask",
+    "Need",
+    "NeedStage",
+    "OnwardReferral",
+    "SafetyPlan",
+    "Support",
+    "TaskKind",
     "AssessmentStatus",
     "Case",
     "CaseAgency",
@@ -63,6 +86,10 @@ __all__ = [
     "Role",
     "User",
     "UserSession",
+    "MfaRecoveryCode",
+    "LegalHold",
+    "RetentionDecision",
+    "RetentionReview",
     "ApiScope",
     "ApiToken",
     "IdempotencyKey",

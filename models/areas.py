@@ -72,6 +72,8 @@ class Area(db.Model):
     dash_medium_threshold: Mapped[int] = mapped_column(default=10)
     escalation_incident_count: Mapped[int] = mapped_column(default=3)
     escalation_window_months: Mapped[int] = mapped_column(default=12)
+    # Active IDVA cases per full-time IDVA (SafeLives: 60–80; 60–70 "safe").
+    idva_capacity_per_fte: Mapped[int] = mapped_column(default=70, server_default="70")
     # The area's population shares (percent) for the equality report, where the admin knows them.
     pct_racially_minoritised: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     pct_lgbt: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))

@@ -1,11 +1,53 @@
-"""The audit trail: who did or saw what, when. Never the personal data itself."""
+"""The audit trail: who did or saw what, when. Never the personal data itself.
 
+The table is append-only and hash-chained, both enforced by the database itself (the triggers are
+made by the migration b2d1be6f2018 from the SQL below):
+
+- an UPDATE, DELETE (or, on PostgreSQL, TRUNCATE) of a row is refused;
+- every inserted row, however it is inserted, is given the next `chain_seq`, the `row_hash` of
+  the row before it (`prev_hash`) and its own `row_hash`: the SHA-256 of its canonical text,
+  which covers the sequence number, the previous hash and every field. Changing or removing a
+  row breaks the chain from there on, and `flask marac verify-audit` finds it.
+
+The trigger SQL lives in that migration (frozen there, as migrations never import models);
+`canonical_sql` below must produce the same text, which the chain tests check end to end.
+
+Writers are serialised while they chain: PostgreSQL takes a transaction-level advisory lock in
+the trigger, SQLite allows one writer at a time and refuses a write from a stale snapshot. A
+unique `chain_seq` is the last line of defence against a fork.
+
+The chain columns are filled in by the database: on an object just added they stay None in
+memory (read the row again to see them).
+"""
+
+import hashlib
+import sqlite3
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import UTCDateTime, db, utcnow
+
+CHAIN_VERSION = "v1"
+GENESIS_HASH = "0" * 64
+# pg_advisory_xact_lock key for chaining ("MARAC" + "audit", arbitrary but fixed).
+CHAIN_LOCK_KEY = 7277_2782_8339
+
+# The canonical text covers these columns, in this order.
+CHAIN_FIELDS = (
+    "chain_seq",
+    "prev_hash",
+    "occurred_at",
+    "event",
+    "user_id",
+    "agency_id",
+    "roles",
+    "ip_address",
+    "record_type",
+    "record_id",
+    "detail",
+)
 
 
 class AuditEvent(db.Model):
@@ -24,6 +66,47 @@ class AuditEvent(db.Model):
     record_id: Mapped[int | None]
     # Ids, counts and field names only.
     detail: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The hash chain, set by the database on insert (see the module's docstring).
+    chain_seq: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     def __repr__(self):
         return f"<AuditEvent {self.id} {self.event}>"
+
+
+# -- The canonical text, as SQL, the same for the trigger and for verification -----------------
+
+
+def _field_text(dialect, prefix, column):
+    if dialect == "postgresql" and column == "occurred_at":
+        return f"to_char({prefix}occurred_at, 'YYYY-MM-DD HH24:MI:SS.US')"
+    return f"CAST({prefix}{column} AS TEXT)"
+
+
+def canonical_sql(dialect, prefix=""):
+    """A SQL expression for a row's canonical text: each field as its length, a colon and its
+    text (or '-' for NULL), joined by '|', after a version tag. Unambiguous whatever the values.
+
+    `prefix` names the row: "NEW." in a PostgreSQL trigger, "" for the table's own columns.
+    """
+    pieces = [f"'{CHAIN_VERSION}'"]
+    for column in CHAIN_FIELDS:
+        text = _field_text(dialect, prefix, column)
+        pieces.append(f"(CASE WHEN {text} IS NULL THEN '-' ELSE CAST(length({text}) AS TEXT) || ':' || {text} END)")
+    return " || '|' || ".join(pieces)
+
+
+def row_hash_of(canonical_text):
+    return hashlib.sha256(canonical_text.encode("utf-8")).hexdigest()
+
+
+def _sqlite_sha256(text):
+    return None if text is None else row_hash_of(str(text))
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _register_sqlite_sha256(dbapi_connection, _record):
+    """The SQLite trigger hashes with this function; PostgreSQL has sha256() built in."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("marac_sha256", 1, _sqlite_sha256, deterministic=True)

@@ -1,6 +1,7 @@
 """Accounts, their roles and areas, server-side sessions and the sign-in throttle."""
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -62,7 +63,14 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Full-time equivalent, for an IDVA's caseload capacity (× the area's cases per FTE).
+    fte: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("1.00"), server_default="1")
     version: Mapped[int] = mapped_column(default=1)
+    # Two-factor sign-in (TOTP, RFC 6238): the base32 secret (160 bits or more), when it was set
+    # up, and the last time step a code was accepted for, so that no code is accepted twice.
+    mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
     areas: Mapped[list[Area]] = relationship(secondary=user_areas, order_by=Area.name)
@@ -87,6 +95,10 @@ class User(db.Model):
         self.role_rows = [row for row in self.role_rows if row.role in wanted]
         have = {row.role for row in self.role_rows}
         self.role_rows += [UserRole(role=role) for role in sorted(wanted - have)]
+
+    @property
+    def mfa_enrolled(self):
+        return self.mfa_secret is not None
 
     def has_role(self, *roles):
         return not self.roles.isdisjoint(roles)
@@ -113,11 +125,33 @@ class UserSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(40))
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    # Half signed in: the password was right, the second factor is still to come. "verify" (enter
+    # a code) or "enrol" (set up an authenticator app first); None once fully signed in. Such a
+    # session reaches only the two-factor pages (marac/security.py).
+    mfa_stage: Mapped[str | None] = mapped_column(sa.String(10))
+    # The secret being set up, until the first code from it is accepted.
+    mfa_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
 
     user: Mapped[User] = relationship()
 
     def __repr__(self):
         return f"<UserSession {self.id}>"
+
+
+class MfaRecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator app. Only its SHA-256 is kept:
+    the codes are random (80 bits), shown once, and each works once."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self):
+        return f"<MfaRecoveryCode {self.id}>"
 
 
 class LoginThrottle(db.Model):

@@ -11,7 +11,7 @@ from forms.admin import AgencyForm, AreaForm, AuditFilterForm, ConfirmForm, User
 from forms.common import choices
 from marac.admin import bp
 from marac.security import audit, end_user_sessions
-from marac.services import accounts
+from marac.services import accounts, mfa
 from marac.services import areas as area_service
 from marac.templating import UK, page_number
 from models import Agency, Area, AuditEvent, Role, User, db
@@ -241,6 +241,24 @@ def user_reset_password(user_id):
     audit("admin.user_password_reset", record_type="user", record_id=user.id)
     db.session.commit()
     return render_template("admin/user_password.html", user=user, password=password, new=False)
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+def user_reset_mfa(user_id):
+    """A lost phone: clear the user's authenticator and recovery codes and end their sessions.
+    They set it up again at their next sign-in (where it is required)."""
+    user = _get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    mfa.reset(user)
+    end_user_sessions(user, "mfa_reset")
+    audit("admin.user_mfa_reset", record_type="user", record_id=user.id)
+    db.session.commit()
+    flash(
+        f"Two-factor sign-in has been reset for {user.name}. They will set it up again when they next sign in.",
+        "success",
+    )
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])

@@ -12,7 +12,7 @@ from forms.admin import ConfirmForm
 from forms.common import choices
 from forms.meetings import AddCaseForm, DiscussionForm, RemoveCaseForm, ResearchForm, ScheduleForm
 from marac.meetings import bp
-from marac.security import audit
+from marac.security import audit, export_reason
 from marac.services import access, actions, agenda, meeting_papers, meetings
 from marac.services.areas import agency_choices
 from models import (
@@ -488,7 +488,7 @@ def case_list_pdf(meeting_id):
     if not runs and not access.researches_for(current_user, meeting):
         abort(403)
     content = meeting_papers.case_list(meeting, current_user, show_confidential=False)
-    audit("meeting.pdf", record_type="meeting", record_id=meeting.id, paper="case_list")
+    audit("meeting.pdf", record_type="meeting", record_id=meeting.id, paper="case_list", **export_reason())
     db.session.commit()
     return _pdf_response(content, f"{_file_stem(meeting)}-case-list.pdf")
 
@@ -497,7 +497,7 @@ def case_list_pdf(meeting_id):
 def minutes_pdf(meeting_id):
     meeting = _run(meeting_id)
     content = meeting_papers.minutes(meeting, current_user)
-    audit("meeting.pdf", record_type="meeting", record_id=meeting.id, paper="minutes")
+    audit("meeting.pdf", record_type="meeting", record_id=meeting.id, paper="minutes", **export_reason())
     db.session.commit()
     return _pdf_response(content, f"{_file_stem(meeting)}-minutes.pdf")
 
@@ -511,7 +511,14 @@ def agency_actions_pdf(meeting_id, agency_id):
     if agency_id not in {agency.id for agency in meeting.invited_agencies}:
         abort(404)
     content = meeting_papers.agency_actions(meeting, agency_id, current_user)
-    audit("meeting.pdf", record_type="meeting", record_id=meeting.id, paper="agency_actions", agency_id=agency_id)
+    audit(
+        "meeting.pdf",
+        record_type="meeting",
+        record_id=meeting.id,
+        paper="agency_actions",
+        agency_id=agency_id,
+        **export_reason(),
+    )
     db.session.commit()
     return _pdf_response(content, f"{_file_stem(meeting)}-actions-agency-{agency_id}.pdf")
 

@@ -18,8 +18,8 @@ from forms.people import (
 )
 from forms.risk import DashForm, OtherToolForm
 from marac.people import bp
-from marac.security import audit
-from marac.services import access, assessments, cases, dash, people, search
+from marac.security import audit, is_allowed
+from marac.services import access, assessments, caseload, cases, dash, people, search
 from marac.services.areas import agency_choices
 from marac.templating import page_number
 from models import Area, AuditEvent, Referral, RiskAssessment, User, db
@@ -349,7 +349,15 @@ def case_tab(case_id, tab):
             .options(selectinload(Referral.referring_agency))
             .order_by(Referral.referred_on.desc(), Referral.id.desc())
         ).all()
-    return _render_case("people/case_tab.html", case, tab, case_referrals=case_referrals)
+    idva = None
+    if tab == "idva":
+        # Whether an IDVA supports the case, for everyone who sees it; the IDVA work itself only
+        # for those whose caseload it is (access.caseload_cases).
+        idva = {"allocation": caseload.allocation_summary(case.id), "full": False}
+        if access.works_on_caseload(current_user, case):
+            idva.update(caseload.case_summary(case), full=True, confirm=ConfirmForm())
+            idva["can_allocate"] = is_allowed(current_user, "caseload.allocate")
+    return _render_case("people/case_tab.html", case, tab, case_referrals=case_referrals, idva=idva)
 
 
 @bp.route("/cases/<int:case_id>/audit")

@@ -20,9 +20,11 @@ from models import (
     Referral,
     ReferralStatus,
     Role,
+    User,
     db,
 )
 from models.meetings import meeting_agencies
+from models.users import user_areas
 
 # Role groups, used by the access policy (marac/security.py) and the record rules below.
 CASE_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
@@ -38,6 +40,8 @@ MEETING_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_
 RESEARCHERS = frozenset({Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
 REPORT_VIEWERS = frozenset({Role.COORDINATOR, Role.STEERING, Role.IDVA_MANAGER})
 ACTION_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
+IDVA_WORKERS = frozenset({Role.IDVA, Role.IDVA_MANAGER})
+IDVA_MANAGERS = frozenset({Role.IDVA_MANAGER})
 
 
 def _agency_involved(user):
@@ -168,3 +172,56 @@ def visible_actions(user):
 
 def get_visible_action(user, action_id):
     return db.session.scalar(sa.select(Action).where(Action.id == action_id, visible_actions(user)))
+
+
+# IDVA caseload
+
+
+def caseload_cases(user):
+    """A WHERE clause on Case: the IDVA caseload work this user may see and do. The one rule for
+    every caseload page (/caseload), the detail of a case's IDVA tab and the manager's figures.
+
+    IDVAs: the cases allocated to them now. IDVA managers, in their areas: the cases an IDVA of
+    their service supports or has supported (closed ones too, so they can be reopened), and the
+    high-risk cases waiting for an IDVA (the allocation queue). Nobody else.
+    """
+    from marac.services.caseload import awaiting_allocation
+
+    clauses = []
+    if user.has_role(Role.IDVA):
+        clauses.append(_allocated_to(user))
+    if user.has_role(Role.IDVA_MANAGER):
+        service_idvas = sa.select(User.id).where(User.agency_id == user.agency_id)
+        supported = (
+            sa.exists().where(Allocation.case_id == Case.id, Allocation.idva_id.in_(service_idvas)).correlate(Case)
+        )
+        clauses.append(sa.and_(Case.area_id.in_(user.area_ids), sa.or_(supported, awaiting_allocation())))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def get_caseload_case(user, case_id):
+    """The case if it is in this user's IDVA caseload work, else None (the view answers 404)."""
+    return db.session.scalar(sa.select(Case).where(Case.id == case_id, caseload_cases(user)))
+
+
+def works_on_caseload(user, case):
+    """Sees the IDVA work on this case (contacts, safety plan, needs, outcomes)."""
+    if not user.has_role(*IDVA_WORKERS):
+        return False
+    return db.session.scalar(sa.select(sa.exists().where(Case.id == case.id, caseload_cases(user))))
+
+
+def team_idvas(user):
+    """A WHERE clause on User: whose caseload this user may look at. An IDVA manager: the IDVAs
+    of their service working in their areas; an IDVA: themselves."""
+    clauses = []
+    if user.has_role(Role.IDVA):
+        clauses.append(User.id == user.id)
+    if user.has_role(Role.IDVA_MANAGER):
+        clauses.append(
+            sa.and_(
+                User.agency_id == user.agency_id,
+                sa.exists().where(user_areas.c.user_id == User.id, user_areas.c.area_id.in_(user.area_ids)),
+            )
+        )
+    return sa.or_(*clauses) if clauses else sa.false()

@@ -1,6 +1,7 @@
 """Accounts: password hashing, sign-in with a throttle, creating and changing users."""
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,10 +9,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
+from zxcvbn import zxcvbn
 
 from marac.services.areas import bump_version
-from models import Area, LoginThrottle, User, db
+from models import Agency, Area, LoginThrottle, User, db
 from models.base import utcnow
 
 MIN_PASSWORD_LENGTH = 12
@@ -118,14 +120,67 @@ def set_password(user, password, *, must_change=False):
     user.must_change_password = must_change
 
 
-def password_problem(password, *, user=None):
-    """The GOV.UK-style message for an unacceptable new password, or None."""
+# Words anyone guessing a password here would try first, besides the areas' and agencies' names.
+SERVICE_WORDS = ("marac", "idva", "dash", "safelives", "caseload", "referral", "agency", "password")
+# zxcvbn's estimate of the guesses needed (log10): 10^10 is its "very unguessable" band.
+MIN_GUESSES_LOG10 = 10
+# zxcvbn takes time that grows with the length: a long password is judged by its start.
+STRENGTH_CHECKED_LENGTH = 64
+TOO_GUESSABLE = (
+    "Password is too easy to guess. Do not use common passwords, names, dates, places, or words to "
+    "do with MARAC or your agency. A few unrelated words together make a strong password"
+)
+
+
+def _words(*texts):
+    words = set()
+    for text in texts:
+        if text:
+            text = text.lower()
+            words.add(text)
+            words.update(word for word in re.split(r"[^a-z0-9]+", text) if len(word) >= 3)
+    return words
+
+
+def context_words(*, user=None, name=None, email=None):
+    """What this service, this deployment and this person make easy to guess."""
+    words = _words(*SERVICE_WORDS)
+    if has_app_context():
+        words |= _words(current_app.config["SERVICE_NAME"])
+        words |= _words(*db.session.scalars(sa.select(Area.name)))
+        words |= _words(*db.session.scalars(sa.select(Agency.name)))
+    if user is not None:
+        name, email = name or user.name, email or user.email
+    words |= _words(name, email)
+    if email and "@" in email:
+        words |= _words(*normalise_email(email).split("@"))
+    return sorted(words)
+
+
+def password_problem(password, *, user=None, name=None, email=None):
+    """The GOV.UK-style message for an unacceptable new password, or None.
+
+    12 to 128 characters, no rules about character types (NIST SP 800-63B); refused when zxcvbn
+    (its bundled lists of common passwords, names and words, keyboard patterns, dates,
+    repeats) estimates fewer than 10^10 guesses, counting the service's, the deployment's
+    (areas, agencies) and the person's own words as the first guesses. The same check runs on
+    the password with its spaces and punctuation removed, so "Testshire-Police-2024" counts as
+    "testshirepolice2024".
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
-    if user and normalise_email(password) == user.email:
+    email = email or (user.email if user else None)
+    if email and normalise_email(password) == normalise_email(email):
         return "Password must not be your email address"
+    words = context_words(user=user, name=name, email=email)
+    start = password[:STRENGTH_CHECKED_LENGTH]
+    squashed = re.sub(r"[\W_]+", "", start.lower())
+    for candidate in {start, squashed or start}:
+        estimate = zxcvbn(candidate, user_inputs=words, max_length=STRENGTH_CHECKED_LENGTH)
+        if estimate["guesses_log10"] < MIN_GUESSES_LOG10:
+            return TOO_GUESSABLE
     return None
 
 

@@ -95,12 +95,15 @@ def status_problems(to_status, *, completed_on, evidence, note, today=None):
 
 def change_status(action, user, to_status, *, note=None, completed_on=None, evidence=None):
     """Apply a status change and keep it in the history."""
+    note = (note or "").strip()
+    if action.status == ActionStatus.COMPLETED and to_status != ActionStatus.COMPLETED:
+        # Reopening: the completion's date and evidence stay in the history.
+        reopened = (
+            f"Reopened: it had been completed on {action.completed_on:%d %B %Y} with the evidence: {action.evidence}"
+        )
+        note = f"{note}\n\n{reopened}".strip()
     update = ActionUpdate(
-        action_id=action.id,
-        user_id=user.id,
-        from_status=action.status,
-        to_status=to_status,
-        note=(note or "").strip() or None,
+        action_id=action.id, user_id=user.id, from_status=action.status, to_status=to_status, note=note or None
     )
     action.status = to_status
     action.status_note = update.note
@@ -163,14 +166,20 @@ def _quarter(column):
 
 def completion_by_agency(where, *, quarters=4, today=None):
     """[(agency id, year, quarter, completed, due)] for actions due in the last `quarters`
-    quarters: the share completed of those that fell due. Counted in SQL."""
+    quarters, the current one included: the share completed of those due so far (or completed
+    early) in each quarter. Counted in SQL."""
     today = today or date.today()
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - relativedelta(months=3 * (quarters - 1))
+    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    start = this_quarter - relativedelta(months=3 * (quarters - 1))
+    end = this_quarter + relativedelta(months=3)
     year, quarter = sa.extract("year", Action.due_on), _quarter(Action.due_on)
     completed = sa.func.sum(sa.case((Action.status == ActionStatus.COMPLETED, 1), else_=0))
+    # An action counts once it falls due, or sooner if it is completed early: early work is
+    # credited, and an action not yet due is not held against the agency.
+    counted = sa.or_(Action.due_on <= today, Action.status == ActionStatus.COMPLETED)
     return db.session.execute(
         sa.select(Action.owner_agency_id, sa.cast(year, sa.Integer), quarter, completed, sa.func.count(Action.id))
-        .where(where, Action.due_on >= start, Action.due_on <= today)
+        .where(where, Action.due_on >= start, Action.due_on < end, counted)
         .group_by(Action.owner_agency_id, year, quarter)
         .order_by(Action.owner_agency_id, year, quarter)
     ).all()

@@ -7,6 +7,7 @@ of their section.
 """
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ from models.base import utcnow
 from models.meetings import AGENDA_ORDER
 
 DEFAULT_MINUTES = 10
+UK = ZoneInfo("Europe/London")
 
 
 def _section_rank(section):
@@ -195,5 +197,6 @@ def grouped(listed):
 
 
 def research_due_at(meeting):
-    """Research reminders go two days before the meeting, at 9am UK time roughly (8am UTC)."""
-    return (meeting.starts_at - timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
+    """Research reminders go two days before the meeting, at 9am UK time."""
+    local = meeting.starts_at.astimezone(UK) - timedelta(days=2)
+    return local.replace(hour=9, minute=0, second=0, microsecond=0)

@@ -5,7 +5,7 @@ Every name here is invented. Later features add synthetic cases on top.
 
 import sqlalchemy as sa
 
-from marac.services import accounts, demo_cases
+from marac.services import accounts, demo_caseload, demo_cases
 from models import Agency, AgencyKind, Area, Role, db
 
 DEMO_AREAS = [
@@ -34,6 +34,8 @@ DEMO_USERS = [
     ("chair@example.org", "Charlie Chair", [Role.CHAIR], AgencyKind.POLICE),
     ("idva@example.org", "Indra Advisor", [Role.IDVA], AgencyKind.IDVA_SERVICE),
     ("idva.manager@example.org", "Morgan Manager", [Role.IDVA, Role.IDVA_MANAGER], AgencyKind.IDVA_SERVICE),
+    ("rowan.idva@example.org", "Rowan Fairbairn", [Role.IDVA], AgencyKind.IDVA_SERVICE),
+    ("jules.idva@example.org", "Jules Penhallow", [Role.IDVA], AgencyKind.IDVA_SERVICE),
     ("police@example.org", "Pat Constable", [Role.AGENCY_REP], AgencyKind.POLICE),
     ("housing@example.org", "Harper Housing", [Role.AGENCY_REP], AgencyKind.HOUSING),
     ("health@example.org", "Hayden Health", [Role.AGENCY_REP], AgencyKind.HEALTH),
@@ -73,3 +75,4 @@ def seed(password, *, with_cases=True):
     if with_cases:
         demo_cases.seed_cases(areas)
         demo_cases.seed_meetings(areas)
+        demo_caseload.seed_caseload(areas)

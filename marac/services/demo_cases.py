@@ -399,7 +399,7 @@ def seed_meetings(areas, today=None):
                 meeting=past,
                 item=item,
             )
-            status = statuses[(index + number) % len(statuses)]
+            status = statuses[(2 * index + 3 * number) % len(statuses)]  # every agency gets a mix
             if status != ActionStatus.NOT_STARTED:
                 actions.change_status(
                     action,

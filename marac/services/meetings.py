@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from marac.services import agenda, workdays
+from marac.services import agenda, caseload, workdays
 from marac.services.areas import bump_version
 from marac.services.notifications import notify_user
 from models import (
@@ -184,6 +184,8 @@ def mark_held(meeting):
     meeting.status = MeetingStatus.HELD
     meeting.held_at = utcnow()
     bump_version(meeting)
+    # Each case heard: a task for its IDVA to give the victim feedback within the target.
+    caseload.create_feedback_tasks(meeting)
 
 
 def approve_minutes(meeting, chair):

@@ -394,3 +394,51 @@ def history_elsewhere(referral):
         .scalars()
         .all()
     )
+
+
+# In one call (the partner systems' API)
+
+
+def create_and_submit(user, area, form_data, details, *, victim_choice, perpetrator_choice, dash_data, answers):
+    """Make and send a referral in one call, through the same steps as the web form: start the
+    draft, find the possible matches, record the matching choices, save the DASH, check it may
+    be sent, send it.
+
+    `form_data` and `details` are as for `start`; the choices are person ids (as text) from the
+    matches found, or NEW_PERSON; `dash_data` and `answers` are as for `save_dash`.
+
+    Returns (referral, found, problems): `found` is `matches_for` the people as typed, found
+    before any new person is made; `problems` is {field: message}. When there are problems
+    nothing was sent and the caller rolls the transaction back.
+    """
+    thresholds = dash.Thresholds.for_area(area)
+    referral = start(user, area, form_data, details)
+    found = matches_for(referral)
+    problems = {}
+    for role, choice in (("victim", victim_choice), ("perpetrator", perpetrator_choice)):
+        if choice != NEW_PERSON and choice not in {str(person.id) for _match, person in found[role]}:
+            problems[f"{role}.person_id"] = f"Choose the {role} from the possible matches for these details, or none"
+    if problems:
+        return referral, found, problems
+    if problem := choose_matches(referral, victim_choice, perpetrator_choice):
+        return referral, found, {"perpetrator.person_id": problem}
+    if perpetrator_choice == NEW_PERSON and same_person_typed(referral):
+        return referral, found, {
+            "perpetrator": "The victim and the perpetrator have the same name and date of birth: check who is who"
+        }
+    judgement_reasons = dash_data.get("judgement_reasons") or referral.draft.get("judgement_reasons")
+    problems = {
+        f"dash.{field}": message
+        for field, message in assessments.completion_problems(
+            {**dash_data, "judgement_reasons": judgement_reasons}, answers, thresholds, correcting=False
+        ).items()
+    }
+    if dash_data.get("assessed_on") and referral.referred_on and dash_data["assessed_on"] > referral.referred_on:
+        problems.setdefault("dash.assessed_on", "The date of the DASH must be on or before the date of referral")
+    if problems:
+        return referral, found, problems
+    save_dash(referral, dash_data, answers)
+    if refused := submission_problems(referral, thresholds):
+        return referral, found, {"referral": "; ".join(refused)}
+    submit(referral, user, thresholds)
+    return referral, found, {}

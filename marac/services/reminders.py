@@ -101,7 +101,8 @@ def research_reminders(now):
         if waiting and meeting.starts_at > now:
             told += _tell_agency(
                 reminder.agency_id,
-                f"{waiting} research requests for the {title(meeting)} are not answered yet",
+                f"{waiting} research {'request' if waiting == 1 else 'requests'} for the {title(meeting)} "
+                f"{'is' if waiting == 1 else 'are'} not answered yet",
                 f"/meetings/{meeting.id}",
                 email_subject="MARAC research requests to answer",
             )

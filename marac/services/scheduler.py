@@ -40,7 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from werkzeug.serving import is_running_from_reloader
 
-from marac.services import reminders
+from marac.services import audit, caseload, reminders, retention
 from marac.services.notifications import notify_user
 from models import JobRun, PendingForm, Referral, ReferralStatus, Role, User, db
 from models.base import utcnow
@@ -160,6 +160,9 @@ JOBS = {
     "escalations": Job(daily(7, 40), reminders.escalations),
     "research_reminders": Job(hourly(15), reminders.research_reminders),
     "publish_reminders": Job(daily(9), reminders.publish_reminders),
+    "risk_review_reminders": Job(daily(7, 50), caseload.risk_review_reminders),
+    "audit_check": Job(daily(2, 10), audit.check_job),
+    "retention_review": Job(weekly("sun", 3), retention.flag_due_cases),
 }
 
 

@@ -27,6 +27,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The live server's environment, so a test can run `flask` commands against its database.
+LIVE_ENV = {}
+
+
+def run_flask(*args):
+    """Run a `flask` command against the live server's database; returns its output."""
+    result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=LIVE_ENV, check=True,
+                            capture_output=True, text=True)
+    return result.stdout
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -75,6 +86,7 @@ def live_server(tmp_path_factory):
         stderr=subprocess.PIPE,
     )
     base_url = f"http://127.0.0.1:{port}"
+    LIVE_ENV.update(env)
     try:
         _wait_until_up(f"{base_url}/healthz", server)
         yield base_url

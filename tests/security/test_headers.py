@@ -44,3 +44,55 @@ def test_pages_load_nothing_from_another_host(client, make):
     for path in ("/auth/login", "/"):
         html = client.get(path).get_data(as_text=True)
         assert 'src="http' not in html and 'href="http' not in html and "//" not in html.replace("://", "")
+
+
+def test_every_route_sends_the_security_headers(app, make):
+    """Walking app.url_map, signed in with every role and signed out: whatever the answer (a page,
+    a PDF, a redirect, a refusal, not found), the headers are there."""
+    from tests.security import estate as estate_module
+    from tests.security.routes import rules, urls_of
+
+    estate = estate_module.build(app, make)
+    values = estate_module.url_values(
+        estate,
+        case_id=estate.cases.police.id,
+        meeting_id=estate.meetings.home,
+        referral_id=estate.referrals.police,
+        action_id=estate.actions.police,
+        agency_id=estate.agencies.police.id,
+    )
+    signed_in, anonymous = app.test_client(), app.test_client()
+    sign_in(signed_in, estate.users.everything.email)
+    statuses = set()
+    for rule in rules(app):
+        if "GET" not in rule.methods:
+            continue
+        for url in urls_of(rule, **values):
+            for client in (signed_in, anonymous):
+                response = client.get(url)
+                statuses.add(response.status_code)
+                _assert_strict_headers(response)
+                assert response.headers["Cache-Control"] == "no-store", (rule.endpoint, response.status_code)
+    assert {200, 302} <= statuses
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 405, 413, 429, 500])
+def test_error_pages_send_the_security_headers(database_url, monkeypatch, status):
+    from flask import abort
+
+    from marac.security import ACCESS_POLICY, PUBLIC
+
+    # A fresh app, not in testing mode, so that a crash is answered by the 500 page as in production.
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    def fail():
+        if status == 500:
+            raise RuntimeError("boom")
+        abort(status)
+
+    app.add_url_rule("/_test/error", "_test_error", fail)
+    monkeypatch.setitem(ACCESS_POLICY, "_test_error", PUBLIC)
+    response = app.test_client().get("/_test/error")
+    assert response.status_code == status
+    _assert_strict_headers(response)
+    assert "boom" not in response.get_data(as_text=True)

@@ -26,3 +26,19 @@ def test_healthz_checks_the_database_and_says_nothing_else(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("email", ["coordinator@example.org", "chair@example.org", "police@example.org"])
+def test_role_dashboards_show_what_needs_attention_within_a_budget(app, client, demo, email):
+    sign_in(client, email)
+    client.get("/")
+    with counted_queries(app) as queries:
+        html = client.get("/").get_data(as_text=True)
+    assert len(queries) <= 12, len(queries)
+    expected = {
+        "coordinator@example.org": ["Referrals waiting for triage", "Next meeting", "Overdue actions"],
+        "chair@example.org": ["Next meeting you chair", "Minutes waiting for your approval"],
+        "police@example.org": ["Research requests to answer", "Your agency&#39;s overdue actions"],
+    }[email]
+    for label in expected:
+        assert label in html

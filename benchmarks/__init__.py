@@ -1,0 +1,1 @@
+"""National-scale synthetic data, the benchmark runner and the HTTP load test (see README.md)."""

@@ -1,0 +1,297 @@
+"""HTTP load on loopback: gunicorn serving a benchmark database, a bounded load from this process.
+
+    python -m benchmarks.load --db sqlite:////tmp/marac_area.db
+    python -m benchmarks.load --db postgresql+psycopg://postgres@127.0.0.1/marac_bench --two-servers
+
+Starts gunicorn on 127.0.0.1 (its own processes), then runs, with `--connections` keep-alive
+connections, first the bare route (/healthz) and then a mixed signed-in workload (dashboards,
+case pages, action lists, caseload, referral list, meeting page), each limited by a request count
+and a time limit. Reports requests per second, p50/p99 and the workers' memory. With
+--two-servers (PostgreSQL): a second gunicorn on another port, a session signed in on one used
+on the other, and `flask marac run-jobs` started by two processes at once (each job runs once).
+Everything stops by itself; only loopback is used.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from benchmarks import synthetic
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+PYTHON = sys.executable
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+USERS = ["coordinator", "police", "idva1", "chair", "idvamanager", "housing", "health", "children"]
+
+
+def environment(url):
+    return {
+        **os.environ,
+        "MARAC_CONFIG": "development",
+        "DATABASE_URL": url,
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "SCHEDULER_IN_PROCESS": "0",
+        "MAIL_BACKEND": "console",
+    }
+
+
+def start_gunicorn(url, port, workers):
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=environment(url),
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # the group of the gunicorn this script started
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def worker_memory_mb(process):
+    """RSS of the gunicorn master's children (the workers), in MB."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    sizes = []
+    for child in children:
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+class Client:
+    """One keep-alive connection with its own cookie."""
+
+    def __init__(self, port):
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookie = None
+
+    def request(self, method, path, body=None):
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(body)
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, data.decode("utf-8", "replace")
+
+    def sign_in(self, email):
+        _status, html = self.request("GET", "/auth/login")
+        token = CSRF.search(html).group(1)
+        status, _ = self.request(
+            "POST", "/auth/login", {"email": email, "password": synthetic.PASSWORD, "csrf_token": token}
+        )
+        assert status == 302, (email, status)
+
+
+def run_load(port, connections, paths_for, *, max_requests, max_seconds, sign_in):
+    """`paths_for(i)` gives connection i's list of paths, taken in turn."""
+    clients = []
+    for i in range(connections):
+        client = Client(port)
+        if sign_in:
+            client.sign_in(synthetic.user_email(USERS[i % len(USERS)], 1))
+        clients.append(client)
+    latencies, errors = [], []
+    lock = threading.Lock()
+    counter = iter(range(max_requests))
+    deadline = time.monotonic() + max_seconds
+
+    def work(i):
+        client, paths = clients[i], paths_for(i)
+        n = 0
+        while time.monotonic() < deadline:
+            with lock:
+                if next(counter, None) is None:
+                    return
+            path = paths[n % len(paths)]
+            n += 1
+            started = time.perf_counter()
+            status, _body = client.request("GET", path)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed * 1000)
+                if status != 200:
+                    errors.append((path, status))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "requests": len(latencies),
+        "seconds": round(seconds, 2),
+        "rps": round(len(latencies) / seconds, 1),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
+        "errors": len(errors),
+        "error_sample": errors[:5],
+    }
+
+
+def mixed_paths(facts):
+    cases = facts["cases"]
+
+    def paths_for(i):
+        user = USERS[i % len(USERS)]
+        common = ["/", f"/cases/{cases[i % len(cases)]}"]
+        own = {
+            "coordinator": ["/referrals", f"/meetings/{facts['published']}", "/actions/"],
+            "police": ["/actions/", "/referrals"],
+            "idva1": ["/caseload/"],
+            "chair": [f"/meetings/{facts['published']}"],
+            "idvamanager": ["/caseload/team"],
+        }.get(user, ["/actions/"])
+        if user in ("chair", "housing", "health", "children"):
+            common = ["/"]  # case pages only for those who may see them
+        return common + own
+
+    return paths_for
+
+
+def facts_for(url):
+    from benchmarks.run import pick
+    from benchmarks.seed import app_for
+
+    return pick(app_for(url))
+
+
+def two_servers(url, workers):
+    """A session made on one app server works on the other; the scheduler runs each job once."""
+    first = start_gunicorn(url, 8101, workers)
+    second = start_gunicorn(url, 8102, workers)
+    try:
+        client = Client(8101)
+        client.sign_in(synthetic.user_email("coordinator", 1))
+        other = Client(8102)
+        other.cookie = client.cookie
+        status, html = other.request("GET", "/")
+        shared = status == 200 and "Sign out" in html
+        # Sign out on the second: the first refuses the cookie from then on.
+        token = CSRF.search(html).group(1) if shared else ""
+        other.request("POST", "/auth/logout", {"csrf_token": token})
+        status_after, _ = client.request("GET", "/")
+    finally:
+        stop(first)
+        stop(second)
+    moment = "2031-01-06T08:00"  # a Monday morning no real run will claim
+    env = environment(url)
+    runs = [
+        subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            [PYTHON, "-m", "flask", "--app", "wsgi:app", "marac", "run-jobs", "--at", moment],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        claimed = connection.execute(
+            sa.text("SELECT job, COUNT(*) FROM job_runs WHERE due_at >= '2031-01-01' GROUP BY job")
+        ).all()
+    engine.dispose()
+    return {
+        "session_shared_across_servers": shared,
+        "signed_out_on_one_refused_on_other": status_after == 302,
+        "run_jobs_outputs": [out.strip().splitlines()[-6:] for out in outputs],
+        "job_runs_per_job": {job: count for job, count in claimed},
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--scale", default="area")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--two-servers", action="store_true")
+    args = parser.parse_args()
+    facts = facts_for(args.db)
+    server = start_gunicorn(args.db, 8100, args.workers)
+    try:
+        bare = run_load(
+            8100,
+            args.connections,
+            lambda i: ["/healthz"],
+            max_requests=args.requests,
+            max_seconds=args.seconds,
+            sign_in=False,
+        )
+        print("bare /healthz", bare, flush=True)
+        mixed = run_load(
+            8100,
+            args.connections,
+            mixed_paths(facts),
+            max_requests=args.requests,
+            max_seconds=args.seconds,
+            sign_in=True,
+        )
+        print("mixed signed-in", mixed, flush=True)
+        memory = worker_memory_mb(server)
+    finally:
+        stop(server)
+    result = {
+        "database": args.db.split(":")[0],
+        "scale": args.scale,
+        "workers": args.workers,
+        "connections": args.connections,
+        "bare": bare,
+        "mixed": mixed,
+        "mixed_share_of_bare_rps": round(mixed["rps"] / bare["rps"], 3),
+        "worker_rss_mb": [round(size, 1) for size in memory],
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    if args.two_servers:
+        result["two_servers"] = two_servers(args.db, args.workers)
+    print(json.dumps(result, indent=2))
+    RESULTS.mkdir(exist_ok=True)
+    name = "postgresql" if args.db.startswith("postgresql") else "sqlite"
+    (RESULTS / f"load-{args.scale}-{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

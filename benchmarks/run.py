@@ -1,0 +1,489 @@
+"""Server time of the listed pages, against the bare route (/healthz), in one run.
+
+    python -m benchmarks.run --db sqlite:////tmp/marac_area.db --scale area
+    python -m benchmarks.run --db postgresql+psycopg://postgres@127.0.0.1/marac_bench --scale area
+
+Each page is requested `--requests` times (after `--warmup` requests) through the Flask test
+client; the time is measured around the WSGI call itself (the body included), so the test
+client's own work is left out. Prints a table (p50/p95/p99 in ms, and p95 as a multiple of the
+reference's p95) and writes JSON to benchmarks/results/.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import jsonify
+from flask_login import current_user
+
+from benchmarks import synthetic
+from benchmarks.seed import app_for
+from models import (
+    Action,
+    AgendaItem,
+    Area,
+    Case,
+    CasePerpetrator,
+    Meeting,
+    Person,
+    User,
+    db,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+REFERENCE = "/healthz (reference)"
+# The targets (national scale), in ms of p95 server time.
+TARGETS = {
+    "referral submission": 50,
+    "meeting list PDF": 250,
+    "quarterly return": 200,
+    "national steering dashboard": 2000,
+}
+DEFAULT_TARGET = 25
+
+
+class TimedApp:
+    """WSGI middleware: the time of the app's own work, body included."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.last = None
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        body = b"".join(self.wsgi_app(environ, start_response))
+        self.last = time.perf_counter() - started
+        return [body]
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def csrf_of(response):
+    match = CSRF.search(response.get_data(as_text=True))
+    assert match, "no CSRF token"
+    return match.group(1)
+
+
+# -- A benchmark-only route for the referral service -----------------------------------------
+
+
+def add_referral_route(app):
+    """POST /_bench/referral: `referrals.create_and_submit` (matching, the DASH, the case, the
+    repeat check, notifications) timed through a route, as the web form's last step runs it.
+    Registered on this process's app only (never in the product)."""
+    from marac import security
+    from marac.services import access, referrals
+
+    def bench_referral():
+        from flask import request
+
+        spec = request.get_json()
+        area = db.session.get(Area, spec["area_id"])
+        today = date.today()
+        person = {"aliases": [], "address": "1 Test Road", "is_address_confidential": False}
+        details = {
+            "victim": {**person, **spec["victim"], "is_safe_to_call": "yes"},
+            "perpetrator": {**person, **spec["perpetrator"], "relationship_to_victim": "ex_partner"},
+            "children": [],
+            "notes": {},
+            "judgement_reasons": None,
+            "incidents_in_window": 1,
+        }
+        form_data = {
+            "area_id": area.id,
+            "referred_on": today,
+            "referrer_name": current_user.name,
+            "referrer_contact": current_user.email,
+            "criteria": ["visible_high_risk"],
+            "is_victim_aware": "yes",
+            "has_consent": "yes",
+            "lawful_basis": None,
+            "sharing_reason": None,
+            "previous_maracs": None,
+        }
+        answers = {n: {"answer": "yes" if n <= 16 else "no", "source": "", "comment": ""} for n in range(1, 25)}
+        dash_data = {"assessed_on": today, "assessor_name": "Assessor", "fears_detail": "Threats", "judged_level": None}
+        # The referrer picks the matching people when they are found, as on the form.
+        found = referrals.matches_for(type("Draft", (), {"draft": details})())
+        choices = []
+        for role in ("victim", "perpetrator"):
+            ids = {str(person.id) for _match, person in found[role]}
+            wanted = str(spec.get(f"{role}_id"))
+            choices.append(wanted if wanted in ids else referrals.NEW_PERSON)
+        referral, _found, problems = referrals.create_and_submit(
+            current_user,
+            area,
+            form_data,
+            details,
+            victim_choice=choices[0],
+            perpetrator_choice=choices[1],
+            dash_data=dash_data,
+            answers=answers,
+        )
+        if problems:
+            db.session.rollback()
+            return jsonify(problems), 422
+        security.audit("referral.submitted", record_type="referral", record_id=referral.id, repeat=referral.is_repeat)
+        db.session.commit()
+        return jsonify({"id": referral.id, "repeat": referral.is_repeat, "matched": choices}), 201
+
+    del access
+    app.add_url_rule("/_bench/referral", "bench_referral", bench_referral, methods=["POST"])
+    from marac.extensions import csrf
+
+    csrf.exempt(bench_referral)
+    security.ACCESS_POLICY["bench_referral"] = security.ACCESS_POLICY["referrals.referral_new"]
+
+
+# -- The run ---------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, app, requests, warmup, page_seconds=120):
+        self.page_seconds = page_seconds
+        self.app = app
+        self.timer = TimedApp(app.wsgi_app)
+        app.wsgi_app = self.timer
+        self.requests = requests
+        self.warmup = warmup
+        self.rows = []
+        self.clients = {}
+
+    def client_for(self, email):
+        if email not in self.clients:
+            client = self.app.test_client()
+            if email:
+                token = csrf_of(client.get("/auth/login"))
+                response = client.post(
+                    "/auth/login", data={"email": email, "password": synthetic.PASSWORD, "csrf_token": token}
+                )
+                assert response.status_code == 302, (email, response.status_code)
+            self.clients[email] = client
+        return self.clients[email]
+
+    def measure(self, label, email, request, *, before=None, expect=200, note=""):
+        """`request(client, i)` makes the i-th request; `before(i)` prepares it, untimed."""
+        client = self.client_for(email)
+        times = []
+        started = time.monotonic()
+        for i in range(self.warmup + self.requests):
+            if i > self.warmup + 30 and time.monotonic() - started > self.page_seconds:
+                note = f"{note}; stopped after {self.page_seconds:.0f} s".lstrip("; ")
+                break  # a page this slow has missed its target by far: keep the run bounded
+            if before:
+                before(i)
+            response = request(client, i)
+            assert response.status_code == expect, (label, response.status_code, response.get_data(as_text=True)[:300])
+            if i >= self.warmup:
+                times.append(self.timer.last * 1000)
+        row = {
+            "page": label,
+            "n": len(times),
+            "p50": statistics.median(times),
+            "p95": percentile(times, 0.95),
+            "p99": percentile(times, 0.99),
+            "note": note,
+        }
+        self.rows.append(row)
+        print(f"  {label:<34} p50 {row['p50']:8.2f}  p95 {row['p95']:8.2f}  p99 {row['p99']:8.2f} ms", flush=True)
+        return row
+
+
+def pick(app):
+    """The records the pages are measured on: area 1's people, meetings and busiest agency."""
+    with app.app_context():
+        area = db.session.scalar(sa.select(Area).order_by(Area.id).limit(1))
+        users = {u.email: u.id for u in db.session.scalars(sa.select(User))}
+        heavy_agency, heavy_count = db.session.execute(
+            sa.select(Action.owner_agency_id, sa.func.count())
+            .group_by(Action.owner_agency_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        ).one()
+        busiest_cases = db.session.scalars(
+            sa.select(Action.case_id)
+            .join(Case, Case.id == Action.case_id)
+            .where(Case.area_id == area.id)
+            .group_by(Action.case_id)
+            .order_by(sa.func.count().desc())
+            .limit(20)
+        ).all()
+        published = db.session.scalar(
+            sa.select(Meeting)
+            .where(Meeting.area_id == area.id, Meeting.status == "list_published")
+            .order_by(Meeting.starts_at)
+            .limit(1)
+        )
+        planned = db.session.scalar(
+            sa.select(Meeting)
+            .where(Meeting.area_id == area.id, Meeting.status == "planned")
+            .order_by(Meeting.starts_at)
+            .limit(1)
+        )
+        listed = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == published.id))
+        recent = db.session.execute(
+            sa.select(Person, CasePerpetrator.person_id)
+            .join(Case, Case.victim_id == Person.id)
+            .join(CasePerpetrator, CasePerpetrator.case_id == Case.id)
+            .where(Case.area_id == area.id, Case.status == "open")
+            .order_by(Case.id.desc())
+            .limit(150)
+        ).all()
+        perpetrators = {
+            p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_([pid for _v, pid in recent])))
+        }
+        known = [
+            {
+                "victim": _typed(victim),
+                "perpetrator": _typed(perpetrators[pid]),
+                "victim_id": victim.id,
+                "perpetrator_id": pid,
+            }
+            for victim, pid in recent
+        ]
+        today = date.today()
+        year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
+        counts = {
+            "referrals": db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("referrals"))),
+            "people": db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("people"))),
+            "actions": db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("actions"))),
+            "areas": db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("areas"))),
+        }
+        return {
+            "area_id": area.id,
+            "users": users,
+            "heavy_agency": heavy_agency,
+            "heavy_count": heavy_count,
+            "cases": busiest_cases,
+            "published": published.id,
+            "published_items": listed,
+            "planned": planned.id,
+            "known": known,
+            "year": year,
+            "quarter": quarter,
+            "counts": counts,
+        }
+
+
+def _typed(person):
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "date_of_birth": person.date_of_birth.isoformat(),
+        "postcode": person.postcode,
+        "gender": person.gender,
+    }
+
+
+def run(url, scale, requests, warmup):
+    app = app_for(url, SESSION_IDLE_TIMEOUT=timedelta(hours=6))
+    add_referral_route(app)
+    facts = pick(app)
+    bench = Bench(app, requests, warmup)
+    email = synthetic.user_email
+    print(f"Benchmark on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]} ({scale}): {facts['counts']}")
+
+    def get(url):
+        return lambda client, _i: client.get(url)
+
+    bench.measure(REFERENCE, None, get("/healthz"))
+    bench.measure("sign-in page", None, get("/auth/login"))
+    for key, role in [
+        ("coordinator", "coordinator"),
+        ("chair", "chair"),
+        ("idva1", "IDVA"),
+        ("idvamanager", "IDVA manager"),
+        ("police", "agency rep (police)"),
+        ("steering", "steering (one area)"),
+    ]:
+        bench.measure(f"dashboard: {role}", email(key, 1), get("/"))
+    bench.measure("dashboard: admin", email("admin"), get("/"))
+    cases = facts["cases"]
+    bench.measure(
+        "case page",
+        email("coordinator", 1),
+        lambda client, i: client.get(f"/cases/{cases[i % len(cases)]}"),
+        note=f"{len(cases)} busiest cases in turn",
+    )
+
+    # The referral: a third repeat known victims, the rest new people (matching runs for all).
+    known = facts["known"]
+    fresh = []
+
+    def referral_spec(i):
+        if i % 3 == 0 and known:
+            return {"area_id": facts["area_id"], **known[i % len(known)]}
+        n = len(fresh)
+        fresh.append(n)
+        return {
+            "area_id": facts["area_id"],
+            "victim": {
+                "first_name": f"Benvi{n}",
+                "last_name": "Quernmoor",
+                "date_of_birth": "1990-01-02",
+                "postcode": "ZZ1 1AB",
+                "gender": "female",
+            },
+            "perpetrator": {
+                "first_name": f"Benpe{n}",
+                "last_name": "Quernmoor",
+                "date_of_birth": "1988-03-04",
+                "postcode": "ZZ1 1AB",
+                "gender": "male",
+            },
+        }
+
+    repeats = []
+
+    def submit(client, i):
+        response = client.post("/_bench/referral", json=referral_spec(i))
+        if response.status_code == 201:
+            repeats.append(response.get_json()["repeat"])
+        return response
+
+    bench.measure(
+        "referral submission",
+        email("police", 1),
+        submit,
+        expect=201,
+        note="create_and_submit: matching, DASH, case, repeat check",
+    )
+    repeat_share = sum(repeats) / len(repeats) if repeats else 0
+
+    coordinator = bench.client_for(email("coordinator", 1))
+    planned = facts["planned"]
+    build_token = csrf_of(coordinator.get(f"/meetings/{planned}"))
+
+    def clear_list(_i):
+        with app.app_context():
+            db.session.execute(sa.delete(AgendaItem).where(AgendaItem.meeting_id == planned))
+            db.session.commit()
+
+    built = bench.measure(
+        "build a meeting list",
+        email("coordinator", 1),
+        lambda client, _i: client.post(f"/meetings/{planned}/build", data={"csrf_token": build_token}),
+        before=clear_list,
+        expect=302,
+    )
+    with app.app_context():
+        built_items = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == planned))
+    built["note"] = f"{built_items} cases listed"
+    pdf = bench.measure(
+        "meeting list PDF", email("coordinator", 1), get(f"/meetings/{facts['published']}/case-list.pdf")
+    )
+    pdf["note"] = f"{facts['published_items']} cases"
+    bench.measure(
+        "agency action list",
+        email("police", 1),
+        get("/actions/"),
+        note=f"police agency with {facts['heavy_count']:,} actions",
+    )
+    bench.measure("IDVA caseload", email("idva1", 1), get("/caseload/"))
+    bench.measure(
+        "quarterly return",
+        email("coordinator", 1),
+        get(f"/reports/return?area_id={facts['area_id']}&year={facts['year']}&quarter={facts['quarter']}"),
+    )
+    bench.measure(
+        "national steering dashboard",
+        email("steering"),
+        get("/reports/"),
+        note=f"steering user of all {facts['counts']['areas']} areas",
+    )
+
+    reference = bench.rows[0]
+    for row in bench.rows:
+        row["ratio_p95"] = row["p95"] / reference["p95"]
+        target = None if row["page"] == REFERENCE else TARGETS.get(row["page"], DEFAULT_TARGET)
+        row["target_ms"] = target
+        row["ratio_ok"] = row["page"] in TARGETS or row["page"] == REFERENCE or row["ratio_p95"] <= 10
+        row["target_ok"] = target is None or row["p95"] <= target
+    result = {
+        "scale": scale,
+        "database": db_version(app),
+        "machine": machine(),
+        "requests_each": requests,
+        "warmup": warmup,
+        "data": facts["counts"],
+        "referral_repeat_share": round(repeat_share, 2),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rows": bench.rows,
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    print(table(result))
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"run-{scale}-{result['database']['name']}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"Written {path}")
+    return result
+
+
+def db_version(app):
+    with app.app_context():
+        name = db.engine.dialect.name
+        if name == "sqlite":
+            version = db.session.scalar(sa.text("SELECT sqlite_version()"))
+        else:
+            version = db.session.scalar(sa.text("SHOW server_version"))
+    return {"name": name, "version": version}
+
+
+def machine():
+    memory = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    nproc = len(os.sched_getaffinity(0))
+    return {
+        "nproc": int(nproc),
+        "memory_gb": round(int(memory) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+    }
+
+
+def table(result):
+    """A Markdown table: the figures and their ratio to the reference."""
+    lines = [
+        f"{result['scale']} scale on {result['database']['name']} {result['database']['version']} "
+        f"({result['data']['referrals']:,} referrals, {result['data']['people']:,} people, "
+        f"{result['data']['actions']:,} actions; {result['requests_each']} requests each)",
+        "",
+        "| Page | p50 ms | p95 ms | p99 ms | p95 ÷ reference | Target (p95) | Met | Note |",
+        "|---|---:|---:|---:|---:|---:|:-:|---|",
+    ]
+    for row in result["rows"]:
+        target = "" if row["target_ms"] is None else f"< {row['target_ms']} ms"
+        if row["page"] not in TARGETS and row["page"] != REFERENCE:
+            target += " and ≤ 10×"
+        met = "" if row["page"] == REFERENCE else ("yes" if row["target_ok"] and row["ratio_ok"] else "**no**")
+        lines.append(
+            f"| {row['page']} | {row['p50']:.2f} | {row['p95']:.2f} | {row['p99']:.2f} | "
+            f"{row['ratio_p95']:.1f}× | {target} | {met} | {row['note']} |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--scale", default="area")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10)
+    args = parser.parse_args()
+    run(args.db, args.scale, args.requests, args.warmup)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Making an API token for a partner system, and revoking one."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from forms.common import BaseForm, CheckboxesField, WholeNumberField, single_line
+
+
+class ApiTokenForm(BaseForm):
+    name = StringField(
+        "What will use this token?",
+        widget=GovTextInput(),
+        description="For example, the name of your agency's case system. Only you and administrators see it.",
+        filters=[single_line],
+        validators=[
+            DataRequired("Enter what will use the token"),
+            Length(max=100, message="Use 100 characters or fewer"),
+        ],
+    )
+    scopes = CheckboxesField(
+        "What may it do?",
+        description="Choose only what the system needs. Your role still limits what it can see.",
+        validators=[DataRequired("Select at least one thing the token may do")],
+    )
+    days = WholeNumberField(
+        "How many days should it last?",
+        validators=[
+            InputRequired("Enter how many days the token should last"),
+            NumberRange(min=1, message="Enter a number of days of 1 or more"),
+        ],
+    )
+    current_password = PasswordField(
+        "Your password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
+    )
+    submit = SubmitField("Create token", widget=GovSubmitInput())
+
+
+class RevokeTokenForm(BaseForm):
+    submit = SubmitField("Revoke", widget=GovSubmitInput())

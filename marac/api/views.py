@@ -1,0 +1,399 @@
+"""The partner systems' JSON API, /api/v1. Thin, as the web views are: read the request through
+its model, call the same services and scoping rules as the web pages, audit, answer.
+
+The gate in marac/security.py has already checked the bearer token, its scope and the user's
+role; the records each view reads are narrowed to the user's agency here.
+"""
+
+import sqlalchemy as sa
+from flask import jsonify, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from marac.api import bp, common, problems, referral_input, render, schemas, stats
+from marac.api.examples import examples
+from marac.api.openapi import ANY_TOKEN, document, operation
+from marac.services import access, actions, agenda, dash, meeting_papers, meetings, referrals
+from models import Action, ApiScope, Area, Case, Meeting, MeetingStatus, Referral, ReferralStatus, db
+from models.meetings import meeting_agencies
+
+REFERRALS, MEETINGS, ACTIONS, FIGURES = "Referrals", "Meetings", "Actions", "Quarterly figures"
+
+
+# Referrals
+
+
+def _own_referrals(user):
+    """The referrals the user's agency sent, within what the web lets them see."""
+    return sa.and_(
+        access.visible_referrals(user),
+        Referral.referring_agency_id == user.agency_id,
+        Referral.status != ReferralStatus.DRAFT,
+    )
+
+
+@operation(
+    bp,
+    "/referrals",
+    "POST",
+    scope=ApiScope.REFERRALS_WRITE,
+    summary="Make and send a referral",
+    tag=REFERRALS,
+    body=schemas.ReferralIn,
+    responses={201: schemas.ReferralCreatedOut},
+    idempotent=True,
+)
+@common.idempotent
+def referral_create():
+    """The referral form's answers in one request: victim, perpetrator, children, criteria, consent and the
+    DASH. It goes through the same steps as the web form and arrives in the coordinator's triage list.
+
+    Matching: the answer lists the people already on record who may be the victim or the perpetrator
+    (`matches`). Without a `person_id` new people are recorded; to link the referral to someone already
+    known, send their `person_id` from the `matches` of an earlier answer for the same details. Repeats are
+    found from the linked people, as on the web."""
+    data, refused = common.body(schemas.ReferralIn)
+    if refused:
+        return refused
+    area = db.session.get(Area, data.area_id)
+    if area is None or not area.is_active or area.id not in current_user.area_ids:
+        return problems.validation([problems.field_error("area_id", "Choose one of your MARAC areas")])
+    if errors := referral_input.area_problems(data, dash.Thresholds.for_area(area)):
+        return problems.validation(problems.field_error(field, message) for field, message in errors)
+    victim_choice, perpetrator_choice = referral_input.choices(data)
+    dash_data, answers = referral_input.dash(data)
+    referral, found, refusals = referrals.create_and_submit(
+        current_user,
+        area,
+        referral_input.form_data(data, area),
+        referral_input.details(data),
+        victim_choice=victim_choice,
+        perpetrator_choice=perpetrator_choice,
+        dash_data=dash_data,
+        answers=answers,
+    )
+    if refusals:
+        db.session.rollback()
+        return problems.validation(
+            problems.field_error(_body_location(field), message) for field, message in refusals.items()
+        )
+    common.audit(
+        "referral.submitted",
+        record_type="referral",
+        record_id=referral.id,
+        case_id=referral.case_id,
+        repeat=referral.is_repeat,
+        candidates=len(found["victim"]) + len(found["perpetrator"]),
+    )
+    created = schemas.ReferralCreatedOut(**render.referral_fields(referral), matches=render.matches(found))
+    return common.answer(created, 201, headers={"Location": url_for("api.referral_view", referral_id=referral.id)})
+
+
+def _body_location(field):
+    """services.referrals' field names as places in the request body."""
+    if field == "referral":
+        return ""
+    if field.startswith("dash.q"):
+        return f"dash.answers.{field.removeprefix('dash.q')}"
+    return field
+
+
+@operation(
+    bp,
+    "/referrals",
+    "GET",
+    scope=ApiScope.REFERRALS_READ,
+    summary="The referrals your agency sent",
+    tag=REFERRALS,
+    query=schemas.ReferralQuery,
+    responses={200: schemas.ReferralPageOut},
+)
+def referral_list():
+    """Newest first, 50 a page."""
+    args, refused = common.query(schemas.ReferralQuery)
+    if refused:
+        return refused
+    query = sa.select(Referral).where(_own_referrals(current_user))
+    if args.status:
+        query = query.where(Referral.status == args.status)
+    rows = db.session.scalars(
+        query.options(
+            selectinload(Referral.case).selectinload(Case.victim),
+            selectinload(Referral.area),
+            selectinload(Referral.referring_agency),
+        )
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(common.PAGE_SIZE + 1)
+        .offset((args.page - 1) * common.PAGE_SIZE)
+    ).all()
+    rows, has_next = common.page_of(rows)
+    common.audit("referrals.listed", count=len(rows), page=args.page)
+    db.session.commit()
+    return common.answer(
+        schemas.ReferralPageOut(items=[render.referral(row) for row in rows], page=args.page, has_next=has_next)
+    )
+
+
+@operation(
+    bp,
+    "/referrals/<int:referral_id>",
+    "GET",
+    scope=ApiScope.REFERRALS_READ,
+    summary="One referral your agency sent",
+    tag=REFERRALS,
+    responses={200: schemas.ReferralOut},
+)
+def referral_view(referral_id):
+    """With its risk result, the repeat flag and the coordinator's decision."""
+    referral = db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, _own_referrals(current_user)))
+    if referral is None:
+        return problems.not_found()
+    common.audit("referral.viewed", record_type="referral", record_id=referral.id)
+    db.session.commit()
+    return common.answer(render.referral(referral))
+
+
+# Meetings
+
+
+def _attended_meetings(user):
+    """Meetings whose case list is published, to which the user's agency is invited."""
+    invited = sa.exists().where(
+        meeting_agencies.c.meeting_id == Meeting.id, meeting_agencies.c.agency_id == user.agency_id
+    )
+    return sa.and_(access.visible_meetings(user), Meeting.status != MeetingStatus.PLANNED, invited)
+
+
+@operation(
+    bp,
+    "/meetings",
+    "GET",
+    scope=ApiScope.MEETINGS_READ,
+    summary="Meetings your agency attends, with a published case list",
+    tag=MEETINGS,
+    query=schemas.PageQuery,
+    responses={200: schemas.MeetingPageOut},
+)
+def meeting_list():
+    """Latest first, 50 a page."""
+    args, refused = common.query(schemas.PageQuery)
+    if refused:
+        return refused
+    rows = db.session.scalars(
+        sa.select(Meeting)
+        .where(_attended_meetings(current_user))
+        .options(selectinload(Meeting.area))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(common.PAGE_SIZE + 1)
+        .offset((args.page - 1) * common.PAGE_SIZE)
+    ).all()
+    rows, has_next = common.page_of(rows)
+    counts = render.case_counts([meeting.id for meeting in rows])
+    common.audit("meetings.listed", count=len(rows), page=args.page)
+    db.session.commit()
+    return common.answer(
+        schemas.MeetingPageOut(
+            items=[schemas.MeetingOut(**render.meeting_fields(row, counts.get(row.id, 0))) for row in rows],
+            page=args.page,
+            has_next=has_next,
+        )
+    )
+
+
+@operation(
+    bp,
+    "/meetings/<int:meeting_id>",
+    "GET",
+    scope=ApiScope.MEETINGS_READ,
+    summary="A meeting's published case list",
+    tag=MEETINGS,
+    responses={200: schemas.MeetingDetailOut},
+)
+def meeting_view(meeting_id):
+    """In agenda order, with names and dates of birth as on the web list. A confidential address is
+    never sent."""
+    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, _attended_meetings(current_user)))
+    if meeting is None:
+        return problems.not_found()
+    listed = agenda.items(meeting.id)
+    cases = meeting_papers.cases_with_people([item.case_id for item in listed])
+    repeats = meetings.repeat_referral_ids(listed)
+    entries = [
+        render.case_list_entry(item, cases[item.case_id], item.referral_id in repeats)
+        for _section, members in agenda.grouped(listed)
+        for item in members
+    ]
+    common.audit("meeting.viewed", record_type="meeting", record_id=meeting.id)
+    db.session.commit()
+    return common.answer(schemas.MeetingDetailOut(**render.meeting_fields(meeting, len(listed)), cases=entries))
+
+
+# Actions
+
+
+def _own_actions(user):
+    """The actions the user's agency owns, within what the web lets them see."""
+    return sa.and_(access.visible_actions(user), Action.owner_agency_id == user.agency_id)
+
+
+def _own_action(action_id):
+    return db.session.scalar(sa.select(Action).where(Action.id == action_id, _own_actions(current_user)))
+
+
+@operation(
+    bp,
+    "/actions",
+    "GET",
+    scope=ApiScope.ACTIONS_READ,
+    summary="Your agency's actions",
+    tag=ACTIONS,
+    query=schemas.ActionQuery,
+    responses={200: schemas.ActionPageOut},
+)
+def action_list():
+    """Overdue first, then by due date, 50 a page."""
+    args, refused = common.query(schemas.ActionQuery)
+    if refused:
+        return refused
+    rows = db.session.scalars(
+        actions.filtered(_own_actions(current_user), status=args.status, due=args.due, meeting_id=args.meeting_id)
+        .options(selectinload(Action.owner_agency), selectinload(Action.case))
+        .limit(common.PAGE_SIZE + 1)
+        .offset((args.page - 1) * common.PAGE_SIZE)
+    ).all()
+    rows, has_next = common.page_of(rows)
+    common.audit("actions.listed", count=len(rows), page=args.page)
+    db.session.commit()
+    return common.answer(
+        schemas.ActionPageOut(
+            items=[render.action(row, current_user) for row in rows], page=args.page, has_next=has_next
+        )
+    )
+
+
+@operation(
+    bp,
+    "/actions/<int:action_id>",
+    "GET",
+    scope=ApiScope.ACTIONS_READ,
+    summary="One of your agency's actions, with its history",
+    tag=ACTIONS,
+    responses={200: schemas.ActionDetailOut},
+)
+def action_view(action_id):
+    """`version` is what a status change sends back."""
+    action = _own_action(action_id)
+    if action is None:
+        return problems.not_found()
+    common.audit("action.viewed", record_type="case", record_id=action.case_id, action_id=action.id)
+    db.session.commit()
+    return common.answer(render.action_detail(action, current_user))
+
+
+@operation(
+    bp,
+    "/actions/<int:action_id>/status",
+    "POST",
+    scope=ApiScope.ACTIONS_WRITE,
+    summary="Report an action's status",
+    tag=ACTIONS,
+    body=schemas.ActionStatusIn,
+    responses={200: schemas.ActionDetailOut, 409: schemas.ConflictProblemOut},
+    idempotent=True,
+)
+@common.idempotent
+def action_status(action_id):
+    """As on the action's web page: completed needs the date and the evidence; not possible and not done
+    need a reason; only the coordinator sets not done. Send the `version` you read: if someone changed the
+    action since, nothing is saved and the answer is 409 with the action as it is now."""
+    action = _own_action(action_id)
+    if action is None:
+        return problems.not_found()
+    allowed = actions.allowed_statuses(current_user, action)
+    if not allowed:
+        return problems.forbidden("Your role cannot change this action's status.")
+    data, refused = common.body(schemas.ActionStatusIn)
+    if refused:
+        return refused
+    if data.version != action.version:
+        return problems.problem(
+            409,
+            type_=problems.VERSION_CONFLICT,
+            title="The action has changed since you read it",
+            detail="Nothing was saved. Read the action as it is now (current), then send your change again "
+            "with its version.",
+            current=render.action_detail(action, current_user).model_dump(mode="json"),
+        )
+    if data.status not in allowed:
+        return problems.validation([problems.field_error("status", "You cannot set this status")])
+    refusals = actions.status_problems(
+        data.status, completed_on=data.completed_on, evidence=data.evidence, note=data.note
+    )
+    if refusals:
+        return problems.validation(problems.field_error(field, message) for field, message in refusals.items())
+    update = actions.change_status(
+        action,
+        current_user,
+        data.status,
+        note=data.note,
+        completed_on=data.completed_on,
+        evidence=data.evidence,
+    )
+    db.session.flush()
+    common.audit(
+        "action.updated",
+        record_type="case",
+        record_id=action.case_id,
+        action_id=action.id,
+        from_status=update.from_status,
+        to_status=data.status,
+    )
+    return common.answer(render.action_detail(action, current_user))
+
+
+# Quarterly figures
+
+
+@operation(
+    bp,
+    "/stats/quarterly",
+    "GET",
+    scope=ApiScope.STATS_READ,
+    summary="Referrals, repeats and cases discussed per quarter, for your areas",
+    tag=FIGURES,
+    query=schemas.StatsQuery,
+    responses={200: schemas.QuarterlyFiguresOut},
+)
+def quarterly_stats():
+    """Counts only, no personal data. The current quarter is counted so far."""
+    args, refused = common.query(schemas.StatsQuery)
+    if refused:
+        return refused
+    areas = db.session.scalars(sa.select(Area).where(Area.id.in_(current_user.area_ids)).order_by(Area.name)).all()
+    figures = stats.quarterly_figures([area.id for area in areas], quarters=args.quarters)
+    common.audit("stats.quarterly_read", quarters=args.quarters, areas=len(areas))
+    db.session.commit()
+    return common.answer(
+        schemas.QuarterlyFiguresOut(
+            areas=[
+                schemas.AreaFiguresOut(
+                    area=render.named(area), quarters=[schemas.QuarterOut(**row) for row in figures[area.id]]
+                )
+                for area in areas
+            ]
+        )
+    )
+
+
+# The description
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    """This API's OpenAPI 3.1 description, generated from the models that validate it."""
+    common.audit("api.description_read")
+    db.session.commit()
+    return jsonify(document(examples=examples()))
+
+
+openapi_document.api_scope = ANY_TOKEN

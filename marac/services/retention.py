@@ -1,0 +1,479 @@
+"""Retention: finding cases due for review, and anonymising or deleting one when a coordinator
+decides to. Nothing here deletes on its own: the scheduled job only flags.
+
+What belongs to a case is worked out from the schema, so that new tables are covered without
+anyone remembering to: every table with a foreign key to `cases`, and, from those, every table
+whose rows cannot exist without a row already included (ON DELETE CASCADE, or a foreign key that
+cannot be empty). The people a case names (victim, perpetrators, children) go with it only when
+no other case or record still names them.
+
+Anonymising keeps the skeleton the statistics need (dates, areas, agencies, scores, levels,
+categories) and removes what identifies anyone: every text or JSON column of those tables is
+listed below as PERSONAL (removed) or KEPT (codes and categories); a test fails for a column in
+neither list, so a new free-text field cannot slip through.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+
+from models import Case, LegalHold, RetentionDecision, RetentionReview, Role, User, db
+from models.base import UTCDateTime, utcnow
+from models.users import UserRole, user_areas
+
+CASE = "case"
+PEOPLE_TABLES = ("people", "person_aliases", "person_match_keys")
+REDACTED = "[anonymised]"
+
+# Text and JSON columns that identify someone or hold free text: removed when anonymising.
+PERSONAL = {
+    "people": {"first_name", "last_name", "address", "postcode", "phone", "date_of_birth"},
+    "cases": {"victim_fears", "safe_to_share_with", "not_safe_to_share_with"},
+    "case_children": {"school"},
+    "risk_assessments": {
+        "assessor_name",
+        "answers",
+        "fears_detail",
+        "judgement_reasons",
+        "source",
+        "rationale",
+        "correction_reason",
+    },
+    "safety_plans": {
+        "home_security",
+        "emergency_plan",
+        "legal_protection",
+        "legal_orders",
+        "housing",
+        "children",
+        "online_safety",
+    },
+    "referrals": {"referrer_name", "referrer_contact", "draft", "sharing_reason", "previous_maracs", "status_reason"},
+    "agenda_items": {"added_reason", "removed_reason", "discussion"},
+    "idva_supports": {"closure_note"},
+    "actions": {"owner_person", "what", "how_known", "due_reason", "evidence", "status_note"},
+    "idva_contacts": {"note"},
+    "idva_tasks": {"title"},
+    "onward_referrals": {"note"},
+    "research_requests": {"facts", "opinion"},
+    "action_updates": {"note"},
+}
+# Codes and categories, kept: what the quarterly returns and outcome measures count.
+KEPT = {
+    "people": {"gender", "ethnicity", "disability", "lgbt", "language"},
+    "cases": {"status"},
+    "case_agencies": {"reason"},
+    "case_children": {"relationship_to_victim", "relationship_to_perpetrator"},
+    "case_perpetrators": {"relationship_to_victim"},
+    "risk_assessments": {"tool", "status", "judged_level", "level", "criteria"},
+    "referrals": {"status", "criteria", "lawful_basis"},
+    "agenda_items": {"section", "risk_after"},
+    "idva_supports": {"intake_risk_level", "closure_reason", "exit_risk_level"},
+    "actions": {"protects", "status"},
+    "idva_contacts": {"method", "outcome"},
+    "idva_needs": {"stage", "category", "level"},
+    "idva_tasks": {"kind"},
+    "onward_referrals": {"service"},
+    "research_requests": {"status"},
+    "action_updates": {"from_status", "to_status"},
+}
+# Rows removed outright when anonymising (other names a person went by; matching keys).
+REMOVED_WHEN_ANONYMISED = {"person_aliases", "person_match_keys"}
+
+
+def retention_period(record_type=CASE):
+    return relativedelta(years=current_app.config["RETENTION_YEARS"][record_type])
+
+
+# -- What belongs to a case -------------------------------------------------------------------
+
+
+def owned_tables(metadata=None):
+    """Tables whose rows belong to a case, in the order found (cases first)."""
+    metadata = metadata or db.metadata
+    owned = ["cases"]
+    changed = True
+    while changed:
+        changed = False
+        for table in metadata.sorted_tables:
+            if table.name in owned or table.name in PEOPLE_TABLES:
+                continue
+            for fk in table.foreign_keys:
+                parent = fk.column.table.name
+                if parent in owned and (parent == "cases" or fk.ondelete == "CASCADE" or not fk.parent.nullable):
+                    owned.append(table.name)
+                    changed = True
+                    break
+    return owned
+
+
+def classified_columns():
+    """Every text or JSON column of the case's and people's tables, and whether it is classified."""
+    tables = db.metadata.tables
+    for name in [*owned_tables(), *PEOPLE_TABLES]:
+        if name in REMOVED_WHEN_ANONYMISED:
+            continue
+        for column in tables[name].columns:
+            if isinstance(column.type, sa.String | sa.Text | sa.JSON) or column.name == "date_of_birth":
+                yield name, column.name, column.name in PERSONAL.get(name, ()) or column.name in KEPT.get(name, ())
+
+
+def _rows_of_case(case_id):
+    """{table name: set of primary keys} of everything that belongs to the case."""
+    tables = db.metadata.tables
+    rows = {"cases": {case_id}}
+    changed = True
+    while changed:
+        changed = False
+        for name in owned_tables():
+            table = tables[name]
+            for fk in table.foreign_keys:
+                parent = fk.column.table.name
+                if not rows.get(parent):
+                    continue
+                if not (parent == "cases" or fk.ondelete == "CASCADE" or not fk.parent.nullable):
+                    continue
+                found = _keys(table, fk.parent.in_(rows[parent]))
+                new = found - rows.setdefault(name, set())
+                if new:
+                    rows[name] |= new
+                    changed = True
+    return rows
+
+
+def _keys(table, condition):
+    """Primary keys (a value, or a tuple for a composite key) of the rows matching."""
+    columns = list(table.primary_key.columns)
+    result = db.session.execute(sa.select(*columns).where(condition)).all()
+    return {row[0] if len(columns) == 1 else tuple(row) for row in result}
+
+
+def _where_keys(table, keys):
+    columns = list(table.primary_key.columns)
+    if len(columns) == 1:
+        return columns[0].in_(keys)
+    return sa.tuple_(*columns).in_(list(keys))
+
+
+def _people_of(rows):
+    """The people the case's rows name."""
+    tables = db.metadata.tables
+    people = set()
+    for name, keys in rows.items():
+        table = tables[name]
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "people" and keys:
+                people |= set(db.session.scalars(sa.select(fk.parent).where(_where_keys(table, keys))))
+    people.discard(None)
+    return people
+
+
+def _named_elsewhere(people, rows):
+    """Of these people, those still named by a row that does not belong to the case."""
+    tables = db.metadata.tables
+    elsewhere = set()
+    for table in db.metadata.sorted_tables:
+        if table.name in PEOPLE_TABLES:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table.name != "people":
+                continue
+            query = sa.select(fk.parent).where(fk.parent.in_(people))
+            mine = rows.get(table.name)
+            if mine:
+                query = query.where(~_where_keys(tables[table.name], mine))
+            elsewhere |= set(db.session.scalars(query))
+    return elsewhere
+
+
+# -- Flagging (the scheduled job) -------------------------------------------------------------
+
+
+def _case_id_of(table, owned):
+    """An expression for the case a row of `table` belongs to: its own case_id, or its parent's
+    (through the foreign key that makes it belong), as a correlated subquery."""
+    tables = db.metadata.tables
+    if table.name == "cases":
+        return table.c.id
+    for fk in table.foreign_keys:
+        if fk.column.table.name == "cases":
+            return fk.parent
+    for fk in table.foreign_keys:
+        parent = fk.column.table
+        if parent.name in owned and parent.name != table.name and (fk.ondelete == "CASCADE" or not fk.parent.nullable):
+            parent_case = _case_id_of(tables[parent.name], owned)
+            return sa.select(parent_case).where(fk.column == fk.parent).correlate(table).scalar_subquery()
+    return None
+
+
+def _activity_columns():
+    """(table, case id expression, timestamp column) for every timestamp in the case's tables."""
+    tables = db.metadata.tables
+    owned = owned_tables()
+    found = []
+    for name in owned:
+        table = tables[name]
+        case_id = _case_id_of(table, owned)
+        for column in table.columns:
+            if isinstance(column.type, UTCDateTime):
+                found.append((table, case_id, column))
+    return found
+
+
+def last_activity(case_id):
+    """The latest moment anything was recorded on the case (or None for no such case)."""
+    latest = None
+    for _table, case_column, column in _activity_columns():
+        value = db.session.scalar(sa.select(sa.func.max(column)).where(case_column == case_id))
+        if value is not None and (latest is None or value > latest):
+            latest = value
+    return latest
+
+
+def on_hold(record_type, record_id):
+    return (
+        db.session.scalar(
+            sa.select(LegalHold.id).where(
+                LegalHold.record_type == record_type, LegalHold.record_id == record_id, LegalHold.lifted_at.is_(None)
+            )
+        )
+        is not None
+    )
+
+
+def cases_due(now, limit=1000):
+    """Ids of cases with nothing recorded since the retention period began, not already waiting
+    for a decision, not anonymised, not kept for longer, not on hold."""
+    cutoff = now - retention_period()
+    query = sa.select(Case.id).where(Case.created_at < cutoff)
+    for table, case_column, column in _activity_columns():
+        if table.name == "cases":
+            query = query.where(sa.or_(column.is_(None), column < cutoff))
+        else:
+            query = query.where(~sa.exists().where(case_column == Case.id, column >= cutoff))
+    reviewed = sa.exists().where(
+        RetentionReview.record_type == CASE,
+        RetentionReview.record_id == Case.id,
+        sa.or_(
+            RetentionReview.decision.is_(None),
+            RetentionReview.decision == RetentionDecision.ANONYMISED,
+            sa.and_(RetentionReview.decision == RetentionDecision.KEEP, RetentionReview.keep_until > now.date()),
+        ),
+    )
+    held = sa.exists().where(
+        LegalHold.record_type == CASE, LegalHold.record_id == Case.id, LegalHold.lifted_at.is_(None)
+    )
+    return list(db.session.scalars(query.where(~reviewed, ~held).order_by(Case.id).limit(limit)))
+
+
+def flag_due_cases(now):
+    """The scheduled job: a review row for each case due, and a count to each coordinator of the
+    areas concerned. Never deletes or changes a case."""
+    from marac.services.notifications import notify_user
+
+    due = cases_due(now)
+    per_area = defaultdict(int)
+    for case_id in due:
+        area_id = db.session.scalar(sa.select(Case.area_id).where(Case.id == case_id))
+        db.session.add(
+            RetentionReview(
+                record_type=CASE,
+                record_id=case_id,
+                area_id=area_id,
+                last_activity_at=last_activity(case_id),
+                flagged_at=now,
+            )
+        )
+        per_area[area_id] += 1
+    if per_area:
+        coordinators = db.session.execute(
+            sa.select(User.id, user_areas.c.area_id)
+            .join(user_areas, user_areas.c.user_id == User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(user_areas.c.area_id.in_(per_area), UserRole.role == Role.COORDINATOR, User.is_active)
+        ).all()
+        totals = defaultdict(int)
+        for user_id, area_id in coordinators:
+            totals[user_id] += per_area[area_id]
+        for user_id, count in sorted(totals.items()):
+            cases = "1 case is" if count == 1 else f"{count} cases are"
+            notify_user(user_id, f"{cases} due for a retention review", "/admin/retention")
+    return {"flagged": len(due), "areas": len(per_area)}
+
+
+# -- The coordinator's decisions --------------------------------------------------------------
+
+
+class OnHold(Exception):
+    """The record is under a legal hold: it cannot be anonymised or deleted."""
+
+
+def _decide(review, decision, user, now, keep_until=None):
+    review.decision = decision
+    review.decided_at = now
+    review.decided_by_id = user.id
+    review.keep_until = keep_until
+
+
+def keep(review, user, *, years=1, now=None):
+    now = now or utcnow()
+    _decide(review, RetentionDecision.KEEP, user, now, keep_until=(now + relativedelta(years=years)).date())
+
+
+def anonymise_case(case_id, *, user=None, review=None, now=None):
+    """Remove what identifies anyone from the case, keeping its statistical skeleton.
+    Returns counts (rows changed per table). Raises OnHold."""
+    if on_hold(CASE, case_id):
+        raise OnHold(case_id)
+    now = now or utcnow()
+    tables = db.metadata.tables
+    rows = _rows_of_case(case_id)
+    people = _people_of(rows) - _named_elsewhere(_people_of(rows), rows)
+    counts = {}
+    for name, keys in rows.items():
+        if not keys or name not in PERSONAL:
+            continue
+        table = tables[name]
+        values = {column: _blank(table.c[column]) for column in PERSONAL[name]}
+        db.session.execute(sa.update(table).where(_where_keys(table, keys)).values(**values))
+        counts[name] = len(keys)
+    if people:
+        people_table = tables["people"]
+        values = {column: _blank(people_table.c[column]) for column in PERSONAL["people"]}
+        values["first_name"] = "Anonymised"
+        db.session.execute(sa.update(people_table).where(people_table.c.id.in_(people)).values(**values))
+        for name in REMOVED_WHEN_ANONYMISED:
+            table = tables[name]
+            db.session.execute(sa.delete(table).where(table.c.person_id.in_(people)))
+        counts["people"] = len(people)
+    if review is not None:
+        _decide(review, RetentionDecision.ANONYMISED, user, now)
+    db.session.flush()
+    db.session.expire_all()  # objects loaded before may name rows that are gone or changed
+    return counts
+
+
+def _blank(column):
+    """What an anonymised column holds: nothing, or a marker where the column cannot be empty."""
+    if column.nullable:
+        return None
+    if isinstance(column.type, sa.JSON):
+        return {}
+    if column.name == "last_name":
+        return ""
+    return REDACTED
+
+
+def delete_case(case_id, *, user=None, review=None, now=None):
+    """Delete the case, everything that belongs to it, and the people only it names.
+    Returns counts (rows deleted per table). Raises OnHold."""
+    if on_hold(CASE, case_id):
+        raise OnHold(case_id)
+    now = now or utcnow()
+    tables = db.metadata.tables
+    rows = _rows_of_case(case_id)
+    candidates = _people_of(rows)
+    people = candidates - _named_elsewhere(candidates, rows)
+    # Rows elsewhere that merely point at rows going away (a later referral naming this one as
+    # the one it repeats, an action naming the agenda item): the pointer is cleared.
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            parent = fk.column.table.name
+            if rows.get(parent) and fk.parent.nullable:
+                condition = fk.parent.in_(rows[parent])
+                if rows.get(table.name):
+                    condition = sa.and_(condition, ~_where_keys(table, rows[table.name]))
+                db.session.execute(sa.update(table).where(condition).values({fk.parent.name: None}))
+    # Inside the case, clear nullable pointers between its own rows, so that no order of deletion
+    # trips over a cycle; then delete children before parents.
+    for name, keys in rows.items():
+        table = tables[name]
+        nullable = {
+            fk.parent.name: None for fk in table.foreign_keys if fk.parent.nullable and fk.column.table.name in rows
+        }
+        if keys and nullable:
+            db.session.execute(sa.update(table).where(_where_keys(table, keys)).values(**nullable))
+    counts = {}
+    for table in reversed(db.metadata.sorted_tables):
+        keys = rows.get(table.name)
+        if keys:
+            db.session.execute(sa.delete(table).where(_where_keys(table, keys)))
+            counts[table.name] = len(keys)
+    if people:
+        for name in ("person_aliases", "person_match_keys"):
+            table = tables[name]
+            db.session.execute(sa.delete(table).where(table.c.person_id.in_(people)))
+        db.session.execute(sa.delete(tables["people"]).where(tables["people"].c.id.in_(people)))
+        counts["people"] = len(people)
+    if review is not None:
+        _decide(review, RetentionDecision.DELETED, user, now)
+    db.session.flush()
+    db.session.expire_all()  # objects loaded before may name rows that are gone or changed
+    return counts
+
+
+def checkpoint():
+    """After a purge on SQLite: copy the WAL into the database file and truncate it, so deleted
+    rows do not linger in the write-ahead log (secure_delete already zeroes them in the file)."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return None
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        result = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+        return tuple(result) if result else None
+    finally:
+        raw.close()
+
+
+# -- Legal holds ------------------------------------------------------------------------------
+
+
+def place_hold(record_type, record_id, reason, user, now=None):
+    hold = LegalHold(record_type=record_type, record_id=record_id, reason=reason, placed_by_id=user.id)
+    hold.placed_at = now or utcnow()
+    db.session.add(hold)
+    return hold
+
+
+def lift_hold(hold, user, now=None):
+    hold.lifted_at = now or utcnow()
+    hold.lifted_by_id = user.id
+
+
+def open_reviews(user):
+    """Reviews waiting for a decision in the user's areas, oldest activity first."""
+    return db.session.scalars(
+        sa.select(RetentionReview)
+        .where(RetentionReview.decision.is_(None), RetentionReview.area_id.in_(user.area_ids))
+        .order_by(RetentionReview.last_activity_at, RetentionReview.id)
+    ).all()
+
+
+def recent_decisions(user, since=timedelta(days=90), now=None):
+    now = now or utcnow()
+    return db.session.scalars(
+        sa.select(RetentionReview)
+        .where(
+            RetentionReview.decision.is_not(None),
+            RetentionReview.area_id.in_(user.area_ids),
+            RetentionReview.decided_at >= now - since,
+        )
+        .order_by(RetentionReview.decided_at.desc())
+    ).all()
+
+
+def holds_for(user):
+    """Holds in place on cases in the user's areas (a held case that was since deleted cannot
+    exist: deletion refuses a held case)."""
+    return db.session.execute(
+        sa.select(LegalHold, Case.area_id)
+        .join(Case, sa.and_(LegalHold.record_type == CASE, Case.id == LegalHold.record_id))
+        .where(LegalHold.lifted_at.is_(None), Case.area_id.in_(user.area_ids))
+        .order_by(LegalHold.placed_at)
+    ).all()

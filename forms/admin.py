@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DecimalField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from forms.common import BaseForm, CheckboxesField, VersionedForm, WholeNumberField, choices, single_line, strip_text
@@ -77,6 +77,44 @@ class AreaForm(VersionedForm):
             InputRequired("Enter the number of months"),
             NumberRange(min=1, max=24, message="Enter a number of months between 1 and 24"),
         ],
+    )
+    idva_capacity_per_fte = WholeNumberField(
+        "Active cases per full-time IDVA",
+        description="An IDVA's capacity is this times their FTE. SafeLives suggests 60 to 80.",
+        validators=[
+            InputRequired("Enter the cases per full-time IDVA"),
+            NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
+        ],
+    )
+    pct_racially_minoritised = DecimalField(
+        "Black, Asian or racially minoritised (% of the population)",
+        places=2,
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
+    )
+    pct_lgbt = DecimalField(
+        "LGBT+ (% of the population)",
+        places=2,
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
+    )
+    pct_disabled = DecimalField(
+        "Disabled (% of the population)",
+        places=2,
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
+    )
+    pct_male = DecimalField(
+        "Male (% of the adult population)",
+        places=2,
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
+    )
+    pct_aged_16_17 = DecimalField(
+        "Aged 16 or 17 (% of the population aged 16 and over)",
+        places=2,
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
     )
     is_active = BooleanField("This area is in use", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save area", widget=GovSubmitInput())

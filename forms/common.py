@@ -27,6 +27,7 @@ GOVUK_MESSAGES = {
     "Invalid Choice: could not coerce.": "Select one of the options",
     "Invalid choice(s): one or more data inputs could not be coerced.": "Select from the options",
     "Not a valid integer value.": "Enter a whole number, like 12",
+    "Not a valid decimal value.": "Enter a number, like 12.5",
     "'%(value)s' is not a valid choice for this field.": "Select one of the options",
     "'%(value)s' are not valid choices for this field.": "Select from the options",
 }

@@ -48,6 +48,7 @@ def areas():
 @bp.route("/areas/new", methods=["GET", "POST"])
 def area_new():
     form = AreaForm(
+        idva_capacity_per_fte=70,
         meeting_cadence="fortnightly",
         dash_high_threshold=14,
         dash_medium_threshold=10,

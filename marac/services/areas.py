@@ -4,6 +4,8 @@ import sqlalchemy as sa
 
 from models import Agency, Area, db
 
+# The area's population shares, for the equality report.
+PERCENT_FIELDS = ("pct_racially_minoritised", "pct_lgbt", "pct_disabled", "pct_male", "pct_aged_16_17")
 AREA_FIELDS = (
     "name",
     "adult_female_population",
@@ -12,6 +14,8 @@ AREA_FIELDS = (
     "dash_medium_threshold",
     "escalation_incident_count",
     "escalation_window_months",
+    "idva_capacity_per_fte",
+    *PERCENT_FIELDS,
     "is_active",
 )
 

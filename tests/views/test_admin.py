@@ -21,6 +21,7 @@ def _area_answers(**changes):
         "dash_medium_threshold": "10",
         "escalation_incident_count": "3",
         "escalation_window_months": "12",
+        "idva_capacity_per_fte": "70",
         "is_active": "y",
         "version": "1",
     }
@@ -289,3 +290,15 @@ def test_admin_lists_keep_a_fixed_query_budget(app, client, make):
         with counted_queries(app) as many:
             assert client.get(path).status_code == 200
         assert len(many) == len(few) <= budget, (path, len(few), len(many))
+
+
+def test_equality_population_and_idva_capacity_are_area_settings(app, client, make):
+    _signed_in_admin(client, make)
+    answers = _area_answers(name="Equalshire", idva_capacity_per_fte="65", pct_lgbt="3.5", pct_male="abc")
+    html = post_form(client, "/admin/areas/new", answers, token_from="/admin/areas/new").get_data(as_text=True)
+    assert "Enter a number, like 12.5" in html and 'value="3.5"' in html
+    answers["pct_male"] = "48.9"
+    assert post_form(client, "/admin/areas/new", answers, token_from="/admin/areas/new").status_code == 302
+    with app.app_context():
+        area = db.session.query(Area).filter_by(name="Equalshire").one()
+        assert area.idva_capacity_per_fte == 65 and float(area.pct_lgbt) == 3.5 and float(area.pct_male) == 48.9

@@ -129,6 +129,7 @@ def test_answers_survive_a_session_that_timed_out_mid_form(app, client, make):
         "dash_medium_threshold": "10",
         "escalation_incident_count": "3",
         "escalation_window_months": "12",
+        "idva_capacity_per_fte": "70",
         "is_active": "y",
     }
     response = client.post(f"/admin/areas/{area.id}", data=answers)

@@ -64,7 +64,10 @@ def configure_sqlite(engine):
     """Per-connection SQLite settings, and SQLAlchemy's recipe for real transactions on pysqlite.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we turn it off and
-    emit BEGIN ourselves.
+    emit BEGIN IMMEDIATE ourselves. Nearly every request writes (its audit event), and a deferred
+    transaction that reads and then writes cannot wait for another worker's lock: it fails at once
+    with "database is locked". IMMEDIATE takes the write lock up front, so the busy timeout queues
+    writers instead. PostgreSQL is the database for many workers.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -85,7 +88,7 @@ def configure_sqlite(engine):
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def render_migration_item(type_, obj, autogen_context):

@@ -105,7 +105,7 @@ class RiskAssessment(db.Model):
     # Another tool's result (police DASH, DARA): its source and rationale.
     source: Mapped[str | None] = mapped_column(sa.String(200))
     rationale: Mapped[str | None] = mapped_column(sa.Text)
-    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"))
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"), index=True)
     correction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -345,7 +345,8 @@ def attendance(meeting_id):
         values = {
             agency.id: (
                 request.form.get(f"present-{agency.id}") == "y",
-                (request.form.get(f"person-{agency.id}") or "")[:120],
+                # No NUL: PostgreSQL cannot keep one (found by tests/security/test_hostile_input.py).
+                (request.form.get(f"person-{agency.id}") or "").replace("\x00", "")[:120],
                 request.form.get(f"signed-{agency.id}") == "y",
             )
             for agency, _row in rows

@@ -1,6 +1,6 @@
 """MARAC referrals: the referral form, matching, the DASH, sending, and the coordinator's triage."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -18,6 +18,7 @@ from marac.templating import govuk_date, page_number
 from models import Area, Case, Referral, ReferralStatus, RiskAssessment, db
 
 PAGE_SIZE = 50
+TWELVE_MONTHS_LIST_DAYS = 90
 
 
 def _user_areas():
@@ -353,7 +354,8 @@ def referral_list():
 def twelve_months():
     """Cases whose 12 months since their last referral have passed, per area: the agenda's end."""
     today = date.today()
-    per_area = [(area, repeats.twelve_months_passed(area.id, today)) for area in _user_areas()]
+    since = today - timedelta(days=TWELVE_MONTHS_LIST_DAYS)
+    per_area = [(area, repeats.twelve_months_passed(area.id, today, since)) for area in _user_areas()]
     audit("referrals.twelve_months_listed", count=sum(len(rows) for _area, rows in per_area))
     db.session.commit()
     return render_template("referrals/twelve_months.html", per_area=per_area, window_end=repeats.window_end)

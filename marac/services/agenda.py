@@ -82,8 +82,9 @@ def candidates(meeting):
     for referral_id, case_id, children in rows:
         found[case_id] = (AgendaSection.CHILDREN if children else AgendaSection.ADULTS, referral_id)
 
-    # Heard cases whose 12 months have passed by the meeting.
-    for case, _last_on in repeats.twelve_months_passed(meeting.area_id, meeting_day):
+    # Heard cases whose 12 months have passed since the last meeting (or the last four weeks).
+    since = last.starts_at.date() if last else meeting_day - timedelta(weeks=4)
+    for case, _last_on in repeats.twelve_months_passed(meeting.area_id, meeting_day, since):
         found.setdefault(case.id, (AgendaSection.TWELVE_MONTHS, None))
     return found
 

@@ -60,9 +60,10 @@ def find_repeat(victim_id, perpetrator_ids, referred_on, *, exclude_id=None):
     return None
 
 
-def twelve_months_passed(area_id, today):
-    """Cases of an area heard at MARAC whose last referral's 12 months have ended, for the
-    agenda's closing section: [(case, last referral date)], longest-ago first."""
+def twelve_months_passed(area_id, today, since):
+    """Cases of an area heard at MARAC whose last referral's 12 months ended on or after `since`
+    and before `today`, for the agenda's closing section: [(case, last referral date)], longest
+    ago first. Each such case comes up once: at the first meeting after its 12 months end."""
     last_accepted = (
         sa.select(Referral.case_id, sa.func.max(Referral.referred_on).label("last_on"))
         .where(Referral.area_id == area_id, Referral.status.in_(COUNTED))
@@ -74,10 +75,15 @@ def twelve_months_passed(area_id, today):
     rows = db.session.execute(
         sa.select(Case, last_accepted.c.last_on)
         .join(last_accepted, last_accepted.c.case_id == Case.id)
-        .where(Case.area_id == area_id, heard, last_accepted.c.last_on < today - timedelta(days=364))
+        .where(
+            Case.area_id == area_id,
+            heard,
+            last_accepted.c.last_on < today - timedelta(days=364),
+            last_accepted.c.last_on >= since - timedelta(days=366),
+        )
         .order_by(last_accepted.c.last_on)
     ).all()
-    return [(case, last_on) for case, last_on in rows if window_end(last_on) < today]
+    return [(case, last_on) for case, last_on in rows if since <= window_end(last_on) < today]
 
 
 def serial_perpetrator_ids(person_ids):

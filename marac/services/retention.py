@@ -13,6 +13,7 @@ listed below as PERSONAL (removed) or KEPT (codes and categories); a test fails 
 neither list, so a new free-text field cannot slip through.
 """
 
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -23,6 +24,8 @@ from flask import current_app
 from models import Case, LegalHold, RetentionDecision, RetentionReview, Role, User, db
 from models.base import UTCDateTime, utcnow
 from models.users import UserRole, user_areas
+
+logger = logging.getLogger(__name__)
 
 CASE = "case"
 PEOPLE_TABLES = ("people", "person_aliases", "person_match_keys")
@@ -415,20 +418,29 @@ def delete_case(case_id, *, user=None, review=None, now=None):
     return counts
 
 
-def checkpoint():
+def checkpoint(wait_ms=1000):
     """After a purge on SQLite: copy the WAL into the database file and truncate it, so deleted
-    rows do not linger in the write-ahead log (secure_delete already zeroes them in the file)."""
+    rows do not linger in the write-ahead log (secure_delete already zeroes them in the file).
+
+    It waits at most `wait_ms` for readers to finish; if some are still reading, the rest is left
+    to SQLite's own checkpoints (and the next purge's). Returns SQLite's
+    (busy, log frames, checkpointed frames), or None on PostgreSQL.
+    """
     engine = db.engine
     if engine.dialect.name != "sqlite":
         return None
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        result = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        result = tuple(cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+        cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
-        return tuple(result) if result else None
     finally:
         raw.close()
+    if result[0]:
+        logger.warning("WAL checkpoint after a purge was busy; the next one will finish it")
+    return result
 
 
 # -- Legal holds ------------------------------------------------------------------------------

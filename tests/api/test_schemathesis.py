@@ -59,11 +59,11 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url, process, seconds=30):
+def _wait_until_up(url, process, log, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server stopped: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"the server stopped: {log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback only)
                 if response.status == 200:
@@ -74,9 +74,10 @@ def _wait_until_up(url, process, seconds=30):
 
 
 def _flask(env, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args[:2])} failed:\n{done.stderr[-3000:]}")
+    return done
 
 
 @contextmanager
@@ -129,25 +130,31 @@ def _serve(workdir, database_url):
     runs = {scope: (email, [scope]) for scope, email in SCOPE_USERS.items()}
     runs["every police scope"] = ("police@example.org", POLICE_SCOPES)
     port = _free_port()
+    log = open(workdir / "gunicorn.log", "w")  # closed with the server, below
     server = subprocess.Popen(  # starting while the tokens are made
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base_url = f"http://127.0.0.1:{port}"
+
+    def create_token(email, scopes):
+        scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
+        made = _flask(env, "marac", "create-token", "--email", email, *scope_args, "--days", "1")
+        return Token(made.stdout.strip(), scopes, agencies[email])
+
+    # One after another, before any test runs: SQLite has one writer at a time, and a write that
+    # meets another's fails ("database is locked") instead of waiting.
     try:
-        tokens = {}
-        for name, (email, scopes) in runs.items():
-            scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
-            made = _flask(env, "marac", "create-token", "--email", email, *scope_args, "--days", "1")
-            tokens[name] = Token(made.stdout.strip(), scopes, agencies[email])
-        _wait_until_up(f"{base_url}/healthz", server)
+        tokens = {name: create_token(email, scopes) for name, (email, scopes) in runs.items()}
+        _wait_until_up(f"{base_url}/healthz", server, workdir / "gunicorn.log")
         yield base_url, tokens, workdir
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 def _schemathesis(base_url, token, *, phases, max_examples, workdir):
@@ -189,9 +196,10 @@ def _schemathesis(base_url, token, *, phases, max_examples, workdir):
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=240)
 
 
-def _assert_passed(result, what):
+def _assert_passed(result, what, workdir):
     output = result.stdout + result.stderr
-    assert result.returncode == 0, f"Schemathesis found problems ({what}):\n{output[-6000:]}"
+    server_log = (workdir / "gunicorn.log").read_text()[-3000:]
+    assert result.returncode == 0, f"Schemathesis found problems ({what}):\n{output[-6000:]}\nServer: {server_log}"
     tested = re.search(r"Tested:\s+(\d+)", output)
     assert tested and int(tested.group(1)) == len(OPERATIONS), output[-3000:]
 
@@ -201,9 +209,13 @@ def test_each_scope_against_the_live_api(live_api, scope):
     """Every operation with a one-scope token: in scope, answers as described; outside it, 403."""
     base_url, tokens, workdir = live_api
     result = _schemathesis(
-        base_url, tokens[scope], phases="examples,fuzzing", max_examples=EXAMPLES_PER_OPERATION, workdir=workdir
+        base_url,
+        tokens[scope],
+        phases="examples,fuzzing",
+        max_examples=EXAMPLES_PER_OPERATION,
+        workdir=workdir,
     )
-    _assert_passed(result, f"a token with {scope}")
+    _assert_passed(result, f"a token with {scope}", workdir)
 
 
 def test_the_whole_api_in_depth_with_every_police_scope(live_api):
@@ -217,4 +229,4 @@ def test_the_whole_api_in_depth_with_every_police_scope(live_api):
         max_examples=EXAMPLES_PER_OPERATION,
         workdir=workdir,
     )
-    _assert_passed(result, "every phase, a police token with every scope it can have")
+    _assert_passed(result, "every phase, a police token with every scope it can have", workdir)

@@ -133,9 +133,12 @@ def test_twelve_months_passed_lists_heard_cases_whose_window_ended(app, people, 
     old = refer([1], date(2024, 5, 1))
     with app.app_context():
         area_id = db.session.get(Referral, old).area_id
-        listed = repeats.twelve_months_passed(area_id, date(2025, 5, 2))
+        since = date(2025, 4, 1)
+        listed = repeats.twelve_months_passed(area_id, date(2025, 5, 2), since)
         assert [case.id for case, _on in listed] == [db.session.get(Referral, old).case_id]
-        assert repeats.twelve_months_passed(area_id, date(2025, 5, 1)) == []
+        # Not yet passed on the anniversary itself; not listed again once an earlier meeting had it.
+        assert repeats.twelve_months_passed(area_id, date(2025, 5, 1), since) == []
+        assert repeats.twelve_months_passed(area_id, date(2025, 6, 1), date(2025, 5, 2)) == []
 
 
 def test_serial_perpetrators_harm_two_or_more_victims(app, people, refer):

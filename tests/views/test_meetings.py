@@ -148,7 +148,7 @@ def _past_meeting_with(app, world, case_ids, *, open_action_for=()):
 def test_the_list_follows_the_recommended_order(app, world):
     adults = refer(app, world)
     with_children = refer(app, world, children=2)
-    old = refer(app, world, on=TODAY - timedelta(days=400))
+    old = refer(app, world, on=TODAY - timedelta(days=370))  # its 12 months ended after the last meeting
     unfinished = refer(app, world, on=TODAY - timedelta(days=40))
     _past_meeting_with(app, world, [old, unfinished], open_action_for=[unfinished])
     _build(app, world["meeting"])

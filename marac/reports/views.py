@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from marac.reports import bp
 from marac.security import audit
-from marac.services import access, actions, reports, stats
+from marac.services import access, actions, caseload, reports, stats
 from models import Action, Agency, Area, Case, Role, db
 
 
@@ -67,6 +67,12 @@ def index():
             for agency_id, (done, due) in by_agency.items()
         ),
     )
+    # IDVA service: caseload per IDVA (named for coordinators and IDVA managers, not the steering
+    # group), first contact within target and outcomes at closure over the last three months.
+    loads = caseload.caseload_against_capacity(area_ids)
+    names_shown = current_user.has_role(Role.COORDINATOR, Role.IDVA_MANAGER)
+    idva_rows = [(load.name, load.active, load.active) for load in loads] if names_shown else []
+    three_months_ago = date.today() - relativedelta(months=3)
     audit("reports.dashboard_viewed")
     db.session.commit()
     return render_template(
@@ -77,6 +83,11 @@ def index():
         referral_rows=[(label, stats.suppress(v) if suppressed else v, v) for label, v in referral_rows],
         repeat_rows=repeat_rows,
         completion_rows=completion_rows,
+        idva_rows=idva_rows,
+        idva_totals=(sum(load.active for load in loads), sum(load.capacity for load in loads), len(loads)),
+        first_contact=caseload.first_contact_performance(area_ids, start=three_months_ago, end=date.today()),
+        outcomes=caseload.outcomes_at_closure(area_ids, start=three_months_ago, end=date.today()),
+        shown=(lambda value: stats.suppress(value) if suppressed else value),
     )
 
 

@@ -271,3 +271,14 @@ def test_steering_sees_suppressed_figures(app, hand_made, make, client):
     html = client.get(f"/reports/return?area_id={hand_made}&year=2026&quarter=1").get_data(as_text=True)
     assert "&lt;5" in html
     assert client.get("/cases").status_code == 403
+
+
+def test_the_dashboard_shows_the_idva_service_and_hides_idva_names_from_steering(app, client, demo):
+    sign_in(client, "idva.manager@example.org")
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "IDVA service" in html and "Active cases per IDVA" in html
+    assert "First contact within 2 working days" in html
+    steering = app.test_client()
+    sign_in(steering, "steering@example.org")
+    html = steering.get("/reports/").get_data(as_text=True)
+    assert "IDVA service" in html and "Active cases per IDVA" not in html

@@ -18,6 +18,16 @@ from models.areas import AGENCY_KIND_LABELS
 from models.users import ROLE_LABELS
 
 
+def _percent(label):
+    """A share of the population, as a percentage, optional."""
+    return DecimalField(
+        label,
+        places=2,
+        widget=GovTextInput(),
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
+    )
+
+
 class AreaForm(VersionedForm):
     name = StringField(
         "Area name",
@@ -86,36 +96,11 @@ class AreaForm(VersionedForm):
             NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
         ],
     )
-    pct_racially_minoritised = DecimalField(
-        "Black, Asian or racially minoritised (% of the population)",
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
-    pct_lgbt = DecimalField(
-        "LGBT+ (% of the population)",
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
-    pct_disabled = DecimalField(
-        "Disabled (% of the population)",
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
-    pct_male = DecimalField(
-        "Male (% of the adult population)",
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
-    pct_aged_16_17 = DecimalField(
-        "Aged 16 or 17 (% of the population aged 16 and over)",
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
+    pct_racially_minoritised = _percent("Black, Asian or racially minoritised (% of the population)")
+    pct_lgbt = _percent("LGBT+ (% of the population)")
+    pct_disabled = _percent("Disabled (% of the population)")
+    pct_male = _percent("Male (% of the adult population)")
+    pct_aged_16_17 = _percent("Aged 16 or 17 (% of the population aged 16 and over)")
     is_active = BooleanField("This area is in use", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save area", widget=GovSubmitInput())
 

@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
 
 from marac.extensions import csrf, login_manager
+from marac.services import api_tokens
 from marac.services import audit as audit_service
 from marac.services.access import (
     ACTION_VIEWERS,
@@ -283,6 +284,11 @@ def end_session(reason="signed_out"):
     session.clear()
 
 
+# When an administrator ends someone's access, their API tokens go too; a user changing their
+# own password keeps the tokens their partner systems use.
+REVOKES_API_TOKENS = frozenset({"deactivated", "password_reset", "ended_by_admin"})
+
+
 def end_user_sessions(user, reason, *, keep_current=False):
     """End every open session of a user (password change, deactivation, an admin's request)."""
     query = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
@@ -290,6 +296,8 @@ def end_user_sessions(user, reason, *, keep_current=False):
     if keep_current and current is not None:
         query = query.where(UserSession.id != current.id)
     db.session.execute(query.values(ended_at=utcnow(), end_reason=reason))
+    if reason in REVOKES_API_TOKENS:
+        api_tokens.revoke_all(user.id, reason)
 
 
 @login_manager.user_loader

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from models import ApiScope, ApiToken, IdempotencyKey, User, db
@@ -153,3 +154,9 @@ def remember_response(token_id, key, *, fingerprint, status_code, body, location
 def purge_idempotency_keys(before):
     """Remove every kept response older than `before` (responses carry personal data)."""
     return db.session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < before)).rowcount
+
+
+def purge_job(now):
+    """Scheduled: drop kept responses once their Idempotency-Key can no longer be retried."""
+    hours = current_app.config["API_IDEMPOTENCY_HOURS"]
+    return {"deleted": purge_idempotency_keys(now - timedelta(hours=hours))}

@@ -84,20 +84,6 @@ def person_in_case(case, person_id):
     return next((person for person in people if person.id == person_id), None)
 
 
-def load_case_people(case_id):
-    """The case with its victim, perpetrators and children in three queries."""
-    return db.session.scalar(
-        sa.select(Case)
-        .where(Case.id == case_id)
-        .options(
-            selectinload(Case.victim).selectinload(Person.aliases),
-            selectinload(Case.perpetrators),
-            selectinload(Case.children),
-            selectinload(Case.area),
-        )
-    )
-
-
 def latest_assessment_query():
     return (
         sa.select(RiskAssessment)

@@ -40,7 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from werkzeug.serving import is_running_from_reloader
 
-from marac.services import audit, caseload, reminders, retention
+from marac.services import api_tokens, audit, caseload, reminders, retention
 from marac.services.notifications import notify_user
 from models import JobRun, PendingForm, Referral, ReferralStatus, Role, User, db
 from models.base import utcnow
@@ -163,6 +163,7 @@ JOBS = {
     "risk_review_reminders": Job(daily(7, 50), caseload.risk_review_reminders),
     "audit_check": Job(daily(2, 10), audit.check_job),
     "retention_review": Job(weekly("sun", 3), retention.flag_due_cases),
+    "api_idempotency_purge": Job(hourly(45), api_tokens.purge_job),
 }
 
 

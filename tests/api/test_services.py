@@ -67,3 +67,23 @@ def test_kept_answers_are_dropped_after_the_day(app, demo):
         assert api_tokens.stored_response(token.id, "new", keep_for=day).status_code == 201
         assert api_tokens.purge_idempotency_keys(utcnow()) == 1
         assert db.session.scalar(sa.select(sa.func.count(IdempotencyKey.id))) == 0
+
+
+def test_an_administrator_ending_access_revokes_api_tokens(app, make, client):
+    """Deactivation, an admin's password reset and 'sign them out everywhere' end tokens too."""
+    from marac.services import api_tokens
+    from models import ApiScope, ApiToken, Role, User, db
+    from tests.conftest import post_form, sign_in
+
+    person = make.user(Role.AGENCY_REP)
+    with app.app_context():
+        api_tokens.issue(
+            db.session.get(User, person.id), name="Police system", scopes=[ApiScope.REFERRALS_READ], days=30
+        )
+        db.session.commit()
+        assert db.session.query(ApiToken).filter_by(user_id=person.id, revoked_at=None).count() == 1
+    admin = make.user(Role.ADMIN)
+    sign_in(client, admin.email)
+    assert post_form(client, f"/admin/users/{person.id}/end-sessions", {}).status_code == 302
+    with app.app_context():
+        assert db.session.query(ApiToken).filter_by(user_id=person.id, revoked_at=None).count() == 0

@@ -107,20 +107,32 @@ def choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+class DateInput(GovDateInput):
+    """GOV.UK's three boxes, showing a stored date as people type it ("1 3 2007", like GOV.UK's
+    "27 3 2007"): the package's widget pads the day and month with zeros."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        if field.raw_data is None and field.data:
+            for item, part in zip(params["items"], field._value().split(), strict=True):
+                item["value"] = part
+        return params
+
+
 class GovDateField(Field):
     """A date as three boxes (day, month, year), with GOV.UK's error messages.
 
     Blank is None: add DataRequired-style checks with `required_message`.
     """
 
-    widget = GovDateInput()
+    widget = DateInput()
 
     def __init__(self, label=None, validators=None, required_message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.required_message = required_message
 
     def _value(self):
-        return self.data.strftime("%d %m %Y") if self.data else ""
+        return f"{self.data.day} {self.data.month} {self.data.year}" if self.data else ""
 
     def process_formdata(self, valuelist):
         # Always exactly three parts, whatever was posted, so the widget can render them.

@@ -12,3 +12,15 @@ def test_times_are_shown_in_uk_time_across_the_clock_change():
     assert govuk_datetime(datetime(2026, 1, 15, 0, 5, tzinfo=UTC)) == "15 January 2026 at 12:05am"
     # British Summer Time: 13:30 UTC is 2:30pm in London.
     assert govuk_datetime(datetime(2026, 7, 1, 13, 30, tzinfo=UTC)) == "1 July 2026 at 2:30pm"
+
+
+def test_a_stored_date_fills_the_three_boxes_without_leading_zeros(app):
+    from forms.common import BaseForm, GovDateField
+
+    class OneDate(BaseForm):
+        on = GovDateField("Date of referral")
+
+    with app.test_request_context():
+        html = OneDate(data={"on": date(2024, 2, 9)}, meta={"csrf": False}).on()
+    assert 'value="9"' in html and 'value="2"' in html and 'value="2024"' in html
+    assert 'value="09"' not in html and 'value="02"' not in html

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -83,7 +84,17 @@ class AssessmentStatus(StrEnum):
 
 class RiskAssessment(db.Model):
     __tablename__ = "risk_assessments"
-    __table_args__ = (sa.Index("ix_risk_assessments_case_status", "case_id", "status", "assessed_on"),)
+    __table_args__ = (
+        sa.Index("ix_risk_assessments_case_status", "case_id", "status", "assessed_on"),
+        # Partial: almost every row has no correction, and a full index of NULLs looks useless to
+        # SQLite's planner once ANALYZE has run, which then scans the table for every risk level.
+        sa.Index(
+            "ix_risk_assessments_corrects_id",
+            "corrects_id",
+            sqlite_where=sa.text("corrects_id IS NOT NULL"),
+            postgresql_where=sa.text("corrects_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
@@ -105,7 +116,7 @@ class RiskAssessment(db.Model):
     # Another tool's result (police DASH, DARA): its source and rationale.
     source: Mapped[str | None] = mapped_column(sa.String(200))
     rationale: Mapped[str | None] = mapped_column(sa.Text)
-    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"), index=True)
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"))
     correction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,10 +137,12 @@ class RiskAssessment(db.Model):
         return f"<RiskAssessment {self.id} {self.status}>"
 
 
+@cache
 def current_assessment():
     """A WHERE clause on RiskAssessment: completed, and not replaced by a completed correction.
-    These are the assessments that give a case its risk level."""
-    correction = sa.orm.aliased(RiskAssessment)
+    These are the assessments that give a case its risk level. Built once: SQL expressions are
+    immutable, and making the alias anew for every query cost more than running it."""
+    correction = sa.orm.aliased(RiskAssessment, name="correction")
     replaced = sa.exists().where(
         correction.corrects_id == RiskAssessment.id, correction.status == AssessmentStatus.COMPLETED
     )

@@ -17,11 +17,11 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
-import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -87,7 +87,7 @@ def worker_memory_mb(process):
 
 
 class Client:
-    """One keep-alive connection with its own cookie."""
+    """One connection with its own cookie: signs in, and checks what two servers share."""
 
     def __init__(self, port):
         self.port = port
@@ -105,6 +105,8 @@ class Client:
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()  # gunicorn's sync workers close each connection
         return response.status, data.decode("utf-8", "replace")
 
     def sign_in(self, email):
@@ -116,53 +118,90 @@ class Client:
         assert status == 302, (email, status)
 
 
+# wrk runs one Lua state per thread; with one connection per thread, each connection is one
+# signed-in user taking its own paths in turn. It stops after its share of the requests.
+WRK_SCRIPT = """
+local plans = %(plans)s
+local share = %(share)d
+local counter = 1
+local next_id = 1
+local threads = {}
+local statuses = {}
+
+function setup(thread)
+  thread:set("id", next_id)
+  table.insert(threads, thread)
+  next_id = next_id + 1
+end
+
+function init(args)
+  plan = plans[id]
+  sent = 0
+  bad = 0
+end
+
+function request()
+  local path = plan.paths[(sent %% #plan.paths) + 1]
+  sent = sent + 1
+  local headers = {}
+  if plan.cookie ~= "" then headers["Cookie"] = plan.cookie end
+  return wrk.format("GET", path, headers)
+end
+
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+  if sent >= share then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  local bad_total = 0
+  for _, thread in ipairs(threads) do bad_total = bad_total + thread:get("bad") end
+  io.write(string.format(
+    'RESULT {"requests": %%d, "seconds": %%.3f, "p50_ms": %%.2f, "p99_ms": %%.2f, "bad_status": %%d, ' ..
+    '"socket_errors": %%d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    bad_total, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _lua(value):
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def run_load(port, connections, paths_for, *, max_requests, max_seconds, sign_in):
-    """`paths_for(i)` gives connection i's list of paths, taken in turn."""
-    clients = []
+    """wrk with one connection per thread; `paths_for(i)` gives connection i's paths, in turn.
+    Each connection sends at most its share of `max_requests`, for at most `max_seconds`."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise SystemExit("The HTTP load needs wrk: apt-get install wrk")
+    plans = []
     for i in range(connections):
-        client = Client(port)
+        cookie = ""
         if sign_in:
+            client = Client(port)
             client.sign_in(synthetic.user_email(USERS[i % len(USERS)], 1))
-        clients.append(client)
-    latencies, errors = [], []
-    lock = threading.Lock()
-    counter = iter(range(max_requests))
-    deadline = time.monotonic() + max_seconds
-
-    def work(i):
-        client, paths = clients[i], paths_for(i)
-        n = 0
-        while time.monotonic() < deadline:
-            with lock:
-                if next(counter, None) is None:
-                    return
-            path = paths[n % len(paths)]
-            n += 1
-            started = time.perf_counter()
-            status, _body = client.request("GET", path)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed * 1000)
-                if status != 200:
-                    errors.append((path, status))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(connections)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    ordered = sorted(latencies)
-    return {
-        "requests": len(latencies),
-        "seconds": round(seconds, 2),
-        "rps": round(len(latencies) / seconds, 1),
-        "p50_ms": round(statistics.median(ordered), 2),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
-        "errors": len(errors),
-        "error_sample": errors[:5],
-    }
+            cookie = client.cookie
+        paths = ", ".join(_lua(path) for path in paths_for(i))
+        plans.append(f"{{cookie = {_lua(cookie)}, paths = {{{paths}}}}}")
+    share = max(1, max_requests // connections)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"plans": "{" + ", ".join(plans) + "}", "share": share})
+    try:
+        output = subprocess.run(  # noqa: S603 (wrk on loopback, our own script)
+            [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{max_seconds:.0f}s", "--timeout", "10s"]
+            + ["-s", script.name, f"http://127.0.0.1:{port}/"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=max_seconds + 60,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    result = json.loads(output.split("RESULT ", 1)[1].splitlines()[0])
+    result["rps"] = round(result["requests"] / result["seconds"], 1)
+    result["errors"] = result["bad_status"] + result["socket_errors"]
+    return result
 
 
 def mixed_paths(facts):

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import resource
 import statistics
@@ -23,8 +24,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import jsonify
 from flask_login import current_user
+from pyinstrument import Profiler
 
-from benchmarks import synthetic
+from benchmarks import names, synthetic
 from benchmarks.seed import app_for
 from models import (
     Action,
@@ -82,10 +84,10 @@ def csrf_of(response):
 
 def add_referral_route(app):
     """POST /_bench/referral: `referrals.create_and_submit` (matching, the DASH, the case, the
-    repeat check, notifications) timed through a route, as the web form's last step runs it.
+    repeat check, notifications) timed through a route, as the API's referral runs it.
     Registered on this process's app only (never in the product)."""
     from marac import security
-    from marac.services import access, referrals
+    from marac.services import referrals
 
     def bench_referral():
         from flask import request
@@ -116,13 +118,11 @@ def add_referral_route(app):
         }
         answers = {n: {"answer": "yes" if n <= 16 else "no", "source": "", "comment": ""} for n in range(1, 25)}
         dash_data = {"assessed_on": today, "assessor_name": "Assessor", "fears_detail": "Threats", "judged_level": None}
-        # The referrer picks the matching people when they are found, as on the form.
-        found = referrals.matches_for(type("Draft", (), {"draft": details})())
-        choices = []
-        for role in ("victim", "perpetrator"):
-            ids = {str(person.id) for _match, person in found[role]}
-            wanted = str(spec.get(f"{role}_id"))
-            choices.append(wanted if wanted in ids else referrals.NEW_PERSON)
+        # The people the referrer picks from the matches (known ones by id), or new people.
+        choices = [
+            str(spec[f"{role}_id"]) if spec.get(f"{role}_id") else referrals.NEW_PERSON
+            for role in ("victim", "perpetrator")
+        ]
         referral, _found, problems = referrals.create_and_submit(
             current_user,
             area,
@@ -140,7 +140,6 @@ def add_referral_route(app):
         db.session.commit()
         return jsonify({"id": referral.id, "repeat": referral.is_repeat, "matched": choices}), 201
 
-    del access
     app.add_url_rule("/_bench/referral", "bench_referral", bench_referral, methods=["POST"])
     from marac.extensions import csrf
 
@@ -152,8 +151,10 @@ def add_referral_route(app):
 
 
 class Bench:
-    def __init__(self, app, requests, warmup, page_seconds=120):
+    def __init__(self, app, requests, warmup, page_seconds=120, only=None, profile=False):
         self.page_seconds = page_seconds
+        self.only = only
+        self.profile = profile
         self.app = app
         self.timer = TimedApp(app.wsgi_app)
         app.wsgi_app = self.timer
@@ -175,11 +176,18 @@ class Bench:
         return self.clients[email]
 
     def measure(self, label, email, request, *, before=None, expect=200, note=""):
-        """`request(client, i)` makes the i-th request; `before(i)` prepares it, untimed."""
+        """`request(client, i)` makes the i-th request; `before(i)` prepares it, untimed.
+        With `only`, pages whose label does not contain it are skipped (None); with `profile`,
+        pyinstrument shows where the measured pages' time goes."""
+        if self.only and self.only not in label and label != REFERENCE:
+            return None
         client = self.client_for(email)
         times = []
         started = time.monotonic()
+        profiler = Profiler(interval=0.0005) if self.profile and label != REFERENCE else None
         for i in range(self.warmup + self.requests):
+            if profiler and i == self.warmup:
+                profiler.start()
             if i > self.warmup + 30 and time.monotonic() - started > self.page_seconds:
                 note = f"{note}; stopped after {self.page_seconds:.0f} s".lstrip("; ")
                 break  # a page this slow has missed its target by far: keep the run bounded
@@ -189,6 +197,9 @@ class Bench:
             assert response.status_code == expect, (label, response.status_code, response.get_data(as_text=True)[:300])
             if i >= self.warmup:
                 times.append(self.timer.last * 1000)
+        if profiler:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False))
         row = {
             "page": label,
             "n": len(times),
@@ -288,11 +299,11 @@ def _typed(person):
     }
 
 
-def run(url, scale, requests, warmup):
+def run(url, scale, requests, warmup, only=None, profile=False):
     app = app_for(url, SESSION_IDLE_TIMEOUT=timedelta(hours=6))
     add_referral_route(app)
     facts = pick(app)
-    bench = Bench(app, requests, warmup)
+    bench = Bench(app, requests, warmup, only=only, profile=profile)
     email = synthetic.user_email
     print(f"Benchmark on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]} ({scale}): {facts['counts']}")
 
@@ -321,29 +332,24 @@ def run(url, scale, requests, warmup):
 
     # The referral: a third repeat known victims, the rest new people (matching runs for all).
     known = facts["known"]
-    fresh = []
+    rng = random.Random(1)
+
+    def new_person(female, born):
+        return {
+            "first_name": names.first_name(rng, female=female),
+            "last_name": names.surname(rng),
+            "date_of_birth": (born + timedelta(days=rng.randrange(3650))).isoformat(),
+            "postcode": f"ZZ1 {rng.randrange(1, 10)}AB",
+            "gender": "female" if female else "male",
+        }
 
     def referral_spec(i):
         if i % 3 == 0 and known:
             return {"area_id": facts["area_id"], **known[i % len(known)]}
-        n = len(fresh)
-        fresh.append(n)
         return {
             "area_id": facts["area_id"],
-            "victim": {
-                "first_name": f"Benvi{n}",
-                "last_name": "Quernmoor",
-                "date_of_birth": "1990-01-02",
-                "postcode": "ZZ1 1AB",
-                "gender": "female",
-            },
-            "perpetrator": {
-                "first_name": f"Benpe{n}",
-                "last_name": "Quernmoor",
-                "date_of_birth": "1988-03-04",
-                "postcode": "ZZ1 1AB",
-                "gender": "male",
-            },
+            "victim": new_person(True, date(1975, 1, 1)),
+            "perpetrator": new_person(False, date(1970, 1, 1)),
         }
 
     repeats = []
@@ -379,13 +385,16 @@ def run(url, scale, requests, warmup):
         before=clear_list,
         expect=302,
     )
-    with app.app_context():
-        built_items = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == planned))
-    built["note"] = "; ".join(filter(None, [f"{built_items} cases listed", built["note"]]))
-    pdf = bench.measure(
-        "meeting list PDF", email("coordinator", 1), get(f"/meetings/{facts['published']}/case-list.pdf")
+    if built:
+        with app.app_context():
+            built_items = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == planned))
+        built["note"] = "; ".join(filter(None, [f"{built_items} cases listed", built["note"]]))
+    bench.measure(
+        "meeting list PDF",
+        email("coordinator", 1),
+        get(f"/meetings/{facts['published']}/case-list.pdf"),
+        note=f"{facts['published_items']} cases",
     )
-    pdf["note"] = "; ".join(filter(None, [f"{facts['published_items']} cases", pdf["note"]]))
     bench.measure(
         "agency action list",
         email("police", 1),
@@ -425,6 +434,8 @@ def run(url, scale, requests, warmup):
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     print(table(result))
+    if only:
+        return result  # a partial run: the results of the whole run stay
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"run-{scale}-{result['database']['name']}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
@@ -481,8 +492,10 @@ def main():
     parser.add_argument("--scale", default="area")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--only", help="measure only the pages whose label contains this (and the reference)")
+    parser.add_argument("--profile", action="store_true", help="show where each measured page's time goes")
     args = parser.parse_args()
-    run(args.db, args.scale, args.requests, args.warmup)
+    run(args.db, args.scale, args.requests, args.warmup, args.only, args.profile)
 
 
 if __name__ == "__main__":

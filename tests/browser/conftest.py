@@ -136,3 +136,15 @@ def sign_in(page, email, password=PASSWORD):
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/auth/login**")
+
+
+def fill_date(page, prefix, day):
+    """A GOV.UK date input: the day, month and year boxes of the field `prefix`."""
+    page.fill(f"#{prefix}-day", str(day.day))
+    page.fill(f"#{prefix}-month", str(day.month))
+    page.fill(f"#{prefix}-year", str(day.year))

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, screenshot, sign_in
 
 NEEDS = (
     "health",
@@ -91,10 +91,7 @@ def test_manager_allocates_and_the_idva_works_and_closes_the_case(browser, live_
     page.fill("#emergency_plan", "999, press 55 if unable to speak; bag kept at her sister's.")
     page.check("#legal_orders")  # a non-molestation order
     page.fill("#legal_protection", "Application made; hearing next week.")
-    review = date.today() + timedelta(days=28)
-    page.fill("#review_on-day", str(review.day))
-    page.fill("#review_on-month", str(review.month))
-    page.fill("#review_on-year", str(review.year))
+    fill_date(page, "review_on", date.today() + timedelta(days=28))
     assert_accessible(page)
     screenshot(page, "caseload-6-safety-plan")
     page.get_by_role("button", name="Save safety plan").click()

@@ -5,26 +5,20 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
-
-
-def _fill_date(page, prefix, day):
-    page.fill(f"#{prefix}-day", str(day.day))
-    page.fill(f"#{prefix}-month", str(day.month))
-    page.fill(f"#{prefix}-year", str(day.year))
+from tests.browser.conftest import assert_accessible, fill_date, screenshot, sign_in
 
 
 def _refer(page, on, step_name):
     page.goto("/referrals/new")
     if step_name == "first":
         assert_accessible(page)
-    _fill_date(page, "referred_on", on)
+    fill_date(page, "referred_on", on)
     page.get_by_label("First name").first.fill("Wren")
     page.get_by_label("Last name").first.fill("Thistlewaite")
-    _fill_date(page, "victim-date_of_birth", date(1991, 8, 14))
+    fill_date(page, "victim-date_of_birth", date(1991, 8, 14))
     page.fill("#perpetrator-first_name", "Corin")
     page.fill("#perpetrator-last_name", "Ashdale")
-    _fill_date(page, "perpetrator-date_of_birth", date(1987, 2, 2))
+    fill_date(page, "perpetrator-date_of_birth", date(1987, 2, 2))
     page.check("#perpetrator-relationship_to_victim")
     page.get_by_label("Visible high risk", exact=False).check()
     page.check("#is_victim_aware")
@@ -41,7 +35,7 @@ def _refer(page, on, step_name):
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="DASH risk assessment")).to_be_visible()
-    _fill_date(page, "assessed_on", on)
+    fill_date(page, "assessed_on", on)
     for number in range(1, 25):
         page.check(f"#q{number}" if number <= 15 else f"#q{number}-2")
     page.fill("#fears_detail", "Being killed")

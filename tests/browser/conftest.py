@@ -148,8 +148,8 @@ def sign_in(page, email, password=PASSWORD):
     page.goto("/auth/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to the form, not the sign-in page still showing
+        page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page):

@@ -82,7 +82,7 @@ def test_a_referral_made_with_the_keyboard_alone(page):
     press(page, "#submit")
     expect(page.get_by_role("heading", name=re.compile("^Hello,"))).to_be_visible()
     press(page, 'header a[href="/referrals"]')
-    expect(page.get_by_role("heading", name="Referrals")).to_be_visible()
+    expect(page.get_by_role("heading", name="Referrals", exact=True)).to_be_visible()
 
     # The skip link comes first and takes the focus past the navigation to the page's own links.
     press(page, "a.govuk-skip-link")

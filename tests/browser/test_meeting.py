@@ -30,6 +30,7 @@ def _accept_a_referral_with_children(page):
     and accept it. Returns the case's reference."""
     page.get_by_role("link", name="Referrals", exact=True).click()
     page.get_by_role("link", name="Waiting for triage").click()
+    expect(page.get_by_role("link", name="Waiting for triage")).to_have_attribute("aria-current", "page")
     assert_accessible(page)
     screenshot(page, "meeting-01-waiting-for-triage")
     rows = page.locator("tbody tr").filter(has=page.locator("td:nth-child(5)", has_text="Northmoor"))
@@ -148,6 +149,7 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
 
     page.goto(meeting_url)
     page.get_by_role("link", name="Record attendance").click()
+    expect(page.get_by_role("heading", name="Attendance", exact=True)).to_be_visible()
     for checkbox in page.locator("input[name^=present-]").all()[:4]:
         checkbox.check()
     assert_accessible(page)
@@ -200,6 +202,7 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     assert case_list.index(CHILDREN) < case_list.index(ADULTS)
     minutes = _download_pdf(page, "Minutes (PDF)", "meeting-13-minutes")
     assert "DRAFT" not in minutes and "Approved by Charlie Chair" in minutes
+    assert "4 people present from 4 agencies" in minutes
     for _owner, _protects, what, how_known, _days in ACTIONS:
         assert what in minutes and how_known in minutes
     housing = _download_pdf(page, "Northmoor Housing: actions (PDF)", "meeting-14-housing-actions")

@@ -24,6 +24,13 @@ ACTIONS = (  # owner, who it protects, what, how completion is known, days after
      "Assessment outcome shared with the IDVA", 28),
 )
 
+ATTENDING = {
+    "Northmoor Police": "DS Morgan Fairweather",
+    "Northmoor Housing": "Alex Brindley",
+    "Northmoor Children's Social Care": "Sam Okonjo",
+    "Northmoor IDVA Service": "Indra Advisor",
+}
+
 
 def _accept_a_referral_with_children(page):
     """Triage: open the referrals waiting in Northmoor until one has children in the household,
@@ -150,9 +157,12 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     page.goto(meeting_url)
     page.get_by_role("link", name="Record attendance").click()
     expect(page.get_by_role("heading", name="Attendance", exact=True)).to_be_visible()
-    for checkbox in page.locator("input[name^=present-]").all()[:4]:
-        checkbox.check()
+    for agency, person in ATTENDING.items():
+        page.get_by_label(f"{agency} present").check()
+        page.get_by_label(f"Representative of {agency}").fill(person)
+        page.get_by_label(f"{agency} signed").check()
     assert_accessible(page)
+    screenshot(page, "meeting-08-attendance")
     page.get_by_role("button", name="Save attendance").click()
     expect(page.get_by_text("Attendance saved.")).to_be_visible()
     page.get_by_role("link", name="Start the meeting").click()
@@ -171,7 +181,7 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     for owner, _protects, what, _how, _days in ACTIONS:
         expect(agreed.filter(has_text=what).filter(has_text=owner)).to_have_count(1)
     assert_accessible(page)
-    screenshot(page, "meeting-08-meeting-mode-actions")
+    screenshot(page, "meeting-09-meeting-mode-actions")
 
     page.goto(meeting_url)
     page.get_by_role("button", name="Mark the meeting as held").click()
@@ -182,12 +192,12 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     sign_in(page, "chair@example.org")
     page.goto(meeting_url)
     assert_accessible(page)
-    draft = _download_pdf(page, "Minutes (PDF)", "meeting-09-draft-minutes")
+    draft = _download_pdf(page, "Minutes (PDF)", "meeting-10-draft-minutes")
     assert "DRAFT" in draft and "Risk remains high" in draft
     page.get_by_role("button", name="Approve the minutes").click()
     expect(page.get_by_text("Minutes approved. The coordinator can now send them.")).to_be_visible()
     assert_accessible(page)
-    screenshot(page, "meeting-10-minutes-approved")
+    screenshot(page, "meeting-11-minutes-approved")
     sign_out(page)
 
     sign_in(page, "coordinator@example.org")
@@ -195,16 +205,17 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     page.get_by_role("button", name="Send the minutes").click()
     expect(page.get_by_text("Minutes sent: each attending agency has been told.")).to_be_visible()
     assert_accessible(page)
-    screenshot(page, "meeting-11-minutes-sent")
+    screenshot(page, "meeting-12-minutes-sent")
 
-    case_list = _download_pdf(page, "Case list (PDF)", "meeting-12-case-list")
+    case_list = _download_pdf(page, "Case list (PDF)", "meeting-13-case-list")
     assert reference in case_list
     assert case_list.index(CHILDREN) < case_list.index(ADULTS)
-    minutes = _download_pdf(page, "Minutes (PDF)", "meeting-13-minutes")
+    minutes = _download_pdf(page, "Minutes (PDF)", "meeting-14-minutes")
     assert "DRAFT" not in minutes and "Approved by Charlie Chair" in minutes
     assert "4 people present from 4 agencies" in minutes
+    assert all(person in minutes for person in ATTENDING.values())
     for _owner, _protects, what, how_known, _days in ACTIONS:
         assert what in minutes and how_known in minutes
-    housing = _download_pdf(page, "Northmoor Housing: actions (PDF)", "meeting-14-housing-actions")
+    housing = _download_pdf(page, "Northmoor Housing: actions (PDF)", "meeting-15-housing-actions")
     assert ACTIONS[1][2] in housing
     assert ACTIONS[0][2] not in housing and ACTIONS[2][2] not in housing, "no other agency's actions"

@@ -14,6 +14,7 @@ from forms.meetings import AddCaseForm, DiscussionForm, RemoveCaseForm, Research
 from marac.meetings import bp
 from marac.security import audit, export_reason
 from marac.services import access, actions, agenda, meeting_papers, meetings
+from marac.services.pdf.layout import plural
 from models import (
     AgendaItem,
     Area,
@@ -113,7 +114,7 @@ def schedule():
         db.session.flush()
         audit("meetings.scheduled", record_type="area", record_id=area.id, count=len(made))
         db.session.commit()
-        flash(f"{len(made)} meetings created.", "success")
+        flash(f"{plural(len(made), 'meeting')} created.", "success")
         return redirect(url_for("meetings.meeting_list"))
     return render_template("meetings/schedule.html", form=form)
 
@@ -166,7 +167,7 @@ def build_list(meeting_id):
     meetings.after_list_change(meeting)
     audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=len(added))
     db.session.commit()
-    flash(f"{len(added)} cases added to the list." if added else "No new cases to add.", "success")
+    flash(f"{plural(len(added), 'case')} added to the list." if added else "No new cases to add.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
 
 

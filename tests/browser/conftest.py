@@ -202,6 +202,8 @@ def refer(page, on, shots, *, victim=("Wren", "Thistlewaite"), perpetrator=("Cor
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="Check and send the referral")).to_be_visible()
+    if check:
+        assert_accessible(page)
     screenshot(page, f"{shots}-3-check")
     page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_role("heading", name="Referral R")).to_be_visible()

@@ -111,6 +111,8 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     assert_accessible(page)
     screenshot(page, "meeting-03-schedule")
     page.get_by_role("button", name="Create meetings").click()
+    expect(page.get_by_text("1 meeting created.")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name=f"{day:%A} {day.day} {day:%B %Y}", exact=False).first.click()
     meeting_url = page.url
 
@@ -126,6 +128,7 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     assert max(with_children) < min(adults_only), "new cases with children come before adult-only ones"
     page.get_by_role("button", name="Publish the case list").click()
     expect(page.get_by_text("Case list published. Each invited agency")).to_be_visible()
+    assert_accessible(page)
     sign_out(page)
 
     sign_in(page, "police@example.org")
@@ -167,6 +170,7 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     expect(page.get_by_text("Attendance saved.")).to_be_visible()
     page.get_by_role("link", name="Start the meeting").click()
     expect(page.get_by_role("heading", name=re.compile(r"^1 of \d+:"))).to_be_visible()
+    assert_accessible(page)
 
     page.goto(meeting_url)
     page.get_by_role("link", name=f"Open in meeting mode case {reference}").click()

@@ -34,6 +34,7 @@ def test_admin_creates_a_user_who_sets_up_two_factor_sign_in(page):
 
     sign_in(page, "robin.newstarter@example.org", one_time)
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    assert_accessible(page)
     page.fill("#current_password", one_time)
     page.fill("#new_password", NEW_PASSWORD)
     page.fill("#confirm_password", NEW_PASSWORD)

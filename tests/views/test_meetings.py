@@ -431,6 +431,14 @@ def test_the_planned_time_warns_when_the_list_overruns(app, world):
     assert "The list is 10 minutes longer than the meeting" in html
 
 
+def test_one_case_added_is_said_in_the_singular(app, world):
+    refer(app, world)
+    coordinator = _client_for(app, "coordinator@example.org")
+    base = f"/meetings/{world['meeting']}"
+    _post(coordinator, f"{base}/build", token_from=base)
+    assert "1 case added to the list." in coordinator.get(base).get_data(as_text=True)
+
+
 def test_the_calendar_invite_names_nobody(app, world):
     refer(app, world, victim={"first_name": "Zelda", "last_name": "Quernmoor"})
     coordinator = _publish(app, world)

@@ -14,7 +14,7 @@ from forms.meetings import AddCaseForm, DiscussionForm, RemoveCaseForm, Research
 from marac.meetings import bp
 from marac.security import audit, export_reason
 from marac.services import access, actions, agenda, meeting_papers, meetings
-from marac.services.areas import agency_choices
+from marac.services.pdf.layout import plural
 from models import (
     AgendaItem,
     Area,
@@ -114,7 +114,7 @@ def schedule():
         db.session.flush()
         audit("meetings.scheduled", record_type="area", record_id=area.id, count=len(made))
         db.session.commit()
-        flash(f"{len(made)} meetings created.", "success")
+        flash(f"{plural(len(made), 'meeting')} created.", "success")
         return redirect(url_for("meetings.meeting_list"))
     return render_template("meetings/schedule.html", form=form)
 
@@ -155,6 +155,7 @@ def meeting_view(meeting_id):
         confirm=ConfirmForm(),
         turnaround=meetings.minutes_turnaround(meeting),
         repeats=meetings.repeat_referral_ids(listed),
+        agency_papers=meetings.agencies_with_actions(meeting) if runs else [],
     )
 
 
@@ -166,7 +167,7 @@ def build_list(meeting_id):
     meetings.after_list_change(meeting)
     audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=len(added))
     db.session.commit()
-    flash(f"{len(added)} cases added to the list." if added else "No new cases to add.", "success")
+    flash(f"{plural(len(added), 'case')} added to the list." if added else "No new cases to add.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
 
 
@@ -366,9 +367,13 @@ def attendance(meeting_id):
     )
 
 
-def _action_form():
+def _action_form(meeting):
+    """The owner is one of the agencies invited to the meeting: they see its list and can have
+    their actions as a paper. (Every agency of every area would be thousands of choices.)"""
     form = ActionForm()
-    form.owner_agency_id.choices = choices([(0, "Select the agency")] + agency_choices())
+    form.owner_agency_id.choices = choices(
+        [(0, "Select the agency")] + [(agency.id, agency.name) for agency in meeting.invited_agencies]
+    )
     return form
 
 
@@ -405,7 +410,7 @@ def run_item(meeting_id, item_id):
     if form.validate_on_submit():
         if form.is_stale(item):
             form.version.data = item.version
-            return _render_item(meeting, item, form, _action_form(), 409, conflict=True)
+            return _render_item(meeting, item, form, _action_form(meeting), 409, conflict=True)
         meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
         audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
         db.session.commit()
@@ -413,14 +418,14 @@ def run_item(meeting_id, item_id):
         return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id))
     audit("case.viewed", record_type="case", record_id=item.case_id, tab="meeting")
     db.session.commit()
-    return _render_item(meeting, item, form, _action_form())
+    return _render_item(meeting, item, form, _action_form(meeting))
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/actions", methods=["POST"])
 def add_action(meeting_id, item_id):
     meeting = _run(meeting_id)
     item = _item(meeting, item_id)
-    form = _action_form()
+    form = _action_form(meeting)
     if form.validate_on_submit():
         problems = actions.smart_problems(form.data, meeting.starts_at.date())
         for field, message in problems.items():

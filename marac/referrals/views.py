@@ -12,7 +12,7 @@ from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralFo
 from forms.risk import DashForm
 from marac.referrals import bp
 from marac.security import audit
-from marac.services import access, assessments, dash, referrals, repeats
+from marac.services import access, assessments, dash, meeting_papers, referrals, repeats
 from marac.services.areas import agency_choices
 from marac.templating import govuk_date, page_number
 from models import Area, Case, Referral, ReferralStatus, RiskAssessment, db
@@ -251,6 +251,7 @@ def _render_referral(referral, triage_form=None, status=200):
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
     repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.repeat_of_id else None
     perpetrator_ids = [link.person_id for link in referral.case.perpetrators] if referral.case else []
+    case_visible = bool(referral.case_id) and access.get_visible_case(current_user, referral.case_id) is not None
     return render_template(
         "referrals/view.html",
         referral=referral,
@@ -259,7 +260,9 @@ def _render_referral(referral, triage_form=None, status=200):
         repeat_of_visible=repeat_of is not None and access.get_visible_referral(current_user, repeat_of.id) is not None,
         triage_form=triage_form,
         reply_form=ReplyForm() if _can_reply(referral) else None,
-        case_visible=bool(referral.case_id) and access.get_visible_case(current_user, referral.case_id) is not None,
+        case_visible=case_visible,
+        # Who the referral is about, children included, for those who may see the case.
+        people=meeting_papers.cases_with_people([referral.case_id])[referral.case_id] if case_visible else None,
         elsewhere=referrals.history_elsewhere(referral) if can_triage else [],
         serial=repeats.serial_perpetrator_ids(perpetrator_ids) if can_triage else set(),
         warnings=referrals.warnings(referral),

@@ -10,6 +10,7 @@ from marac.services import agenda, caseload, workdays
 from marac.services.areas import bump_version
 from marac.services.notifications import notify_user
 from models import (
+    Action,
     AgendaItem,
     Attendance,
     Meeting,
@@ -265,3 +266,9 @@ def repeat_referral_ids(listed):
     if not referral_ids:
         return set()
     return set(db.session.scalars(sa.select(Referral.id).where(Referral.id.in_(referral_ids), Referral.is_repeat)))
+
+
+def agencies_with_actions(meeting):
+    """The invited agencies that own actions agreed at this meeting: one actions paper each."""
+    owners = set(db.session.scalars(sa.select(Action.owner_agency_id).where(Action.meeting_id == meeting.id)))
+    return [agency for agency in meeting.invited_agencies if agency.id in owners]

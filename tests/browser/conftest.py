@@ -8,9 +8,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
@@ -106,11 +108,23 @@ def browser(live_server):
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser, live_server):
+    """Makes pages, each in a browser context of its own (its own sign-in; options such as the
+    viewport or JavaScript off); all are closed after the test."""
+    contexts = []
+
+    def make(**options):
+        contexts.append(browser.new_context(base_url=live_server, **options))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 def screenshot(page, name):
@@ -134,5 +148,65 @@ def sign_in(page, email, password=PASSWORD):
     page.goto("/auth/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to the form, not the sign-in page still showing
+        page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/auth/login**")
+
+
+def fill_date(page, prefix, day):
+    """A GOV.UK date input: the day, month and year boxes of the field `prefix`."""
+    page.fill(f"#{prefix}-day", str(day.day))
+    page.fill(f"#{prefix}-month", str(day.month))
+    page.fill(f"#{prefix}-year", str(day.year))
+
+
+def refer(page, on, shots, *, victim=("Wren", "Thistlewaite"), perpetrator=("Corin", "Ashdale"), check=True):
+    """The four steps of the referral form as the signed-in user, referred on `on`: a DASH of 15 Yes,
+    and at "check who is already known" the first option (the known person, if there is one).
+    Screenshots are named `shots`-N; axe checks each step when `check`."""
+    page.goto("/referrals/new")
+    if check:
+        assert_accessible(page)
+    fill_date(page, "referred_on", on)
+    page.fill("#victim-first_name", victim[0])
+    page.fill("#victim-last_name", victim[1])
+    fill_date(page, "victim-date_of_birth", date(1991, 8, 14))
+    page.fill("#perpetrator-first_name", perpetrator[0])
+    page.fill("#perpetrator-last_name", perpetrator[1])
+    fill_date(page, "perpetrator-date_of_birth", date(1987, 2, 2))
+    page.check("#perpetrator-relationship_to_victim")
+    page.get_by_label("Visible high risk", exact=False).check()
+    page.check("#is_victim_aware")
+    page.check("#has_consent")
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_role("heading", name="Check who is already known")).to_be_visible()
+    if check:
+        assert_accessible(page)
+    screenshot(page, f"{shots}-2-match")
+    page.locator("input[name=victim_match]").first.check()
+    page.locator("input[name=perpetrator_match]").first.check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="DASH risk assessment")).to_be_visible()
+    fill_date(page, "assessed_on", on)
+    for number in range(1, 25):
+        page.check(f"#q{number}" if number <= 15 else f"#q{number}-2")
+    page.fill("#fears_detail", "Being killed")
+    if check:
+        assert_accessible(page)
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Check and send the referral")).to_be_visible()
+    if check:
+        assert_accessible(page)
+    screenshot(page, f"{shots}-3-check")
+    page.get_by_role("button", name="Send referral").click()
+    expect(page.get_by_role("heading", name="Referral R")).to_be_visible()
+    if check:
+        assert_accessible(page)
+    screenshot(page, f"{shots}-4-sent")

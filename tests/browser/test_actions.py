@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, run_flask, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, run_flask, screenshot, sign_in, sign_out
 
 
 def _housing_rate(page):
@@ -19,7 +19,7 @@ def _housing_rate(page):
 def test_housing_completes_an_action_and_an_overdue_one_is_notified(page):
     sign_in(page, "coordinator@example.org")
     before = _housing_rate(page)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "housing@example.org")
     page.goto("/actions?status=open")
@@ -29,23 +29,20 @@ def test_housing_completes_an_action_and_an_overdue_one_is_notified(page):
     assert owners and all(owner.strip() == "Northmoor Housing" for owner in owners)
     page.locator("table tbody tr a").first.click()
     page.get_by_label("Completed", exact=True).check()
-    today = date.today()
-    page.fill("#completed_on-day", str(today.day))
-    page.fill("#completed_on-month", str(today.month))
-    page.fill("#completed_on-year", str(today.year))
+    fill_date(page, "completed_on", date.today())
     page.fill("#evidence", "Locks fitted on 20 November; the victim confirmed by phone.")
     assert_accessible(page)
     page.get_by_role("button", name="Save update").click()
     expect(page.get_by_text("updated: Completed")).to_be_visible()
     screenshot(page, "actions-2-completed")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "coordinator@example.org")
     after = _housing_rate(page)
     assert after != before
     assert_accessible(page)
     screenshot(page, "actions-3-overview")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # Move the clock to the morning after an open housing action falls due and run the scheduler.
     sign_in(page, "housing@example.org")

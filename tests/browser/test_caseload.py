@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, fill_date, screenshot, sign_in
 
 NEEDS = (
     "health",
@@ -39,8 +39,8 @@ def _log(page, *, method, outcome, safe="#was_safe", note=None):
     return page
 
 
-def test_manager_allocates_and_the_idva_works_and_closes_the_case(browser, live_server):
-    manager = browser.new_context(base_url=live_server).new_page()
+def test_manager_allocates_and_the_idva_works_and_closes_the_case(new_page):
+    manager = new_page()
     sign_in(manager, "idva.manager@example.org")
     manager.goto("/caseload/team")
     expect(manager.get_by_role("heading", name="IDVA caseloads and allocation")).to_be_visible()
@@ -59,9 +59,8 @@ def test_manager_allocates_and_the_idva_works_and_closes_the_case(browser, live_
     after_allocation = _gauge(manager, "Indra Advisor")
     assert after_allocation == (str(int(before) + 1), capacity)
     screenshot(manager, "caseload-3-allocated")
-    manager.context.close()
 
-    page = browser.new_context(base_url=live_server).new_page()
+    page = new_page()
     sign_in(page, "idva@example.org")
     page.goto("/caseload/")
     expect(page.get_by_role("heading", name="Your caseload")).to_be_visible()
@@ -91,10 +90,7 @@ def test_manager_allocates_and_the_idva_works_and_closes_the_case(browser, live_
     page.fill("#emergency_plan", "999, press 55 if unable to speak; bag kept at her sister's.")
     page.check("#legal_orders")  # a non-molestation order
     page.fill("#legal_protection", "Application made; hearing next week.")
-    review = date.today() + timedelta(days=28)
-    page.fill("#review_on-day", str(review.day))
-    page.fill("#review_on-month", str(review.month))
-    page.fill("#review_on-year", str(review.year))
+    fill_date(page, "review_on", date.today() + timedelta(days=28))
     assert_accessible(page)
     screenshot(page, "caseload-6-safety-plan")
     page.get_by_role("button", name="Save safety plan").click()
@@ -135,4 +131,3 @@ def test_manager_allocates_and_the_idva_works_and_closes_the_case(browser, live_
     expect(page.get_by_role("row").filter(has_text=reference)).to_have_count(0)
     assert_accessible(page)
     screenshot(page, "caseload-9-closed")
-    page.context.close()

@@ -3,7 +3,7 @@
 import pytest
 
 from marac.services.demo import DEMO_USERS
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, screenshot, sign_in, sign_out
 
 
 def test_sign_in_page_is_accessible(page):
@@ -29,5 +29,5 @@ def test_each_demo_role_signs_in_to_their_dashboard(page, email):
         assert page.get_by_role("heading", name=role.label, exact=True).is_visible()
     assert_accessible(page)
     screenshot(page, f"dashboard-{email.split('@')[0]}")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     assert "/auth/login" in page.url

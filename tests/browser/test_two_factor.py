@@ -6,7 +6,7 @@ import time
 import pyotp
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.conftest import assert_accessible, screenshot, sign_in, sign_out
 
 NEW_PASSWORD = "tangerine lighthouse cobble 42"
 
@@ -30,10 +30,11 @@ def test_admin_creates_a_user_who_sets_up_two_factor_sign_in(page):
     page.get_by_role("button", name="Save user").click()
     one_time = page.locator("code").inner_text().strip()
     screenshot(page, "two-factor-1-account-created")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "robin.newstarter@example.org", one_time)
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    assert_accessible(page)
     page.fill("#current_password", one_time)
     page.fill("#new_password", NEW_PASSWORD)
     page.fill("#confirm_password", NEW_PASSWORD)
@@ -49,7 +50,7 @@ def test_admin_creates_a_user_who_sets_up_two_factor_sign_in(page):
     assert_accessible(page)
     screenshot(page, "two-factor-3-recovery-codes")
     page.goto("/")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, "robin.newstarter@example.org", NEW_PASSWORD)
     expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()

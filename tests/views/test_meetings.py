@@ -11,6 +11,8 @@ from pypdf import PdfReader
 
 from marac.services import actions, agenda, cases, meetings
 from models import (
+    Action,
+    Agency,
     AgencyKind,
     AgendaItem,
     AgendaSection,
@@ -310,6 +312,62 @@ def test_one_agencys_actions_pdf_holds_no_other_agencys_actions(app, world):
     assert housing.get(f"/meetings/{world['meeting']}/actions/{world['police']}.pdf").status_code == 403
 
 
+def _due_on(day):
+    return {"due_on": [str(day.day), str(day.month), str(day.year)]}
+
+
+def test_the_coordinator_has_the_actions_paper_of_each_agency_that_owns_one(app, world):
+    case_id = refer(app, world)
+    coordinator = _publish(app, world)
+    base = f"/meetings/{world['meeting']}"
+    with app.app_context():
+        item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
+    page = coordinator.get(f"{base}/items/{item_id}").get_data(as_text=True)
+    housing = world["agencies"][AgencyKind.HOUSING]
+    response = coordinator.post(
+        f"{base}/items/{item_id}/actions",
+        data={
+            "owner_agency_id": str(housing),
+            "protects": "victim",
+            "what": "Fit new locks at the home",
+            "how_known": "Locksmith's invoice sent to the coordinator",
+            **_due_on(UK_MEETING.date() + timedelta(days=14)),
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 302
+    html = coordinator.get(base).get_data(as_text=True)
+    assert re.findall(rf'href="{base}/actions/(\d+).pdf"', html) == [str(housing)]
+    assert "Northmoor Housing</bdi>: actions (PDF)" in html
+    assert "Fit new locks" in "\n".join(_pdf_text(coordinator.get(f"{base}/actions/{housing}.pdf")))
+
+
+def test_meeting_mode_offers_only_the_agencies_invited_to_the_meeting(app, world):
+    case_id = refer(app, world)
+    coordinator = _publish(app, world)
+    base = f"/meetings/{world['meeting']}"
+    with app.app_context():
+        item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
+        elsewhere = db.session.query(Agency).filter_by(name="Eastwick Vale Housing").one().id
+    page = coordinator.get(f"{base}/items/{item_id}").get_data(as_text=True)
+    assert "Northmoor Housing" in page and "Eastwick Vale Housing" not in page
+    response = coordinator.post(
+        f"{base}/items/{item_id}/actions",
+        data={
+            "owner_agency_id": str(elsewhere),
+            "protects": "victim",
+            "what": "Fit new locks at the home",
+            "how_known": "Invoice",
+            **_due_on(UK_MEETING.date() + timedelta(days=14)),
+            "csrf_token": csrf_from(page),
+        },
+    )
+    assert response.status_code == 400
+    assert "Select one of the options" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Action).filter_by(meeting_id=world["meeting"]).count() == 0
+
+
 def test_from_meeting_mode_to_minutes_sent(app, world):
     case_id = refer(app, world)
     coordinator = _publish(app, world)
@@ -371,6 +429,14 @@ def test_the_planned_time_warns_when_the_list_overruns(app, world):
     html = coordinator.get(base).get_data(as_text=True)
     assert "7 cases, 70 minutes planned of 60" in html
     assert "The list is 10 minutes longer than the meeting" in html
+
+
+def test_one_case_added_is_said_in_the_singular(app, world):
+    refer(app, world)
+    coordinator = _client_for(app, "coordinator@example.org")
+    base = f"/meetings/{world['meeting']}"
+    _post(coordinator, f"{base}/build", token_from=base)
+    assert "1 case added to the list." in coordinator.get(base).get_data(as_text=True)
 
 
 def test_the_calendar_invite_names_nobody(app, world):

@@ -277,6 +277,28 @@ def test_triage_more_information_then_accept_and_the_referrer_is_told(app, clien
     assert any("was accepted" in m for m in messages)
 
 
+def test_the_coordinator_triaging_sees_who_is_referred_children_included(app, client, demo):
+    sign_in(client, "police@example.org")
+    referral_id = refer(
+        client,
+        **{
+            "children-0-first_name": "Ottilie",
+            "children-0-last_name": "Quillfeather",
+            **_date("children-0-date_of_birth", date(2019, 5, 6)),
+            "children-0-relationship_to_victim": "child",
+            "children-0-relationship_to_perpetrator": "child",
+        },
+    )
+    coordinator = app.test_client()
+    sign_in(coordinator, "coordinator@example.org")
+    html = coordinator.get(f"/referrals/{referral_id}").get_data(as_text=True)
+    people = html[html.index("Who is referred") : html.index("What was referred")]
+    assert "Tessa Quillfeather" in people and "born 3 April 1990" in people
+    assert "Rex Bramblecote" in people and "Partner" in people
+    assert "Ottilie Quillfeather" in people and "born 6 May 2019" in people
+    assert "Record decision" in html
+
+
 def test_transfer_moves_the_case_and_the_receiving_coordinator_sees_it(app, client, make, demo):
     sign_in(client, "police@example.org")
     referral_id = refer(client)

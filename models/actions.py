@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, pointer_index, utcnow
 from models.cases import Case
 
 
@@ -49,6 +49,7 @@ class Action(db.Model):
     __table_args__ = (
         sa.Index("ix_actions_agency_status_due", "owner_agency_id", "status", "due_on"),
         sa.Index("ix_actions_meeting", "meeting_id"),
+        pointer_index("actions", "agenda_item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -38,6 +38,15 @@ class UTCDateTime(sa.TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def pointer_index(table, column):
+    """An index of the rows where a mostly empty pointer (a correction's original, a repeat's
+    earlier referral) is set. Deleting a row it points to must find the rows that point at it
+    without scanning the table. Partial, because an index of NULLs looks useless to SQLite's
+    planner once ANALYZE has run, and the planner then scans the table instead."""
+    where = sa.text(f"{column} IS NOT NULL")
+    return sa.Index(f"ix_{table}_{column}", column, sqlite_where=where, postgresql_where=where)
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, pointer_index, utcnow
 from models.users import User
 
 
@@ -47,7 +47,11 @@ class Support(db.Model):
     """
 
     __tablename__ = "idva_supports"
-    __table_args__ = (sa.Index("ix_idva_supports_case_closed", "case_id", "closed_at"),)
+    __table_args__ = (
+        sa.Index("ix_idva_supports_case_closed", "case_id", "closed_at"),
+        pointer_index("idva_supports", "referral_id"),
+        pointer_index("idva_supports", "reopens_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
@@ -308,6 +312,7 @@ class IdvaTask(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("case_id", "kind", "meeting_id"),
         sa.Index("ix_idva_tasks_case_done", "case_id", "done_at"),
+        pointer_index("idva_tasks", "support_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

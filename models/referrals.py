@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, pointer_index, utcnow
 from models.cases import Case
 
 
@@ -43,6 +43,9 @@ class Referral(db.Model):
     __table_args__ = (
         sa.Index("ix_referrals_case_date", "case_id", "referred_on"),
         sa.Index("ix_referrals_area_status", "area_id", "status"),
+        pointer_index("referrals", "risk_assessment_id"),
+        pointer_index("referrals", "repeat_of_id"),
+        pointer_index("referrals", "transferred_from_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ import sqlalchemy.orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, pointer_index, utcnow
 
 # The SafeLives DASH checklist's 24 topics, in our own short wording (not the form's text).
 QUESTIONS = {
@@ -86,14 +86,7 @@ class RiskAssessment(db.Model):
     __tablename__ = "risk_assessments"
     __table_args__ = (
         sa.Index("ix_risk_assessments_case_status", "case_id", "status", "assessed_on"),
-        # Partial: almost every row has no correction, and a full index of NULLs looks useless to
-        # SQLite's planner once ANALYZE has run, which then scans the table for every risk level.
-        sa.Index(
-            "ix_risk_assessments_corrects_id",
-            "corrects_id",
-            sqlite_where=sa.text("corrects_id IS NOT NULL"),
-            postgresql_where=sa.text("corrects_id IS NOT NULL"),
-        ),
+        pointer_index("risk_assessments", "corrects_id"),  # every risk level looks for corrections
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

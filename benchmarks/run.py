@@ -10,6 +10,7 @@ reference's p95) and writes JSON to benchmarks/results/.
 """
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -303,6 +304,7 @@ def run(url, scale, requests, warmup, only=None, profile=False):
     app = app_for(url, SESSION_IDLE_TIMEOUT=timedelta(hours=6))
     add_referral_route(app)
     facts = pick(app)
+    gc.freeze()  # as wsgi.py does once the app is made
     bench = Bench(app, requests, warmup, only=only, profile=profile)
     email = synthetic.user_email
     print(f"Benchmark on {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]} ({scale}): {facts['counts']}")

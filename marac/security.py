@@ -307,7 +307,11 @@ def load_user(user_id):
     if not token:
         return None
     row = db.session.scalar(
-        sa.select(UserSession).options(joinedload(UserSession.user)).filter_by(token_hash=_token_hash(token))
+        # An inner join: an outer one wraps the user and their agency in a nested join, which
+        # SQLite builds for every user before it finds the one session.
+        sa.select(UserSession)
+        .options(joinedload(UserSession.user, innerjoin=True))
+        .filter_by(token_hash=_token_hash(token))
     )
     if row is None or str(row.user_id) != user_id or row.mfa_stage is not None:
         return None

@@ -63,10 +63,10 @@ def candidates(meeting):
             found[case_id] = (AgendaSection.INCOMPLETE_ACTIONS, None)
 
     # Accepted referrals received by the cut-off and not yet heard at a meeting.
-    heard = (
-        sa.select(AgendaItem.referral_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.referral_id.is_not(None), AgendaItem.removed_at.is_(None), Meeting.id != meeting.id)
+    # Correlated, so each referral is looked up in agenda_items by its index: "NOT IN (all heard
+    # referrals)" read every agenda item of every area.
+    heard = sa.exists().where(
+        AgendaItem.referral_id == Referral.id, AgendaItem.removed_at.is_(None), AgendaItem.meeting_id != meeting.id
     )
     has_children = sa.exists().where(CaseChild.case_id == Referral.case_id)
     rows = db.session.execute(
@@ -75,7 +75,7 @@ def candidates(meeting):
             Referral.area_id == meeting.area_id,
             Referral.status == ReferralStatus.ACCEPTED,
             Referral.referred_on <= meeting.referral_cut_off,
-            Referral.id.not_in(heard),
+            ~heard,
         )
         .order_by(Referral.referred_on, Referral.id)
     ).all()

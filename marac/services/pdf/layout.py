@@ -136,6 +136,22 @@ def styles() -> dict[str, ParagraphStyle]:
 
 # -- Text ---------------------------------------------------------------------------------------
 
+
+class Text(Paragraph):
+    """A Paragraph that breaks its lines once for a width. A table wraps every cell to measure
+    it, again to fit it on the page and again to draw it: each time the same lines, at a third
+    of the paper's cost. The lines depend on the width alone, never on the height offered."""
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's names
+        # The lines kept must be the ones made for this width (a split copies attributes).
+        width, lines = getattr(self, "_wrapped", (None, None))
+        if width == availWidth and lines is not None and lines is getattr(self, "blPara", None):
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, self.blPara)
+        return size
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -164,12 +180,12 @@ def badge(text: str) -> str:
 
 def para(value: object, style: str = "cell") -> Paragraph:
     """A Paragraph of one typed value (escaped)."""
-    return Paragraph(inline(value), styles()[style])
+    return Text(inline(value), styles()[style])
 
 
 def markup(text: str, style: str = "body") -> Paragraph:
     """A Paragraph of markup we wrote ourselves. Every typed value in it must come from inline()."""
-    return Paragraph(text, styles()[style])
+    return Text(text, styles()[style])
 
 
 def _chunks(line: str, limit: int) -> Iterable[str]:
@@ -192,7 +208,7 @@ def text_flowables(value: object, style: str = "body", empty: str = "None record
     text = clean(value).strip()
     if not text:
         empty_style = "cell_empty" if style.startswith("cell") else "empty"
-        return [Paragraph(escape(empty), styles()[empty_style])]
+        return [Text(escape(empty), styles()[empty_style])]
     flowables = []
     for block in re.split(r"\n\s*\n", text):
         pieces, current = [], ""
@@ -208,7 +224,7 @@ def text_flowables(value: object, style: str = "body", empty: str = "None record
         tight = styles().get(f"{style}_tight", styles()[style])
         for index, piece in enumerate(pieces):
             last = index == len(pieces) - 1
-            flowables.append(Paragraph(inline(piece, limit=None), styles()[style] if last else tight))
+            flowables.append(Text(inline(piece, limit=None), styles()[style] if last else tight))
     return flowables
 
 

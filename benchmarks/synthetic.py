@@ -245,7 +245,7 @@ COLUMNS = {
     "discussion risk_after discussed_at version",
     "attendances": "id meeting_id agency_id person_name is_present has_signed_confidentiality",
     "research_requests": "id agenda_item_id agency_id status facts answered_by_id answered_at version",
-    "actions": "id case_id meeting_id agenda_item_id owner_agency_id protects what how_known due_on status "
+    "actions": "id case_id area_id meeting_id agenda_item_id owner_agency_id protects what how_known due_on status "
     "completed_on evidence created_by_id created_at updated_at version",
     "action_updates": "id action_id user_id at from_status to_status note",
     "idva_supports": "id case_id referral_id received_at opened_at opened_by_id triage_due_at first_contact_due_on "
@@ -746,6 +746,7 @@ class AreaBuilder:
             (
                 action_id,
                 case["id"],
+                self.area_id,
                 meeting_id,
                 item_id,
                 owner,

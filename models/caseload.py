@@ -49,6 +49,9 @@ class Support(db.Model):
     __tablename__ = "idva_supports"
     __table_args__ = (
         sa.Index("ix_idva_supports_case_closed", "case_id", "closed_at"),
+        # Reports count supports received, and closed, within a period.
+        sa.Index("ix_idva_supports_received_at", "received_at"),
+        sa.Index("ix_idva_supports_closed_at", "closed_at"),
         pointer_index("idva_supports", "referral_id"),
         pointer_index("idva_supports", "reopens_id"),
     )

@@ -43,6 +43,7 @@ class Referral(db.Model):
     __table_args__ = (
         sa.Index("ix_referrals_case_date", "case_id", "referred_on"),
         sa.Index("ix_referrals_area_status", "area_id", "status"),
+        sa.Index("ix_referrals_area_referred", "area_id", "referred_on"),
         pointer_index("referrals", "risk_assessment_id"),
         pointer_index("referrals", "repeat_of_id"),
         pointer_index("referrals", "transferred_from_id"),

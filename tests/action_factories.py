@@ -95,9 +95,13 @@ class ActionFactory:
         statuses = statuses or [ActionStatus.NOT_STARTED]
         now = utcnow()
         pick = random.Random(count)
+        with self.app.app_context():
+            area_of = dict(db.session.execute(sa.select(Case.id, Case.area_id).where(Case.id.in_(case_ids))).all())
+        chosen = [pick.choice(case_ids) for _ in range(count)]
         rows = [
             {
-                "case_id": pick.choice(case_ids),
+                "case_id": chosen[index],
+                "area_id": area_of[chosen[index]],
                 "meeting_id": meeting_id,
                 "owner_agency_id": agency_ids[index % len(agency_ids)],
                 "protects": "victim",

@@ -14,7 +14,7 @@ from flask_login import current_user
 from marac.reports import bp
 from marac.security import audit
 from marac.services import access, actions, caseload, reports, stats
-from models import Action, Agency, Area, Case, Role, db
+from models import Action, Agency, Area, Role, db
 
 
 def _suppressed():
@@ -93,7 +93,7 @@ def index():
 
 def _actions_in_areas(area_ids):
     """Actions of the areas' cases: what the steering group's aggregates count."""
-    return sa.exists().where(Case.id == Action.case_id, Case.area_id.in_(area_ids))
+    return Action.area_id.in_(area_ids)
 
 
 @bp.route("/return")

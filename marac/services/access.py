@@ -162,7 +162,7 @@ def visible_actions(user):
     agreed at meetings they chair; everyone else only their own agency's. Never another agency's."""
     clauses = []
     if user.has_role(Role.COORDINATOR):
-        clauses.append(sa.exists().where(Case.id == Action.case_id, Case.area_id.in_(user.area_ids)))
+        clauses.append(Action.area_id.in_(user.area_ids))
     if user.has_role(Role.CHAIR):
         clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
     if user.has_role(*RESEARCHERS):

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from marac.services.areas import bump_version
 from marac.services.cases import involve_agency
-from models import Action, ActionStatus, ActionUpdate, Case, Role, db
+from models import Action, ActionStatus, ActionUpdate, Role, db
 from models.actions import OPEN_STATUSES
 
 # A bare instruction to watch is not an action: say what will be done and how.
@@ -45,6 +45,7 @@ def smart_problems(data, meeting_day):
 def create(case, data, user, *, meeting=None, item=None):
     action = Action(
         case_id=case.id,
+        area_id=case.area_id,
         meeting_id=meeting.id if meeting else None,
         agenda_item_id=item.id if item else None,
         owner_agency_id=data["owner_agency_id"],
@@ -65,17 +66,13 @@ def create(case, data, user, *, meeting=None, item=None):
 
 def allowed_statuses(user, action):
     """The statuses this user may set on this action (none if they may not change it)."""
-    coordinator = user.has_role(Role.COORDINATOR) and _case_area(action) in user.area_ids
+    coordinator = user.has_role(Role.COORDINATOR) and action.area_id in user.area_ids
     owner = user.agency_id == action.owner_agency_id and user.has_role(Role.AGENCY_REP, Role.IDVA, Role.IDVA_MANAGER)
     if coordinator:
         return list(ActionStatus)
     if owner:
         return [status for status in ActionStatus if status != ActionStatus.NOT_DONE]
     return []
-
-
-def _case_area(action):
-    return db.session.scalar(sa.select(Case.area_id).where(Case.id == action.case_id))
 
 
 def status_problems(to_status, *, completed_on, evidence, note, today=None):

@@ -10,6 +10,7 @@ from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators, notify_user
 from marac.services.people import possible_matches
 from models import (
+    Action,
     Area,
     AssessmentStatus,
     Case,
@@ -334,6 +335,7 @@ def transfer(referral, area, coordinator):
     """The victim moved: the case and its history go to the other area as a new referral there."""
     case = db.session.get(Case, referral.case_id)
     case.area_id = area.id
+    db.session.execute(sa.update(Action).where(Action.case_id == case.id).values(area_id=area.id))
     bump_version(case)
     moved = Referral(
         area_id=area.id,

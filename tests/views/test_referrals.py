@@ -299,15 +299,31 @@ def test_the_coordinator_triaging_sees_who_is_referred_children_included(app, cl
     assert "Record decision" in html
 
 
-def test_transfer_moves_the_case_and_the_receiving_coordinator_sees_it(app, client, make, demo):
+def test_transfer_moves_the_case_and_its_actions_and_the_receiving_coordinator_sees_them(app, client, make, demo):
     sign_in(client, "police@example.org")
     referral_id = refer(client)
     coordinator = app.test_client()
     sign_in(coordinator, "coordinator@example.org")
     with app.app_context():
-        from models import Area
+        from types import SimpleNamespace
+
+        from marac.services import actions
+        from models import Action, Area
 
         other_area = db.session.query(Area).filter_by(name="Eastwick Vale").one().id
+        referral = db.session.get(Referral, referral_id)
+        action_id = actions.create(
+            referral.case,
+            {
+                "owner_agency_id": referral.referring_agency_id,
+                "protects": "victim",
+                "what": "Flag the address for an urgent response until the move",
+                "how_known": "Flag seen on the system",
+                "due_on": TODAY + timedelta(days=14),
+            },
+            SimpleNamespace(id=referral.referrer_id),
+        ).id
+        db.session.commit()
     _decide(coordinator, referral_id, decision="transfer", transfer_area_id=str(other_area), reason="Moved to refuge")
     with app.app_context():
         original = db.session.get(Referral, referral_id)
@@ -315,11 +331,13 @@ def test_transfer_moves_the_case_and_the_receiving_coordinator_sees_it(app, clie
         assert original.status == ReferralStatus.TRANSFERRED
         assert moved.area_id == other_area and moved.status == ReferralStatus.SUBMITTED
         assert db.session.get(Case, moved.case_id).area_id == other_area
+        assert db.session.get(Action, action_id).area_id == other_area  # the action goes with its case
         moved_id = moved.id
     receiving = make.user("coordinator", area_ids=[other_area])
     browser = app.test_client()
     sign_in(browser, receiving.email)
     assert browser.get(f"/referrals/{moved_id}").status_code == 200
+    assert "Flag the address for an urgent response until the move" in browser.get("/actions/").get_data(as_text=True)
 
 
 def test_referral_list_query_budget(app, police):

@@ -185,6 +185,8 @@ class Loader:
         self.flush()
         cursor = self.raw.cursor()
         started = time.perf_counter()
+        if not self.sqlite:
+            cursor.execute("SET maintenance_work_mem = '512MB'")  # this session's index builds sort in memory
         for sql in self.dropped_indexes:
             cursor.execute(sql)
         if self.sqlite:

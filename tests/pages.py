@@ -93,3 +93,8 @@ def version_field(html):
     match = re.search(r'name="version" type="hidden" value="(\d+)"', html)
     assert match, "no version field on the page"
     return match.group(1)
+
+
+def date_boxes(day):
+    """A date as a GOV.UK date input posts it: [day, month, year], as typed (blank for none)."""
+    return [str(day.day), str(day.month), str(day.year)] if day else ["", "", ""]

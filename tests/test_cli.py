@@ -1,5 +1,7 @@
+import sqlalchemy as sa
+
 from marac.services.demo import DEMO_USERS
-from models import Agency, Area, Role, User, db
+from models import Action, Agency, Area, Case, Role, User, db
 from tests.conftest import sign_in
 
 
@@ -70,6 +72,9 @@ def test_seed_demo_runs_once(app, runner, monkeypatch):
         assert db.session.query(Area).count() == 2
         assert db.session.query(Agency).count() == 22
         assert db.session.query(User).count() == len(DEMO_USERS)
+        # Every action carries its case's area, the demo's transferred case included.
+        pairs = db.session.execute(sa.select(Action.area_id, Case.area_id).join(Case, Case.id == Action.case_id)).all()
+        assert pairs and all(action_area == case_area for action_area, case_area in pairs)
 
 
 def test_seed_demo_is_refused_under_production(database_url):

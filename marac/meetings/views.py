@@ -14,7 +14,7 @@ from forms.meetings import AddCaseForm, DiscussionForm, RemoveCaseForm, Research
 from marac.meetings import bp
 from marac.security import audit, export_reason
 from marac.services import access, actions, agenda, meeting_papers, meetings
-from marac.services.pdf.layout import plural
+from marac.services.text import plural
 from models import (
     AgendaItem,
     Area,
@@ -368,11 +368,10 @@ def attendance(meeting_id):
 
 
 def _action_form(meeting):
-    """The owner is one of the agencies invited to the meeting: they see its list and can have
-    their actions as a paper. (Every agency of every area would be thousands of choices.)"""
+    """The owner is one of the meeting's agencies, not every agency of every area (thousands)."""
     form = ActionForm()
     form.owner_agency_id.choices = choices(
-        [(0, "Select the agency")] + [(agency.id, agency.name) for agency in meeting.invited_agencies]
+        [(0, "Select the agency")] + [(agency.id, agency.name) for agency in meetings.action_owners(meeting)]
     )
     return form
 
@@ -432,6 +431,7 @@ def add_action(meeting_id, item_id):
             form[field].errors.append(message)
         if not problems:
             action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
+            meetings.invite(meeting, action.owner_agency_id)
             audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
             db.session.commit()
             flash(f"Action {action.reference} added.", "success")

@@ -14,7 +14,7 @@ from flask_login import current_user
 from marac.reports import bp
 from marac.security import audit
 from marac.services import access, actions, caseload, reports, stats
-from models import Action, Agency, Area, Role, db
+from models import Agency, Area, Role, db
 
 
 def _suppressed():
@@ -53,7 +53,7 @@ def index():
     ]
     start = date.today() - relativedelta(months=12)
     completion = actions.completion_by_agency(
-        access.visible_actions(current_user) if not suppressed else _actions_in_areas(area_ids), quarters=4
+        access.visible_actions(current_user) if not suppressed else access.actions_in_areas(area_ids), quarters=4
     )
     names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
     by_agency = {}
@@ -89,11 +89,6 @@ def index():
         outcomes=caseload.outcomes_at_closure(area_ids, start=three_months_ago, end=date.today()),
         shown=(lambda value: stats.suppress(value) if suppressed else value),
     )
-
-
-def _actions_in_areas(area_ids):
-    """Actions of the areas' cases: what the steering group's aggregates count."""
-    return Action.area_id.in_(area_ids)
 
 
 @bp.route("/return")

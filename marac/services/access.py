@@ -157,12 +157,17 @@ def researches_for(user, meeting):
     )
 
 
+def actions_in_areas(area_ids):
+    """A WHERE clause on Action: the actions of these areas' cases."""
+    return Action.area_id.in_(area_ids)
+
+
 def visible_actions(user):
     """A WHERE clause on Action: coordinators the actions of their areas' cases; chairs those
     agreed at meetings they chair; everyone else only their own agency's. Never another agency's."""
     clauses = []
     if user.has_role(Role.COORDINATOR):
-        clauses.append(Action.area_id.in_(user.area_ids))
+        clauses.append(actions_in_areas(user.area_ids))
     if user.has_role(Role.CHAIR):
         clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
     if user.has_role(*RESEARCHERS):

@@ -11,6 +11,7 @@ from marac.services.areas import bump_version
 from marac.services.notifications import notify_user
 from models import (
     Action,
+    Agency,
     AgendaItem,
     Attendance,
     Meeting,
@@ -69,6 +70,21 @@ def schedule(area, *, first_day, start_time, count, length_minutes, venue, onlin
         db.session.add(meeting)
         made.append(meeting)
     return made
+
+
+def action_owners(meeting):
+    """The agencies that may own an action agreed at this meeting: those invited and still in
+    use, and the area's agencies in use now (one added after the meeting was scheduled)."""
+    agencies = {agency.id: agency for agency in meeting.invited_agencies if agency.is_active}
+    agencies.update((agency.id, agency) for agency in meeting.area.agencies if agency.is_active)
+    return sorted(agencies.values(), key=lambda agency: agency.name)
+
+
+def invite(meeting, agency_id):
+    """An agency given an action at the meeting is invited to it, if it was not already: so it
+    sees the case list and has its actions as a paper."""
+    if agency_id not in {agency.id for agency in meeting.invited_agencies}:
+        meeting.invited_agencies.append(db.session.get(Agency, agency_id))
 
 
 def next_meeting_day(area, after):

@@ -114,10 +114,11 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     expect(page.get_by_text("1 meeting created.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name=f"{day:%A} {day.day} {day:%B %Y}", exact=False).first.click()
+    expect(page).to_have_url(re.compile(r"/meetings/\d+$"))  # a click does not wait for the page
     meeting_url = page.url
 
     page.get_by_role("button", name="Build the case list").click()
-    expect(page.get_by_text("cases added to the list")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\d+ cases? added to the list"))).to_be_visible()
     assert_accessible(page)
     screenshot(page, "meeting-04-list-built")
     listed = _case_list(page)

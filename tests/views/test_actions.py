@@ -20,16 +20,13 @@ from models.actions import ACTION_STATUS_LABELS
 from tests.action_factories import ActionFactory, history, saved
 from tests.case_factories import CaseFactory
 from tests.conftest import counted_queries, csrf_from, sign_in
+from tests.pages import date_boxes
 
 TODAY = date.today()
 MEETING_DAY = TODAY + timedelta(days=7)
 
 POLICE_TEXT = "Police to fit a panic alarm at the victim's flat and flag the address"
 HOUSING_TEXT = "Housing to change the locks and fit a door viewer at the victim's flat"
-
-
-def _date(day):
-    return [str(day.day), str(day.month), str(day.year)] if day else ["", "", ""]
 
 
 def _text(response):
@@ -107,7 +104,7 @@ def update(client, action_id, status, *, completed_on=None, evidence="", note=""
             "csrf_token": csrf_from(page),
             "version": _version(page),
             "status": status or "",
-            "completed_on": _date(completed_on),
+            "completed_on": date_boxes(completed_on),
             "evidence": evidence,
             "note": note,
         },
@@ -126,7 +123,7 @@ def forced_update(app, client, action_id, status):
             "csrf_token": token,
             "version": str(version),
             "status": status,
-            "completed_on": _date(TODAY),
+            "completed_on": date_boxes(TODAY),
             "evidence": "Job sheet seen",
             "note": "A reason",
         },
@@ -358,7 +355,7 @@ def test_the_second_of_two_updates_gets_a_conflict_page_and_can_save_from_it(app
     # Their own answers, kept to save again.
     assert 'value="completed" checked' in page
     assert f">{evidence}</textarea>" in page
-    assert _date_boxes(page, "completed_on") == _date(TODAY)
+    assert _date_boxes(page, "completed_on") == date_boxes(TODAY)
     # Nothing silently overwritten.
     now = saved(app, action_id)
     assert (now.status, now.evidence, now.status_note) == (ActionStatus.IN_PROGRESS, None, "Chased the police")
@@ -395,7 +392,7 @@ def smart_answers(world, **changes):
         "protects": "victim",
         "what": POLICE_TEXT,
         "how_known": "The police confirm the alarm is live to the coordinator",
-        "due_on": _date(MEETING_DAY + timedelta(days=14)),
+        "due_on": date_boxes(MEETING_DAY + timedelta(days=14)),
         "due_reason": "",
     }
     answers.update(changes)
@@ -426,9 +423,9 @@ def _actions_of(app, case_id):
         ({"what": "Note"}, "what", "Say specifically what will be done and how"),
         ({"how_known": "  "}, "how_known", "Enter how everyone will know the action is complete"),
         ({"due_on": ["", "", ""]}, "due_on", "Enter the due date"),
-        ({"due_on": _date(MEETING_DAY - timedelta(days=1))}, "due_on", "must be the same as or after the day of"),
+        ({"due_on": date_boxes(MEETING_DAY - timedelta(days=1))}, "due_on", "must be the same as or after the day of"),
         (
-            {"due_on": _date(MEETING_DAY + relativedelta(months=3) + timedelta(days=1))},
+            {"due_on": date_boxes(MEETING_DAY + relativedelta(months=3) + timedelta(days=1))},
             "due_reason",
             "Enter why the action needs more than 3 months",
         ),
@@ -490,7 +487,7 @@ def test_every_smart_problem_at_once(app, world, as_user):
 )
 def test_a_smart_action_is_agreed_for_the_owning_agency(app, world, as_user, due_on, due_reason):
     coordinator = as_user("coordinator@example.org")
-    response = add_action(coordinator, world, smart_answers(world, due_on=_date(due_on), due_reason=due_reason))
+    response = add_action(coordinator, world, smart_answers(world, due_on=date_boxes(due_on), due_reason=due_reason))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/meetings/{world.meeting.id}/items/{world.item}#actions")
     (action,) = _actions_of(app, world.case.id)

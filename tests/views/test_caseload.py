@@ -32,17 +32,13 @@ from models import (
 from models.base import utcnow
 from tests.caseload_factories import CaseloadFactory, uk_moment
 from tests.conftest import counted_queries, csrf_from, sign_in
-from tests.pages import error_summary, field_errors, field_values, version_field
+from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 TODAY = date.today()
 
 
 def _text(response):
     return unescape(response.get_data(as_text=True))
-
-
-def _date(day):
-    return [str(day.day), str(day.month), str(day.year)] if day else ["", "", ""]
 
 
 def _client(app, email):
@@ -316,13 +312,13 @@ def _log_contact(client, case_id, *, outcome="spoke", method="phone", when=None,
         client,
         f"/caseload/cases/{case_id}/contacts/new",
         {
-            "contacted_on": _date(when.date()),
+            "contacted_on": date_boxes(when.date()),
             "contacted_time": f"{when:%H:%M}",
             "method": method,
             "outcome": outcome,
             "was_safe": "yes",
             "note": note,
-            "next_contact_on": _date(next_on),
+            "next_contact_on": date_boxes(next_on),
         },
     )
 
@@ -388,7 +384,7 @@ def _plan_answers(version, **changes):
         "housing": "",
         "children": "School told who may collect them",
         "online_safety": "Location sharing turned off",
-        "review_on": _date(TODAY + timedelta(days=28)),
+        "review_on": date_boxes(TODAY + timedelta(days=28)),
         **changes,
     }
 
@@ -424,7 +420,7 @@ def test_a_safety_plan_needs_a_review_date_and_some_content(app, world):
         "Enter at least one part of the safety plan",
         "Enter the date to review the safety plan by",
     ]
-    past = _post(ash, url, _plan_answers("0", review_on=_date(TODAY - timedelta(days=1))))
+    past = _post(ash, url, _plan_answers("0", review_on=date_boxes(TODAY - timedelta(days=1))))
     assert error_summary(_text(past)) == ["The review date must be today or in the future"]
 
 
@@ -438,7 +434,7 @@ def _needs(level):
 def test_onward_referral_to_restorative_justice_only_when_asked_and_safe(app, world):
     ash = world.client("ash")
     url = f"/caseload/cases/{world.ash_case.id}/onward-referrals/new"
-    answers = {"service": "restorative_justice", "referred_on": _date(TODAY)}
+    answers = {"service": "restorative_justice", "referred_on": date_boxes(TODAY)}
     refused = _post(ash, url, answers)
     assert refused.status_code == 400
     assert error_summary(_text(refused)) == [
@@ -450,7 +446,7 @@ def test_onward_referral_to_restorative_justice_only_when_asked_and_safe(app, wo
     ]
     assert _count(app, OnwardReferral) == 0
     assert _post(ash, url, {**answers, "victim_asked": "y", "judged_safe": "y"}).status_code == 302
-    assert _post(ash, url, {"service": "housing", "referred_on": _date(TODAY)}).status_code == 302
+    assert _post(ash, url, {"service": "housing", "referred_on": date_boxes(TODAY)}).status_code == 302
     with app.app_context():
         rows = db.session.scalars(sa.select(OnwardReferral).order_by(OnwardReferral.id)).all()
         assert [(r.service, r.victim_asked, r.judged_safe) for r in rows] == [

@@ -22,7 +22,7 @@ from models import (
 )
 from tests.case_factories import CaseFactory
 from tests.conftest import csrf_from, post_form, sign_in
-from tests.pages import error_summary, field_errors, field_values, version_field
+from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 RTL_OVERRIDE = "\u202e"
 
@@ -188,10 +188,6 @@ def test_every_case_page_writes_a_case_viewed_event(app, world):
 # Creating a case
 
 
-def _date_parts(day):
-    return [str(day.day), str(day.month), str(day.year)]
-
-
 def _new_case_answers(area_id, **changes):
     answers = {
         "area_id": str(area_id),
@@ -247,13 +243,13 @@ def _years_ago(years, days=0):
 
 BAD_INPUT = [
     pytest.param(
-        {"victim-date_of_birth": _date_parts(date.today() + timedelta(days=1))},
+        {"victim-date_of_birth": date_boxes(date.today() + timedelta(days=1))},
         "victim-date_of_birth",
         "Date of birth must be in the past",
         id="date of birth tomorrow",
     ),
     pytest.param(
-        {"perpetrator-date_of_birth": _date_parts(_years_ago(121))},
+        {"perpetrator-date_of_birth": date_boxes(_years_ago(121))},
         "perpetrator-date_of_birth",
         "Date of birth must be after",
         id="age over 120",
@@ -355,7 +351,7 @@ def test_a_future_and_an_impossible_date_are_both_named_at_once(app, make):
 def test_a_date_of_birth_just_under_120_years_ago_is_accepted(app, make):
     creator = make.user(Role.COORDINATOR)
     browser = _signed_in(app, creator.email)
-    answers = _new_case_answers(creator.area_ids[0], **{"victim-date_of_birth": _date_parts(_years_ago(119))})
+    answers = _new_case_answers(creator.area_ids[0], **{"victim-date_of_birth": date_boxes(_years_ago(119))})
     assert post_form(browser, "/cases/new", answers, token_from="/cases/new").status_code == 302
 
 

@@ -29,6 +29,7 @@ from models import (
 )
 from tests.case_factories import CaseFactory
 from tests.conftest import counted_queries, csrf_from, sign_in
+from tests.pages import date_boxes
 
 TODAY = date.today()
 UK_MEETING = datetime.combine(TODAY + timedelta(days=7), time(10, 0), tzinfo=meetings.UK)
@@ -312,29 +313,31 @@ def test_one_agencys_actions_pdf_holds_no_other_agencys_actions(app, world):
     assert housing.get(f"/meetings/{world['meeting']}/actions/{world['police']}.pdf").status_code == 403
 
 
-def _due_on(day):
-    return {"due_on": [str(day.day), str(day.month), str(day.year)]}
+def _agree_action(client, world, case_id, owner_id, what="Fit new locks at the home"):
+    """The coordinator adds an action for this case in meeting mode; returns the response."""
+    base = f"/meetings/{world['meeting']}"
+    with client.application.app_context():
+        item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
+    page = client.get(f"{base}/items/{item_id}").get_data(as_text=True)
+    return client.post(
+        f"{base}/items/{item_id}/actions",
+        data={
+            "owner_agency_id": str(owner_id),
+            "protects": "victim",
+            "what": what,
+            "how_known": "Locksmith's invoice sent to the coordinator",
+            "due_on": date_boxes(UK_MEETING.date() + timedelta(days=14)),
+            "csrf_token": csrf_from(page),
+        },
+    ), page
 
 
 def test_the_coordinator_has_the_actions_paper_of_each_agency_that_owns_one(app, world):
     case_id = refer(app, world)
     coordinator = _publish(app, world)
     base = f"/meetings/{world['meeting']}"
-    with app.app_context():
-        item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
-    page = coordinator.get(f"{base}/items/{item_id}").get_data(as_text=True)
     housing = world["agencies"][AgencyKind.HOUSING]
-    response = coordinator.post(
-        f"{base}/items/{item_id}/actions",
-        data={
-            "owner_agency_id": str(housing),
-            "protects": "victim",
-            "what": "Fit new locks at the home",
-            "how_known": "Locksmith's invoice sent to the coordinator",
-            **_due_on(UK_MEETING.date() + timedelta(days=14)),
-            "csrf_token": csrf_from(page),
-        },
-    )
+    response, _page = _agree_action(coordinator, world, case_id, housing)
     assert response.status_code == 302
     html = coordinator.get(base).get_data(as_text=True)
     assert re.findall(rf'href="{base}/actions/(\d+).pdf"', html) == [str(housing)]
@@ -342,30 +345,33 @@ def test_the_coordinator_has_the_actions_paper_of_each_agency_that_owns_one(app,
     assert "Fit new locks" in "\n".join(_pdf_text(coordinator.get(f"{base}/actions/{housing}.pdf")))
 
 
-def test_meeting_mode_offers_only_the_agencies_invited_to_the_meeting(app, world):
+def test_meeting_mode_offers_the_areas_agencies_in_use_and_invites_a_new_owner(app, world):
     case_id = refer(app, world)
     coordinator = _publish(app, world)
-    base = f"/meetings/{world['meeting']}"
     with app.app_context():
-        item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
         elsewhere = db.session.query(Agency).filter_by(name="Eastwick Vale Housing").one().id
-    page = coordinator.get(f"{base}/items/{item_id}").get_data(as_text=True)
-    assert "Northmoor Housing" in page and "Eastwick Vale Housing" not in page
-    response = coordinator.post(
-        f"{base}/items/{item_id}/actions",
-        data={
-            "owner_agency_id": str(elsewhere),
-            "protects": "victim",
-            "what": "Fit new locks at the home",
-            "how_known": "Invoice",
-            **_due_on(UK_MEETING.date() + timedelta(days=14)),
-            "csrf_token": csrf_from(page),
-        },
-    )
-    assert response.status_code == 400
-    assert "Select one of the options" in response.get_data(as_text=True)
+        area = db.session.get(Area, world["area"])
+        # Added to the area after the meeting was scheduled; and one retired since.
+        newcomer = Agency(name="Northmoor Refuge Service", kind=AgencyKind.SPECIALIST, areas=[area])
+        db.session.add(newcomer)
+        db.session.get(Agency, world["agencies"][AgencyKind.PROBATION]).is_active = False
+        db.session.commit()
+        newcomer_id = newcomer.id
+
+    refused, page = _agree_action(coordinator, world, case_id, elsewhere)
+    owners = re.search(r'<select[^>]*name="owner_agency_id".*?</select>', page, re.S).group(0)
+    assert "Northmoor Housing" in owners and "Northmoor Refuge Service" in owners
+    assert "Eastwick Vale Housing" not in owners and "Northmoor Probation" not in owners
+    assert refused.status_code == 400
+    assert "Select one of the options" in refused.get_data(as_text=True)
+
+    agreed, _page = _agree_action(coordinator, world, case_id, newcomer_id, what="Offer a refuge space this week")
+    assert agreed.status_code == 302
     with app.app_context():
-        assert db.session.query(Action).filter_by(meeting_id=world["meeting"]).count() == 0
+        meeting = db.session.get(Meeting, world["meeting"])
+        assert newcomer_id in {agency.id for agency in meeting.invited_agencies}  # so it sees the list
+        owners = db.session.scalars(sa.select(Action.owner_agency_id).filter_by(meeting_id=world["meeting"])).all()
+        assert owners == [newcomer_id]
 
 
 def test_from_meeting_mode_to_minutes_sent(app, world):

@@ -15,7 +15,7 @@ from models import AgencyKind, AssessmentStatus, AuditEvent, RiskAssessment, Rol
 from models.risk import QUESTIONS
 from tests.case_factories import CaseFactory, dash_answers, stored_answers
 from tests.conftest import counted_queries, csrf_from, sign_in
-from tests.pages import error_summary, field_errors, field_values, version_field
+from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 # The SQL statements the pages run for a coordinator, whatever the number of assessments
 # (measured with counted_queries, on SQLite and PostgreSQL alike): the session, the user's roles
@@ -69,17 +69,13 @@ def _events(app, event, **filters):
         return db.session.scalars(sa.select(AuditEvent).filter_by(event=event, **filters).order_by(AuditEvent.id)).all()
 
 
-def _parts(day):
-    return [str(day.day), str(day.month), str(day.year)]
-
-
 YESTERDAY = date.today() - timedelta(days=1)
 
 
 def _dash(answers, *, button="complete", **fields):
     """What the DASH form posts: the answers, the details, and which button was pressed."""
     data = {
-        "assessed_on": _parts(YESTERDAY),
+        "assessed_on": date_boxes(YESTERDAY),
         "assessor_name": "Indra Advisor",
         "fears_detail": "That he will kill her, and take the children",
         **answers,
@@ -167,7 +163,7 @@ def test_missing_answers_are_each_named_and_everything_given_is_kept(app, settin
     assert values["q5_source"] == "Her GP"
     assert values["judgement_reasons"] == "Escalating since she left"
     assert values["incidents_in_window"] == "2"
-    assert values["assessed_on"] == _parts(YESTERDAY)
+    assert values["assessed_on"] == date_boxes(YESTERDAY)
     # Nothing is stored: not a completed assessment, not an empty draft.
     assert _assessments(app, setting.case.id) == []
 
@@ -175,7 +171,7 @@ def test_missing_answers_are_each_named_and_everything_given_is_kept(app, settin
 @pytest.mark.parametrize(
     ("day", "message"),
     [
-        (_parts(date.today() + timedelta(days=1)), "Date of the assessment must be today or in the past"),
+        (date_boxes(date.today() + timedelta(days=1)), "Date of the assessment must be today or in the past"),
         (["31", "6", str(YESTERDAY.year - 1)], "Date of the assessment must be a real date"),
         (["", "", ""], "Enter the date of the assessment"),
     ],
@@ -297,7 +293,7 @@ def test_a_correction_is_a_new_assessment_with_a_reason_and_both_stay_in_the_his
     assert "This corrects the assessment of " in page and "The original stays in the history." in page
     values = field_values(page)
     assert [values[f"q{n}"] for n in range(1, 25)] == ["yes"] * 13 + ["no"] * 11  # starts from the original
-    assert values["assessed_on"] == _parts(YESTERDAY)
+    assert values["assessed_on"] == date_boxes(YESTERDAY)
 
     corrected = {**dash_answers(13), "q14": "yes"}  # question 14 was recorded as No in error
     no_reason = _post_dash(browser, url, _dash(corrected)).get_data(as_text=True)
@@ -338,7 +334,7 @@ def test_the_current_level_comes_from_the_correction_even_when_it_moves_the_date
     url = f"{setting.url}/risk/new?corrects={original_id}"
     data = _dash(
         dash_answers(5),
-        assessed_on=_parts(YESTERDAY - timedelta(days=10)),
+        assessed_on=date_boxes(YESTERDAY - timedelta(days=10)),
         correction_reason="Entered against the wrong date and the wrong victim's answers",
     )
     assert _post_dash(browser, url, data).status_code == 302
@@ -421,7 +417,7 @@ def test_another_tools_result_is_recorded_with_its_level_source_and_rationale(ap
     answers = {
         "tool": tool,
         "level": "high",
-        "assessed_on": _parts(YESTERDAY),
+        "assessed_on": date_boxes(YESTERDAY),
         "source": "PC 4471, Testshire Police",
         "rationale": "Strangulation reported at first response",
         "csrf_token": csrf_from(page),
@@ -454,7 +450,7 @@ def test_another_tools_result_needs_every_answer(app, setting):
         f"{setting.url}/risk/other",
         data={
             "source": "PC 4471",
-            "assessed_on": _parts(date.today() + timedelta(days=3)),
+            "assessed_on": date_boxes(date.today() + timedelta(days=3)),
             "csrf_token": csrf_from(page),
         },
     )

@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 
-from marac.services.pdf.layout import govuk_date, inline, markup, opening, para, plural, render, table, text_flowables
+from marac.services.pdf.layout import govuk_date, inline, markup, opening, para, render, table, text_flowables
 from marac.services.pdf.papers import ActionLine, PaperHeader
+from marac.services.text import plural
 
 PAPER = "MARAC actions for an agency"
 

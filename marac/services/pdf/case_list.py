@@ -16,12 +16,12 @@ from marac.services.pdf.layout import (
     markup,
     opening,
     para,
-    plural,
     render,
     table,
     text_flowables,
 )
 from marac.services.pdf.papers import CaseListItem, PaperHeader, PersonLine, Section
+from marac.services.text import plural
 
 PAPER = "MARAC case list"
 

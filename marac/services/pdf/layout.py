@@ -145,10 +145,11 @@ class Text(Paragraph):
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's names
         # The lines kept must be the ones made for this width (a split copies attributes).
         width, lines = getattr(self, "_wrapped", (None, None))
-        if width == availWidth and lines is not None and lines is getattr(self, "blPara", None):
+        if width == availWidth and lines is not None and lines is self.__dict__.get("blPara"):
             return self.width, self.height
         size = super().wrap(availWidth, availHeight)
-        self._wrapped = (availWidth, self.blPara)
+        # No lines are made where nothing fits (a width near zero): nothing to keep then.
+        self._wrapped = (availWidth, self.__dict__.get("blPara"))
         return size
 
 
@@ -254,10 +255,6 @@ def duration(minutes: int) -> str:
     if rest or not hours:
         parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
     return " ".join(parts)
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 # -- Tables ---------------------------------------------------------------------------------------

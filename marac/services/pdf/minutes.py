@@ -16,12 +16,12 @@ from marac.services.pdf.layout import (
     markup,
     opening,
     para,
-    plural,
     render,
     table,
     text_flowables,
 )
 from marac.services.pdf.papers import AttendanceLine, MinutesItem, PaperHeader, ResearchLine
+from marac.services.text import plural
 
 PAPER = "MARAC minutes"
 

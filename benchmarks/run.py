@@ -152,7 +152,7 @@ def add_referral_route(app):
 
 
 class Bench:
-    def __init__(self, app, requests, warmup, page_seconds=120, only=None, profile=False):
+    def __init__(self, app, requests, warmup, page_seconds=600, only=None, profile=False):
         self.page_seconds = page_seconds
         self.only = only
         self.profile = profile

@@ -201,10 +201,8 @@ class Loader:
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our table names)
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
-            self.raw.commit()
-            self.raw.autocommit = True
             cursor.execute("ANALYZE")
-            self.raw.autocommit = False
+            self.raw.commit()  # ANALYZE's statistics are transactional: rolled back, they are lost
         progress(f"indexes rebuilt and statistics gathered in {time.perf_counter() - started:.1f} s")
         cursor.close()
         self.raw.close()

@@ -13,7 +13,7 @@ from config import get_config
 from marac import security
 from marac.extensions import csrf, limiter, login_manager, migrate
 from models import db
-from models.base import configure_sqlite
+from models.base import configure_sqlite, engine_options
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +57,9 @@ def create_app(config_name=None, **overrides):
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

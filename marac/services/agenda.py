@@ -32,8 +32,12 @@ DEFAULT_MINUTES = 10
 UK = ZoneInfo("Europe/London")
 
 
+# Each section's place in the order (sections are text enums: the stored text finds its rank).
+SECTION_RANK = {section: rank for rank, section in enumerate(AGENDA_ORDER)}
+
+
 def _section_rank(section):
-    return AGENDA_ORDER.index(AgendaSection(section))
+    return SECTION_RANK[section]
 
 
 def previous_meeting(meeting):

@@ -797,16 +797,19 @@ class AreaBuilder:
         rng, out, ids, now = self.rng, self.out, self.ids, self.gen.now
         if case["support_open_until"] is not None and case["support_open_until"] > received:
             return
-        if rng.random() > 0.8:
-            return
+        if now - received < timedelta(days=3) and rng.random() < 0.5:
+            return  # received in the last few days: still waiting for an IDVA (the allocation queue)
+        # Every high-risk victim is offered an IDVA; one in five does not engage and the support
+        # closes within days. (Left unallocated, ten years of them made a queue of hundreds.)
+        declined = rng.random() > 0.8
         support_id = ids.next("idva_supports")
-        opened = received + timedelta(hours=rng.randrange(2, 60))
-        duration = timedelta(days=rng.randrange(60, 230))
+        opened = min(received + timedelta(hours=rng.randrange(2, 60)), now)
+        duration = timedelta(days=rng.randrange(2, 14) if declined else rng.randrange(60, 230))
         closed = opened + duration if opened + duration < now else None
         case["support_open_until"] = closed or now + timedelta(days=3650)
         idva = rng.choices(self.idvas, self.idva_weights)[0]
         first_due = (received + timedelta(days=3)).date()
-        first_contact = (opened + timedelta(days=rng.randrange(0, 5))).date()
+        first_contact = min(opened + timedelta(days=rng.randrange(0, 5)), now).date()
         next_contact = None if closed else (now + timedelta(days=rng.randrange(-10, 14))).date()
         out.add(
             "idva_supports",
@@ -829,7 +832,9 @@ class AreaBuilder:
                 out.ts(opened + timedelta(days=2)),
                 out.ts(closed),
                 self.users["idvamanager"] if closed else None,
-                rng.choice(["risk_reduced", "risk_reduced", "disengaged", "moved_area"]) if closed else None,
+                ("disengaged" if declined else rng.choice(["risk_reduced", "risk_reduced", "moved_area"]))
+                if closed
+                else None,
                 rng.choice(["medium", "standard", "high"]) if closed else None,
                 rng.randint(2, 5) if closed else None,
                 out.b(rng.random() < 0.6) if closed else None,
@@ -850,7 +855,7 @@ class AreaBuilder:
             ),
         )
         for attempt, outcome in enumerate(["no_answer", "spoke"]):
-            at = opened + timedelta(days=attempt, hours=rng.randrange(1, 8))
+            at = min(opened + timedelta(days=attempt, hours=rng.randrange(1, 8)), now)
             out.add(
                 "idva_contacts",
                 (

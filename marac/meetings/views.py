@@ -165,9 +165,9 @@ def build_list(meeting_id):
     _confirmed()
     added = agenda.build(meeting)
     meetings.after_list_change(meeting)
-    audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=len(added))
+    audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
     db.session.commit()
-    flash(f"{plural(len(added), 'case')} added to the list." if added else "No new cases to add.", "success")
+    flash(f"{plural(added, 'case')} added to the list." if added else "No new cases to add.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
 
 

@@ -103,7 +103,7 @@ def items(meeting_id, *, include_removed=False):
 def build(meeting):
     """Add the cases that belong on the list; keep everything the coordinator placed or removed.
 
-    Returns the new items.
+    Returns how many cases were added.
     """
     existing = {item.case_id: item for item in items(meeting.id, include_removed=True)}
     listed = [item for item in existing.values() if item.removed_at is None]
@@ -123,8 +123,14 @@ def build(meeting):
         _insert_in_section(listed, item)
         added.append(item)
     _number(listed)
-    db.session.add_all(added)
-    return added
+    if added:
+        # One INSERT for them all: through the session, SQLite would take one each (it cannot
+        # return new ids in order, so SQLAlchemy does not batch them there).
+        columns = ("meeting_id", "case_id", "referral_id", "section", "position", "planned_minutes")
+        db.session.execute(
+            sa.insert(AgendaItem), [{column: getattr(item, column) for column in columns} for item in added]
+        )
+    return len(added)
 
 
 def _insert_in_section(listed, item):

@@ -77,9 +77,13 @@ def _refer(app, n):
 
 PAGES = [
     (None, "/auth/login"),
+    ("coordinator@example.org", "/"),
+    ("chair@example.org", "/"),
     ("idva@example.org", "/"),
     ("idva.manager@example.org", "/"),
+    ("police@example.org", "/"),
     ("steering@example.org", "/"),
+    ("admin@example.org", "/"),
     ("idva@example.org", "/caseload/"),
     ("steering@example.org", "/reports/"),
 ]

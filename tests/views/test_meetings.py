@@ -453,6 +453,33 @@ def test_the_calendar_invite_names_nobody(app, world):
     assert "Zelda" not in body and "Quernmoor" not in body
 
 
+def test_building_the_list_keeps_a_fixed_query_budget(app, world):
+    """The statements of the build do not grow with the cases it lists (5, then 20)."""
+    coordinator = _client_for(app, "coordinator@example.org")
+    base = f"/meetings/{world['meeting']}"
+
+    def build():
+        token = csrf_from(coordinator.get(base).get_data(as_text=True))
+        with app.app_context():  # start from an empty list each time
+            db.session.execute(sa.delete(AgendaItem).where(AgendaItem.meeting_id == world["meeting"]))
+            db.session.commit()
+        with counted_queries(app) as statements:
+            assert coordinator.post(f"{base}/build", data={"csrf_token": token}).status_code == 302
+        with app.app_context():
+            listed = db.session.query(AgendaItem).filter_by(meeting_id=world["meeting"]).count()
+        return listed, len(statements)
+
+    for _ in range(5):
+        refer(app, world, children=1)
+    build()  # anything a first build does once
+    few = build()
+    for _ in range(15):
+        refer(app, world)
+    many = build()
+    assert (few[0], many[0]) == (5, 20)
+    assert many[1] == few[1] <= 14, (few, many)
+
+
 @pytest.mark.parametrize("path", ["", "/case-list.pdf"])
 def test_the_list_and_its_pdf_keep_a_fixed_query_budget(app, world, path):
     for _ in range(5):

@@ -39,6 +39,24 @@ def database_url(tmp_path_factory):
     return TEST_DB or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    """A database of its own, empty, on the same server as the test database."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = sa.engine.make_url(database_url)
+    name = f"{url.database}_empty"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)

@@ -49,9 +49,11 @@ def _agency_involved(user):
 
 
 def _allocated_to(user):
-    return sa.exists().where(
-        Allocation.case_id == Case.id, Allocation.idva_id == user.id, Allocation.ended_at.is_(None)
-    )
+    # "Case.id IN (the IDVA's open allocations)", not a correlated EXISTS: beside another clause
+    # in an OR, the databases can then find both sides by index. With EXISTS, SQLite read every
+    # case in the country for an IDVA manager who is also an IDVA (0.7 s at national scale).
+    open_allocations = sa.select(Allocation.case_id).where(Allocation.idva_id == user.id, Allocation.ended_at.is_(None))
+    return Case.id.in_(open_allocations)
 
 
 def visible_cases(user):
@@ -65,11 +67,8 @@ def visible_cases(user):
     if user.has_role(Role.IDVA):
         clauses.append(_allocated_to(user))
     if user.has_role(Role.CHAIR):
-        clauses.append(
-            sa.exists().where(
-                AgendaItem.case_id == Case.id, AgendaItem.meeting_id == Meeting.id, Meeting.chair_id == user.id
-            )
-        )
+        chaired = sa.select(AgendaItem.case_id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        clauses.append(Case.id.in_(chaired.where(Meeting.chair_id == user.id)))  # IN, as _allocated_to
     return sa.or_(*clauses) if clauses else sa.false()
 
 

@@ -202,21 +202,19 @@ def run_load(port, connections, paths_for, *, seconds, sign_in):
 
 
 def mixed_paths(facts):
+    """Each user's pages, each one the user may see (a refusal would be measured as a page)."""
     cases = facts["cases"]
 
     def paths_for(i):
         user = USERS[i % len(USERS)]
-        common = ["/", f"/cases/{cases[i % len(cases)]}"]
-        own = {
-            "coordinator": ["/referrals", f"/meetings/{facts['published']}", "/actions/"],
-            "police": ["/actions/", "/referrals"],
-            "idva1": ["/caseload/"],
-            "chair": [f"/meetings/{facts['published']}"],
-            "idvamanager": ["/caseload/team"],
-        }.get(user, ["/actions/"])
-        if user in ("chair", "housing", "health", "children"):
-            common = ["/"]  # case pages only for those who may see them
-        return common + own
+        case = f"/cases/{cases[i % len(cases)]}"
+        return {
+            "coordinator": ["/", case, "/referrals", f"/meetings/{facts['published']}", "/actions/"],
+            "police": ["/", case, "/actions/", "/referrals"],
+            "idva1": ["/", f"/cases/{facts['idva_case']}", "/caseload/"],
+            "chair": ["/", f"/meetings/{facts['published']}"],
+            "idvamanager": ["/", case, "/caseload/team"],
+        }.get(user, ["/", "/actions/"])
 
     return paths_for
 

@@ -32,6 +32,7 @@ from benchmarks.seed import app_for
 from models import (
     Action,
     AgendaItem,
+    Allocation,
     Area,
     Case,
     CasePerpetrator,
@@ -246,6 +247,11 @@ def pick(app):
             .limit(1)
         )
         listed = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == published.id))
+        idva_case = db.session.scalar(
+            sa.select(Allocation.case_id)
+            .where(Allocation.idva_id == users[synthetic.user_email("idva1", 1)], Allocation.ended_at.is_(None))
+            .limit(1)
+        )
         recent = db.session.execute(
             sa.select(Person, CasePerpetrator.person_id)
             .join(Case, Case.victim_id == Person.id)
@@ -285,6 +291,7 @@ def pick(app):
             "cases": busiest_cases,
             "published": published.id,
             "published_items": listed,
+            "idva_case": idva_case,
             "planned": planned.id,
             "known": known,
             "year": year,

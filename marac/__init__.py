@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -22,6 +22,12 @@ class RecordIdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _showing_a_page():
+    """A GET or HEAD request: it reads, and writes at most its audit event and the session's
+    last-seen time (models/base.py, configure_sqlite)."""
+    return has_request_context() and request.method in ("GET", "HEAD")
 
 
 def create_app(config_name=None, **overrides):
@@ -62,7 +68,7 @@ def create_app(config_name=None, **overrides):
     )
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, reads_first=_showing_a_page)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

@@ -86,14 +86,21 @@ def engine_options(url, options):
     return {**options, "connect_args": {"prepare_threshold": None, "options": settings}}
 
 
-def configure_sqlite(engine):
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def configure_sqlite(engine, reads_first=lambda: False):
     """Per-connection SQLite settings, and SQLAlchemy's recipe for real transactions on pysqlite.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; we turn it off and
-    emit BEGIN IMMEDIATE ourselves. Nearly every request writes (its audit event), and a deferred
-    transaction that reads and then writes cannot wait for another worker's lock: it fails at once
-    with "database is locked". IMMEDIATE takes the write lock up front, so the busy timeout queues
-    writers instead. PostgreSQL is the database for many workers.
+    emit BEGIN ourselves. A transaction that reads and then writes cannot wait for another
+    worker's lock: once someone else has written since it began reading, it fails at once with
+    "database is locked". So a transaction takes the write lock up front (BEGIN IMMEDIATE), and
+    the busy timeout queues writers, unless `reads_first()` says it mostly reads (a page being
+    shown): it then reads beside the other workers, and at its first write (the audit event of
+    the page) ends its reading and starts again with the write lock. What such a transaction
+    writes must not depend on what it read; a page's audit event and the session's last-seen
+    time do not. PostgreSQL remains the database for many workers.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -114,7 +121,23 @@ def configure_sqlite(engine):
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if reads_first():
+            connection.exec_driver_sql("BEGIN")
+            connection.info["reading"] = True
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection, cursor, statement, _parameters, _context, _executemany):
+        if connection.info.get("reading") and statement.lstrip()[:6].upper() in WRITES:
+            connection.info["reading"] = False
+            cursor.execute("COMMIT")  # nothing was written: this ends the reading
+            cursor.execute("BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "commit")
+    @sa.event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        connection.info.pop("reading", None)
 
 
 def render_migration_item(type_, obj, autogen_context):

@@ -1,0 +1,59 @@
+"""SQLite under several workers (models/base.py, configure_sqlite): a page being shown reads
+beside the others, and its audit event is still written when another worker wrote meanwhile."""
+
+import sqlalchemy as sa
+
+from models.base import configure_sqlite
+
+
+def _engine(path, reading):
+    engine = sa.create_engine(f"sqlite:///{path}")
+    configure_sqlite(engine, reads_first=lambda: reading[0])
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, what TEXT)")
+    return engine
+
+
+def test_a_page_reads_beside_a_writer_and_still_writes_its_audit_event(tmp_path):
+    reading = [False]
+    engine = _engine(tmp_path / "shared.db", reading)
+    page, other_worker = engine.connect(), engine.connect()
+
+    reading[0] = True  # a GET: its transaction begins without the write lock
+    page.execute(sa.text("SELECT COUNT(*) FROM events")).scalar()
+    reading[0] = False
+    # Another worker writes and commits while the page is still reading: no lock stood in its way.
+    with other_worker.begin():
+        other_worker.execute(sa.text("INSERT INTO events (what) VALUES ('referral sent')"))
+    # Plain SQLite refuses this write at once ("database is locked": the reading is out of date);
+    # here the page ends its reading and writes with the lock.
+    page.execute(sa.text("INSERT INTO events (what) VALUES ('page viewed')"))
+    page.commit()
+
+    with engine.connect() as check:
+        assert check.execute(sa.text("SELECT what FROM events ORDER BY id")).scalars().all() == [
+            "referral sent",
+            "page viewed",
+        ]
+    page.close()
+    other_worker.close()
+    engine.dispose()
+
+
+def test_other_transactions_take_the_write_lock_at_once(tmp_path):
+    reading = [False]
+    engine = _engine(tmp_path / "shared.db", reading)
+    with engine.connect() as form:
+        form.execute(sa.text("SELECT COUNT(*) FROM events")).scalar()  # a POST: BEGIN IMMEDIATE
+        raw = sa.create_engine(f"sqlite:///{tmp_path / 'shared.db'}", connect_args={"timeout": 0})
+        with raw.connect() as other:
+            try:
+                other.execute(sa.text("INSERT INTO events (what) VALUES ('too soon')"))
+                other.commit()
+                took_lock = False
+            except sa.exc.OperationalError as error:
+                took_lock = "locked" in str(error)
+        raw.dispose()
+        form.rollback()
+    assert took_lock, "the first reader of a form's transaction holds the write lock"
+    engine.dispose()

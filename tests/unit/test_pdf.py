@@ -18,6 +18,7 @@ from marac.services.pdf.layout import (
     MARGIN_TOP,
     PAGE_HEIGHT,
     fonts,
+    para,
     text_flowables,
 )
 from marac.services.pdf.papers import (
@@ -419,3 +420,13 @@ def test_absurdly_long_values_do_not_crash_any_paper():
     ]
     for pdf in papers:
         assert len(read(pdf)) > 1
+
+
+def test_a_paragraph_keeps_its_lines_for_one_width_and_breaks_them_again_for_another():
+    paragraph = para("Fit new locks at the home and check the door camera works " * 6)
+    wide = paragraph.wrap(400, 1000)
+    narrow = paragraph.wrap(100, 1000)
+    assert narrow[1] > wide[1]  # more lines when narrower
+    assert paragraph.wrap(400, 1000) == wide and paragraph.wrap(100, 1000) == narrow
+    assert paragraph.wrap(0, 1000)[1] > 10**6  # nothing fits no width: not the lines kept for 100
+    assert paragraph.wrap(100, 1000) == narrow

@@ -139,8 +139,8 @@ def styles() -> dict[str, ParagraphStyle]:
 
 class Text(Paragraph):
     """A Paragraph that breaks its lines once for a width. A table wraps every cell to measure
-    it, again to fit it on the page and again to draw it: each time the same lines, at a third
-    of the paper's cost. The lines depend on the width alone, never on the height offered."""
+    it, again to fit it on the page and again to draw it: each time the same lines, a quarter of
+    the case list's time. The lines depend on the width alone, never on the height offered."""
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's names
         # The lines kept must be the ones made for this width (a split copies attributes).

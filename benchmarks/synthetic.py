@@ -201,8 +201,13 @@ class Loader:
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our table names)
                         f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                     )
-            cursor.execute("ANALYZE")
-            self.raw.commit()  # ANALYZE's statistics are transactional: rolled back, they are lost
+            self.raw.commit()
+            # As autovacuum would leave a live database: statistics for the planner, and the
+            # visibility map and hint bits set, so the first reads are not also the first writes.
+            driver = self.raw.driver_connection
+            driver.autocommit = True  # VACUUM runs outside a transaction
+            driver.execute("VACUUM ANALYZE")
+            driver.autocommit = False
         progress(f"indexes rebuilt and statistics gathered in {time.perf_counter() - started:.1f} s")
         cursor.close()
         self.raw.close()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
 from models.base import UTCDateTime, db, pointer_index, utcnow
-from models.cases import Case
+from models.cases import Case, case_reference
 
 
 class ActionStatus(StrEnum):
@@ -91,6 +91,11 @@ class Action(db.Model):
     @property
     def reference(self):
         return f"A{self.id:06d}"
+
+    @property
+    def case_reference(self):
+        """Its case's number, without loading the case."""
+        return case_reference(self.case_id)
 
 
 class ActionUpdate(db.Model):

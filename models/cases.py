@@ -41,6 +41,10 @@ CHILD_TO_PERPETRATOR = {
 }
 
 
+def case_reference(case_id):
+    return f"C{case_id:06d}"
+
+
 class Case(db.Model):
     __tablename__ = "cases"
 
@@ -67,7 +71,7 @@ class Case(db.Model):
     @property
     def reference(self):
         """The case number used on agendas and action trackers."""
-        return f"C{self.id:06d}"
+        return case_reference(self.id)
 
     def __repr__(self):
         return f"<Case {self.id}>"

@@ -33,7 +33,7 @@ def action_list():
         actions.filtered(
             where, status=args["status"], due=args["due"], meeting_id=meeting_id, agency_id=agency_id, today=today
         )
-        .options(selectinload(Action.owner_agency), selectinload(Action.case))
+        .options(selectinload(Action.owner_agency))
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

@@ -648,11 +648,11 @@ def test_completion_is_counted_in_the_quarter_each_action_fell_due(app, world):
 # -- Query budgets ------------------------------------------------------------------------------
 
 # Statements per page, measured on SQLite and PostgreSQL, the same with 10 actions as with 10,000:
-# the session, roles and areas (3), the rows and their cases and agencies (3), the meeting filter's
+# the session, roles and areas (3), the rows and their agencies (2), the meeting filter's
 # options (the user's areas' meetings), the audit event and the unread-notification count (3); a
 # coordinator's agency filter's options (1 more). The overview: session, roles, areas, the rates,
 # agency names, overdue counts, repeated non-completion, audit, notifications.
-BUDGETS = {"representative's list": 9, "coordinator's list": 10, "overview": 9}
+BUDGETS = {"representative's list": 8, "coordinator's list": 9, "overview": 9}
 
 
 def test_the_action_list_and_overview_cost_the_same_with_10_and_10000_actions(app, world, as_user, monkeypatch):

@@ -96,7 +96,10 @@ def team():
     area_ids = current_user.area_ids
     targets = caseload.Targets.from_config()
     loads = caseload.caseload_against_capacity(area_ids, agency_id=current_user.agency_id)
-    waiting = caseload.with_suggestions(caseload.queue(access.caseload_cases(current_user), targets=targets), loads)
+    # The queue holds the manager's areas' cases: said on its own as well, so that both databases
+    # start from the areas' cases rather than test every case in the country (3.6 s nationally).
+    in_queue = sa.and_(Case.area_id.in_(area_ids), access.caseload_cases(current_user))
+    waiting = caseload.with_suggestions(caseload.queue(in_queue, targets=targets), loads)
     months = PERIODS.get(request.args.get("months"), 3)
     today = caseload.uk_date(utcnow())
     start = today - relativedelta(months=months) + timedelta(days=1)

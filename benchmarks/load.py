@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -244,7 +245,11 @@ def two_servers(url, workers):
     finally:
         stop(first)
         stop(second)
-    moment = "2031-01-06T08:00"  # a Monday morning no real run will claim
+    # Next Monday morning: every job is due (the weekly ones too), with a week's real work; a far
+    # future date would make every open action in the country overdue at once.
+    today = date.today()
+    monday = today + timedelta(days=7 - today.weekday())
+    moment = f"{monday.isoformat()}T08:00"
     env = environment(url)
     runs = [
         subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -263,7 +268,7 @@ def two_servers(url, workers):
     engine = sa.create_engine(url)
     with engine.connect() as connection:
         claimed = connection.execute(
-            sa.text("SELECT job, COUNT(*) FROM job_runs WHERE due_at >= '2031-01-01' GROUP BY job")
+            sa.text("SELECT job, COUNT(*) FROM job_runs WHERE due_at >= :monday GROUP BY job"), {"monday": monday}
         ).all()
     engine.dispose()
     return {

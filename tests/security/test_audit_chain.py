@@ -12,7 +12,6 @@ from marac.services import audit as audit_service
 from models import AuditEvent, Role, db
 from models.base import configure_sqlite
 from tests.conftest import sign_in
-from tests.test_migrations import empty_database_url  # noqa: F401 (a fixture)
 
 
 def _dialect():

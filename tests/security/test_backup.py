@@ -19,7 +19,6 @@ from marac.services import audit as audit_service
 from marac.services import backup as backup_service
 from models import db
 from models.base import configure_sqlite
-from tests.test_migrations import empty_database_url  # noqa: F401 (a fixture)
 
 
 def _live_app(url):

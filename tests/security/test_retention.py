@@ -37,7 +37,6 @@ from models.base import utcnow
 from tests.action_factories import ActionFactory
 from tests.case_factories import CaseFactory
 from tests.conftest import csrf_from, sign_in
-from tests.test_migrations import empty_database_url  # noqa: F401 (a fixture)
 
 FUTURE = utcnow() + relativedelta(years=7)  # every record made by a test is then 7 years old
 

@@ -25,9 +25,11 @@ class RecordIdConverter(IntegerConverter):
 
 
 def _showing_a_page():
-    """A GET or HEAD request: it reads, and writes at most its audit event and the session's
-    last-seen time (models/base.py, configure_sqlite)."""
-    return has_request_context() and request.method in ("GET", "HEAD")
+    """A GET or HEAD request outside signing in: it reads, and writes only what does not depend
+    on what it read (models/base.py, configure_sqlite). Signing in's pages write what they read
+    (a new two-factor secret when there is none, a kept form handed back once), so they take the
+    write lock first."""
+    return has_request_context() and request.method in ("GET", "HEAD") and request.blueprint != "auth"
 
 
 def create_app(config_name=None, **overrides):

@@ -268,11 +268,23 @@ def pending_sign_in():
     if row is None or row.ended_at is not None:
         return None
     if utcnow() - row.created_at > current_app.config["MFA_PENDING_TIMEOUT"] or not row.user.is_active:
-        row.ended_at, row.end_reason = utcnow(), "mfa_timeout"
-        db.session.commit()
+        _end_if_open(row, "mfa_timeout")
         return None
     g.pending_session = row
     return row
+
+
+def _end_if_open(row, reason):
+    """End a session that has timed out, unless another request ended it first (a sign-out in
+    another tab keeps its reason): a page may have read the row before that request committed."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(row)
 
 
 def end_session(reason="signed_out"):
@@ -319,13 +331,11 @@ def load_user(user_id):
     now = utcnow()
     if row.ended_at is None:
         if now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
-            row.ended_at, row.end_reason = now, "idle"
+            _end_if_open(row, "idle")
         elif now - row.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
-            row.ended_at, row.end_reason = now, "absolute"
+            _end_if_open(row, "absolute")
         elif not row.user.is_active:
-            row.ended_at, row.end_reason = now, "deactivated"
-        if row.ended_at is not None:
-            db.session.commit()
+            _end_if_open(row, "deactivated")
     if row.ended_at is not None:
         if row.end_reason in ("idle", "absolute"):
             g.timed_out_user_id = row.user_id

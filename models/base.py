@@ -1,5 +1,6 @@
 """The database object, the shared column types and the SQLite connection settings."""
 
+import sqlite3
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -86,7 +87,8 @@ def engine_options(url, options):
     return {**options, "connect_args": {"prepare_threshold": None, "options": settings}}
 
 
-WRITES = ("INSERT", "UPDATE", "DELETE")
+# Statements that need the write lock (a savepoint too: the COMMIT that ends a reading would end it).
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 
 
 def configure_sqlite(engine, reads_first=lambda: False):
@@ -99,8 +101,9 @@ def configure_sqlite(engine, reads_first=lambda: False):
     the busy timeout queues writers, unless `reads_first()` says it mostly reads (a page being
     shown): it then reads beside the other workers, and at its first write (the audit event of
     the page) ends its reading and starts again with the write lock. What such a transaction
-    writes must not depend on what it read; a page's audit event and the session's last-seen
-    time do not. PostgreSQL remains the database for many workers.
+    writes must not depend on what it read: a page's audit event, the session's last-seen time
+    and conditional updates (marking notifications read, ending a session still open) do not.
+    PostgreSQL remains the database for many workers.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -121,18 +124,22 @@ def configure_sqlite(engine, reads_first=lambda: False):
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if reads_first():
-            connection.exec_driver_sql("BEGIN")
-            connection.info["reading"] = True
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.info["reading"] = reads_first()
+        connection.exec_driver_sql("BEGIN" if connection.info["reading"] else "BEGIN IMMEDIATE")
 
     @sa.event.listens_for(engine, "before_cursor_execute")
-    def _before_write(connection, cursor, statement, _parameters, _context, _executemany):
-        if connection.info.get("reading") and statement.lstrip()[:6].upper() in WRITES:
+    def _before_write(connection, cursor, statement, parameters, context, _executemany):
+        if not connection.info.get("reading"):
+            return
+        compiled_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+        if compiled_write or statement.lstrip()[:9].upper().startswith(WRITES):
             connection.info["reading"] = False
             cursor.execute("COMMIT")  # nothing was written: this ends the reading
-            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:  # the busy timeout passed
+                cursor.execute("BEGIN")  # still in a transaction, as SQLAlchemy believes, to roll back
+                raise sa.exc.OperationalError(statement, parameters, error) from error
 
     @sa.event.listens_for(engine, "commit")
     @sa.event.listens_for(engine, "rollback")

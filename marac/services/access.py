@@ -163,14 +163,15 @@ def actions_in_areas(area_ids):
 
 def visible_actions(user):
     """A WHERE clause on Action: coordinators the actions of their areas' cases; chairs those
-    agreed at meetings they chair; everyone else only their own agency's. Never another agency's."""
+    agreed at meetings they chair; everyone else only their own agency's, in their areas. Never
+    another agency's."""
     clauses = []
     if user.has_role(Role.COORDINATOR):
         clauses.append(actions_in_areas(user.area_ids))
     if user.has_role(Role.CHAIR):
         clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
     if user.has_role(*RESEARCHERS):
-        clauses.append(Action.owner_agency_id == user.agency_id)
+        clauses.append(sa.and_(Action.owner_agency_id == user.agency_id, actions_in_areas(user.area_ids)))
     return sa.or_(*clauses) if clauses else sa.false()
 
 

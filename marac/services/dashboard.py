@@ -109,6 +109,7 @@ def _agency_figures(user, today):
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
             ResearchRequest.agency_id == user.agency_id,
+            Meeting.area_id.in_(user.area_ids),
             ResearchRequest.status == ResearchStatus.REQUESTED,
             AgendaItem.removed_at.is_(None),
             Meeting.starts_at >= utcnow(),
@@ -118,7 +119,7 @@ def _agency_figures(user, today):
         ("Research requests to answer", unanswered, "/meetings/"),
         (
             "Your agency's overdue actions",
-            _overdue(Action.owner_agency_id == user.agency_id, today),
+            _overdue(sa.and_(Action.owner_agency_id == user.agency_id, access.actions_in_areas(user.area_ids)), today),
             "/actions?due=overdue",
         ),
     ]

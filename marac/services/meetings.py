@@ -26,7 +26,7 @@ from models import (
     db,
 )
 from models.base import utcnow
-from models.users import UserRole
+from models.users import UserRole, user_areas
 
 UK = ZoneInfo("Europe/London")
 MINUTES_TARGET_WORKING_DAYS = 3
@@ -95,8 +95,8 @@ def next_meeting_day(area, after):
     return meeting_days(last.astimezone(UK).date(), MeetingCadence(area.meeting_cadence), 2)[1]
 
 
-def reps_of(agency_ids):
-    """Active agency representatives and IDVAs of these agencies."""
+def reps_of(agency_ids, area_id):
+    """Active agency representatives and IDVAs of these agencies who work in this area."""
     if not agency_ids:
         return []
     return db.session.scalars(
@@ -106,6 +106,7 @@ def reps_of(agency_ids):
             User.agency_id.in_(list(agency_ids)),
             User.is_active,
             UserRole.role.in_([Role.AGENCY_REP, Role.IDVA, Role.IDVA_MANAGER]),
+            sa.exists().where(user_areas.c.user_id == User.id, user_areas.c.area_id == area_id),
         )
         .distinct()
     ).all()
@@ -138,7 +139,7 @@ def publish(meeting, title):
     due = agenda.research_due_at(meeting)
     for agency in meeting.invited_agencies:
         db.session.add(Reminder(kind="research", due_at=due, meeting_id=meeting.id, agency_id=agency.id))
-    for user in reps_of([agency.id for agency in meeting.invited_agencies]):
+    for user in reps_of([agency.id for agency in meeting.invited_agencies], meeting.area_id):
         notify_user(
             user.id,
             f"The case list for the {title} is published: {len(listed)} cases to research",
@@ -221,7 +222,7 @@ def send_minutes(meeting, title):
         row.agency_id
         for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id, is_present=True))
     ]
-    for user in reps_of(present):
+    for user in reps_of(present, meeting.area_id):
         notify_user(user.id, f"The minutes of the {title} have been sent", f"/meetings/{meeting.id}")
 
 

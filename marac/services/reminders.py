@@ -11,7 +11,7 @@ from flask import current_app
 from marac.services import mail
 from marac.services.meetings import reps_of, title
 from marac.services.notifications import notify_area_coordinators, notify_user
-from models import Action, Case, Meeting, MeetingStatus, Reminder, ResearchRequest, ResearchStatus, db
+from models import Action, Meeting, MeetingStatus, Reminder, ResearchRequest, ResearchStatus, db
 from models.actions import OPEN_STATUSES
 from models.meetings import AgendaItem
 
@@ -28,9 +28,9 @@ def _open_actions_due_on(day):
     ).all()
 
 
-def _tell_agency(agency_id, message, link, email_subject=None):
-    """A notification to each representative of the agency, and an email naming no one."""
-    reps = reps_of([agency_id])
+def _tell_agency(agency_id, area_id, message, link, email_subject=None):
+    """A notification to each representative of the agency in the area, and an email naming no one."""
+    reps = reps_of([agency_id], area_id)
     for rep in reps:
         notify_user(rep.id, message, link)
     if email_subject and reps:
@@ -47,7 +47,9 @@ def action_due_reminders(now):
     day = _uk_day(now) + timedelta(days=current_app.config["ACTION_REMINDER_DAYS"])
     due = _open_actions_due_on(day)
     told = sum(
-        _tell_agency(a.owner_agency_id, f"MARAC action {a.reference} is due on {day:%d %B %Y}", f"/actions/{a.id}")
+        _tell_agency(
+            a.owner_agency_id, a.area_id, f"MARAC action {a.reference} is due on {day:%d %B %Y}", f"/actions/{a.id}"
+        )
         for a in due
     )
     return {"actions": len(due), "notified": told}
@@ -59,6 +61,7 @@ def overdue_notices(now):
     told = sum(
         _tell_agency(
             a.owner_agency_id,
+            a.area_id,
             f"MARAC action {a.reference} is overdue",
             f"/actions/{a.id}",
             email_subject="A MARAC action is overdue",
@@ -73,9 +76,10 @@ def escalations(now):
     days = current_app.config["ACTION_ESCALATION_DAYS"]
     due = _open_actions_due_on(_uk_day(now) - timedelta(days=days))
     for action in due:
-        area_id = db.session.scalar(sa.select(Case.area_id).where(Case.id == action.case_id))
         notify_area_coordinators(
-            area_id, f"MARAC action {action.reference} is {days} days overdue: escalate it", f"/actions/{action.id}"
+            action.area_id,
+            f"MARAC action {action.reference} is {days} days overdue: escalate it",
+            f"/actions/{action.id}",
         )
     return {"actions": len(due)}
 
@@ -101,6 +105,7 @@ def research_reminders(now):
         if waiting and meeting.starts_at > now:
             told += _tell_agency(
                 reminder.agency_id,
+                meeting.area_id,
                 f"{waiting} research {'request' if waiting == 1 else 'requests'} for the {title(meeting)} "
                 f"{'is' if waiting == 1 else 'are'} not answered yet",
                 f"/meetings/{meeting.id}",

@@ -51,6 +51,8 @@ def town(app, make):
         police_idva=user(Role.IDVA, agency=police, name="Ira Policeidva"),
         police_gone=user(Role.AGENCY_REP, agency=police, name="Gale Departed", is_active=False),
         police_chair=user(Role.CHAIR, agency=police, name="Chase Policechair"),
+        # The same force's representative for another MARAC: not told about this area's actions.
+        police_rep_elsewhere=user(Role.AGENCY_REP, agency=police, areas=[elsewhere.id], name="Ellis Policeaway"),
         housing_rep=user(Role.AGENCY_REP, agency=housing, name="Harley Housingrep"),
         coordinator=user(Role.COORDINATOR, agency=housing, name="Cody Coordinator"),
         coordinator_elsewhere=user(Role.COORDINATOR, agency=housing, areas=[elsewhere.id], name="Cass Elsewhere"),

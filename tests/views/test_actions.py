@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from marac import security
 from marac.services import actions
-from models import Action, ActionStatus, AgencyKind, Area, CaseAgency, Role, User, db
+from models import Action, ActionStatus, AgencyKind, Area, CaseAgency, Meeting, Role, User, db
 from models.actions import ACTION_STATUS_LABELS
 from tests.action_factories import ActionFactory, history, saved
 from tests.case_factories import CaseFactory
@@ -555,6 +555,27 @@ def test_a_coordinator_sees_only_the_actions_of_their_areas(app, world, make, as
     page = _text(client.get(f"/actions/?agency_id={world.police}"))
     assert POLICE_TEXT not in page and "No actions match." in page
     assert client.get(f"/actions/{action_id}").status_code == 404
+
+
+def test_an_agency_sees_its_actions_only_in_its_own_areas(app, world, make, as_user):
+    action_id = new_action(world, world.police, what=POLICE_TEXT)
+    same_agency_elsewhere = make.user(Role.AGENCY_REP, agency_id=world.police, area_ids=[make.area().id])
+    client = as_user(same_agency_elsewhere.email)
+    assert POLICE_TEXT not in _text(client.get("/actions/"))
+    assert client.get(f"/actions/{action_id}").status_code == 404
+    assert _rows(as_user("police@example.org").get("/actions/")) == [str(action_id)]
+
+
+def test_a_chair_from_another_area_can_filter_by_the_meeting_they_chair(app, world, make, as_user):
+    action_id = new_action(world, world.police, what=POLICE_TEXT)
+    visiting_chair = make.user(Role.CHAIR, area_ids=[make.area().id])
+    with app.app_context():
+        db.session.get(Meeting, world.meeting.id).chair_id = visiting_chair.id
+        db.session.commit()
+    client = as_user(visiting_chair.email)
+    page = _text(client.get("/actions/"))
+    assert f'<option value="{world.meeting.id}"' in page
+    assert _rows(client.get(f"/actions/?meeting_id={world.meeting.id}")) == [str(action_id)]
 
 
 def _pdf_text(response):

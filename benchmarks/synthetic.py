@@ -814,7 +814,7 @@ class AreaBuilder:
         case["support_open_until"] = closed or now + timedelta(days=3650)
         idva = rng.choices(self.idvas, self.idva_weights)[0]
         first_due = (received + timedelta(days=3)).date()
-        first_contact = min(opened + timedelta(days=rng.randrange(0, 5)), now).date()
+        first_contact = min(opened + timedelta(days=rng.randrange(0, 5)), closed or now).date()
         next_contact = None if closed else (now + timedelta(days=rng.randrange(-10, 14))).date()
         out.add(
             "idva_supports",
@@ -834,7 +834,7 @@ class AreaBuilder:
                 out.b(True),
                 rng.randint(1, 3),
                 rng.randint(1, 3),
-                out.ts(opened + timedelta(days=2)),
+                out.ts(min(opened + timedelta(days=2), closed or now)),
                 out.ts(closed),
                 self.users["idvamanager"] if closed else None,
                 ("disengaged" if declined else rng.choice(["risk_reduced", "risk_reduced", "moved_area"]))

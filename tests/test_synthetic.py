@@ -8,7 +8,8 @@ from flask_migrate import upgrade
 from benchmarks import synthetic
 from marac import create_app
 from marac.services import accounts, caseload
-from models import Action, Case, Referral, db
+from models import Action, Case, Referral, Support, db
+from models.base import utcnow
 
 
 def test_tiny_synthetic_data_is_consistent_and_usable(empty_database_url):
@@ -35,6 +36,14 @@ def test_tiny_synthetic_data_is_consistent_and_usable(empty_database_url):
             # The allocation queue holds the last few days' high-risk referrals, not the year's.
             waiting = connection.scalar(sa.select(sa.func.count(Case.id)).where(caseload.awaiting_allocation()))
             assert 0 < waiting < 20
+            # Nothing recorded later than now, and no first contact after the support closed.
+            impossible = sa.select(sa.func.count(Support.id)).where(
+                sa.or_(
+                    Support.intake_recorded_at > utcnow(),
+                    Support.first_contact_on > sa.func.date(Support.closed_at),
+                )
+            )
+            assert connection.scalar(impossible) == 0
             if db.engine.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
                 statistics = "SELECT COUNT(*) FROM sqlite_stat1"

@@ -217,7 +217,7 @@ def _engine(url):
     return engine
 
 
-def test_writers_at_the_same_time_keep_one_chain(empty_database_url):  # noqa: F811
+def test_writers_at_the_same_time_keep_one_chain(empty_database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade()
@@ -253,7 +253,7 @@ def test_writers_at_the_same_time_keep_one_chain(empty_database_url):  # noqa: F
     assert report.checked == 4 * 10 * 3
 
 
-def test_the_migration_chains_events_written_before_it(empty_database_url):  # noqa: F811
+def test_the_migration_chains_events_written_before_it(empty_database_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         upgrade(revision="a1c0ad5e1f07")

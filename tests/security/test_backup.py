@@ -75,7 +75,7 @@ def _writer(url, stop, written, errors):
 
 
 @pytest.fixture
-def sqlite_url(empty_database_url):  # noqa: F811
+def sqlite_url(empty_database_url):
     if not empty_database_url.startswith("sqlite"):
         pytest.skip("the SQLite backup command; PostgreSQL has its own test below")
     return empty_database_url
@@ -174,7 +174,7 @@ def test_the_backup_command_points_postgresql_to_pg_dump(app, runner, database_u
     assert not target.exists()
 
 
-def test_pg_dump_and_pg_restore_keep_the_chain_and_the_counts(empty_database_url):  # noqa: F811
+def test_pg_dump_and_pg_restore_keep_the_chain_and_the_counts(empty_database_url):
     if empty_database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL only")
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):

@@ -321,7 +321,7 @@ def test_every_text_column_of_a_case_is_classified(app):
     assert not unclassified, f"classify these in marac/services/retention.py: {unclassified}"
 
 
-def test_a_purge_is_followed_by_a_wal_checkpoint(app, empty_database_url):  # noqa: F811
+def test_a_purge_is_followed_by_a_wal_checkpoint(app, empty_database_url):
     """On SQLite the write-ahead log is copied into the database and truncated, so deleted rows do
     not linger in it (secure_delete already zeroes them in the database file)."""
     if not empty_database_url.startswith("sqlite"):

@@ -426,7 +426,11 @@ def test_a_paragraph_keeps_its_lines_for_one_width_and_breaks_them_again_for_ano
     paragraph = para("Fit new locks at the home and check the door camera works " * 6)
     wide = paragraph.wrap(400, 1000)
     narrow = paragraph.wrap(100, 1000)
+    lines = paragraph.blPara
     assert narrow[1] > wide[1]  # more lines when narrower
-    assert paragraph.wrap(400, 1000) == wide and paragraph.wrap(100, 1000) == narrow
-    assert paragraph.wrap(0, 1000)[1] > 10**6  # nothing fits no width: not the lines kept for 100
+    assert paragraph.wrap(100, 1000) == narrow and paragraph.blPara is lines  # kept, not broken again
+    assert paragraph.wrap(400, 1000) == wide and paragraph.blPara is not lines
+    assert paragraph.wrap(100, 1000) == narrow
+    for _ in range(2):  # nothing fits no width, asked twice: never the lines kept for 100
+        assert paragraph.wrap(0, 1000)[1] > 10**6
     assert paragraph.wrap(100, 1000) == narrow

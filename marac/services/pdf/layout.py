@@ -147,9 +147,11 @@ class Text(Paragraph):
         width, lines = getattr(self, "_wrapped", (None, None))
         if width == availWidth and lines is not None and lines is self.__dict__.get("blPara"):
             return self.width, self.height
+        before = self.__dict__.get("blPara")
         size = super().wrap(availWidth, availHeight)
-        # No lines are made where nothing fits (a width near zero): nothing to keep then.
-        self._wrapped = (availWidth, self.__dict__.get("blPara"))
+        made = self.__dict__.get("blPara")
+        # Where nothing fits (a width near zero) ReportLab makes no lines: keep none then.
+        self._wrapped = (availWidth, made) if made is not before else (None, None)
         return size
 
 

@@ -195,42 +195,53 @@ def _named_elsewhere(people, rows):
 # -- Flagging (the scheduled job) -------------------------------------------------------------
 
 
-def _case_id_of(table, owned):
-    """An expression for the case a row of `table` belongs to: its own case_id, or its parent's
-    (through the foreign key that makes it belong), as a correlated subquery."""
+def _path_to_case(table, owned):
+    """The foreign keys from `table` up to `cases`: its own case_id, or its parent's (through the
+    foreign key that makes it belong), and so on. None for `cases` itself."""
     tables = db.metadata.tables
     if table.name == "cases":
-        return table.c.id
+        return None
     for fk in table.foreign_keys:
         if fk.column.table.name == "cases":
-            return fk.parent
+            return [fk]
     for fk in table.foreign_keys:
         parent = fk.column.table
         if parent.name in owned and parent.name != table.name and (fk.ondelete == "CASCADE" or not fk.parent.nullable):
-            parent_case = _case_id_of(tables[parent.name], owned)
-            return sa.select(parent_case).where(fk.column == fk.parent).correlate(table).scalar_subquery()
+            return [fk, *_path_to_case(tables[parent.name], owned)]
     return None
 
 
+def _of_case(table, owned, case_id):
+    """`table` joined up to its case, and a WHERE clause for the rows of the case `case_id` (a
+    value, or the `cases.id` of an enclosing query). Joins, so that each level is found by index:
+    comparing each row's parent's case in a subquery read all 4 million action updates a case."""
+    path = _path_to_case(table, owned)
+    if path is None:
+        return table, table.c.id == case_id
+    joined = table
+    for fk in path[:-1]:
+        joined = joined.join(fk.column.table, fk.column == fk.parent)
+    return joined, path[-1].parent == case_id
+
+
 def _activity_columns():
-    """(table, case id expression, timestamp column) for every timestamp in the case's tables."""
+    """(table, owned tables, timestamp column) for every timestamp in the case's tables."""
     tables = db.metadata.tables
     owned = owned_tables()
-    found = []
-    for name in owned:
-        table = tables[name]
-        case_id = _case_id_of(table, owned)
-        for column in table.columns:
-            if isinstance(column.type, UTCDateTime):
-                found.append((table, case_id, column))
-    return found
+    return [
+        (tables[name], owned, column)
+        for name in owned
+        for column in tables[name].columns
+        if isinstance(column.type, UTCDateTime)
+    ]
 
 
 def last_activity(case_id):
     """The latest moment anything was recorded on the case (or None for no such case)."""
     latest = None
-    for _table, case_column, column in _activity_columns():
-        value = db.session.scalar(sa.select(sa.func.max(column)).where(case_column == case_id))
+    for table, owned, column in _activity_columns():
+        joined, of_case = _of_case(table, owned, case_id)
+        value = db.session.scalar(sa.select(sa.func.max(column)).select_from(joined).where(of_case))
         if value is not None and (latest is None or value > latest):
             latest = value
     return latest
@@ -252,11 +263,12 @@ def cases_due(now, limit=1000):
     for a decision, not anonymised, not kept for longer, not on hold."""
     cutoff = now - retention_period()
     query = sa.select(Case.id).where(Case.created_at < cutoff)
-    for table, case_column, column in _activity_columns():
+    for table, owned, column in _activity_columns():
         if table.name == "cases":
             query = query.where(sa.or_(column.is_(None), column < cutoff))
         else:
-            query = query.where(~sa.exists().where(case_column == Case.id, column >= cutoff))
+            joined, of_case = _of_case(table, owned, Case.id)
+            query = query.where(~sa.exists(sa.select(1).select_from(joined).where(of_case, column >= cutoff)))
     reviewed = sa.exists().where(
         RetentionReview.record_type == CASE,
         RetentionReview.record_id == Case.id,

@@ -161,6 +161,11 @@ def actions_in_areas(area_ids):
     return Action.area_id.in_(area_ids)
 
 
+def own_agency_actions(user):
+    """A WHERE clause on Action: the user's agency's actions in the user's areas."""
+    return sa.and_(Action.owner_agency_id == user.agency_id, actions_in_areas(user.area_ids))
+
+
 def visible_actions(user):
     """A WHERE clause on Action: coordinators the actions of their areas' cases; chairs those
     agreed at meetings they chair; everyone else only their own agency's, in their areas. Never
@@ -171,7 +176,7 @@ def visible_actions(user):
     if user.has_role(Role.CHAIR):
         clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
     if user.has_role(*RESEARCHERS):
-        clauses.append(sa.and_(Action.owner_agency_id == user.agency_id, actions_in_areas(user.area_ids)))
+        clauses.append(own_agency_actions(user))
     return sa.or_(*clauses) if clauses else sa.false()
 
 

@@ -119,7 +119,7 @@ def _agency_figures(user, today):
         ("Research requests to answer", unanswered, "/meetings/"),
         (
             "Your agency's overdue actions",
-            _overdue(sa.and_(Action.owner_agency_id == user.agency_id, access.actions_in_areas(user.area_ids)), today),
+            _overdue(access.own_agency_actions(user), today),
             "/actions?due=overdue",
         ),
     ]

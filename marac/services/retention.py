@@ -211,11 +211,11 @@ def _path_to_case(table, owned):
     return None
 
 
-def _of_case(table, owned, case_id):
-    """`table` joined up to its case, and a WHERE clause for the rows of the case `case_id` (a
-    value, or the `cases.id` of an enclosing query). Joins, so that each level is found by index:
-    comparing each row's parent's case in a subquery read all 4 million action updates a case."""
-    path = _path_to_case(table, owned)
+def _of_case(table, path, case_id):
+    """`table` joined up its path to its case, and a WHERE clause for the rows of the case
+    `case_id` (a value, or the `cases.id` of an enclosing query). Joins, so that each level is
+    found by index: comparing each row's parent's case in a subquery read all 4 million action
+    updates a case."""
     if path is None:
         return table, table.c.id == case_id
     joined = table
@@ -225,11 +225,11 @@ def _of_case(table, owned, case_id):
 
 
 def _activity_columns():
-    """(table, owned tables, timestamp column) for every timestamp in the case's tables."""
+    """(table, its path to its case, timestamp column) for every timestamp in the case's tables."""
     tables = db.metadata.tables
     owned = owned_tables()
     return [
-        (tables[name], owned, column)
+        (tables[name], _path_to_case(tables[name], owned), column)
         for name in owned
         for column in tables[name].columns
         if isinstance(column.type, UTCDateTime)
@@ -239,8 +239,8 @@ def _activity_columns():
 def last_activity(case_id):
     """The latest moment anything was recorded on the case (or None for no such case)."""
     latest = None
-    for table, owned, column in _activity_columns():
-        joined, of_case = _of_case(table, owned, case_id)
+    for table, path, column in _activity_columns():
+        joined, of_case = _of_case(table, path, case_id)
         value = db.session.scalar(sa.select(sa.func.max(column)).select_from(joined).where(of_case))
         if value is not None and (latest is None or value > latest):
             latest = value
@@ -263,11 +263,11 @@ def cases_due(now, limit=1000):
     for a decision, not anonymised, not kept for longer, not on hold."""
     cutoff = now - retention_period()
     query = sa.select(Case.id).where(Case.created_at < cutoff)
-    for table, owned, column in _activity_columns():
+    for table, path, column in _activity_columns():
         if table.name == "cases":
             query = query.where(sa.or_(column.is_(None), column < cutoff))
         else:
-            joined, of_case = _of_case(table, owned, Case.id)
+            joined, of_case = _of_case(table, path, Case.id)
             query = query.where(~sa.exists(sa.select(1).select_from(joined).where(of_case, column >= cutoff)))
     reviewed = sa.exists().where(
         RetentionReview.record_type == CASE,

@@ -27,7 +27,7 @@ from forms.common import choices
 from marac.caseload import bp
 from marac.security import audit
 from marac.services import access, caseload, cases
-from marac.services.areas import bump_version
+from marac.services.versions import StaleRecord, bump_version
 from marac.templating import govuk_date
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.base import utcnow
@@ -275,7 +275,7 @@ def safety_plan(case_id):
         try:
             new_plan = caseload.save_plan(case, current_user, form.data, expected_version=expected)
             db.session.flush()
-        except (caseload.StaleRecord, sa.exc.IntegrityError) as exc:
+        except (StaleRecord, sa.exc.IntegrityError) as exc:
             if isinstance(exc, sa.exc.IntegrityError):  # someone saved the same version just now
                 db.session.rollback()
                 audit("case.viewed", record_type="case", record_id=case.id, tab="idva_safety_plan")
@@ -370,7 +370,7 @@ def close(case_id):
         }
         try:
             caseload.close(case, support, current_user, data, expected_version=expected)
-        except caseload.StaleRecord:
+        except StaleRecord:
             form.version.data = support.version
             return _render_case(
                 "caseload/close.html", case, form=form, support=support, categories=NEED_CATEGORIES, conflict=True

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 
-from marac.services.areas import bump_version
+from marac.services.versions import bump_version
 from models import Agency, Area, LoginThrottle, User, db
 from models.base import utcnow
 

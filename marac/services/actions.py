@@ -6,8 +6,8 @@ from datetime import date
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from marac.services.areas import bump_version
 from marac.services.cases import involve_agency
+from marac.services.versions import bump_version
 from models import Action, ActionStatus, ActionUpdate, Role, db
 from models.actions import OPEN_STATUSES
 

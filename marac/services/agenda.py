@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from marac.services import repeats
-from marac.services.areas import bump_version
+from marac.services.versions import bump_version
 from models import (
     Action,
     AgendaItem,

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from marac.services.versions import bump_version
 from models import Agency, Area, db
 
 # The area's population shares, for the equality report.
@@ -44,12 +45,6 @@ def save_agency(agency, *, name, kind, area_ids, is_active):
     bump_version(agency)
     db.session.add(agency)
     return agency
-
-
-def bump_version(record):
-    """A saved edit moves the record on: forms showing the old version will see a conflict."""
-    if record.id is not None:
-        record.version += 1
 
 
 def area_choices(keep=()):

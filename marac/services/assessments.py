@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marac.services import dash
-from marac.services.areas import bump_version
+from marac.services.versions import bump_version
 from models import AssessmentStatus, RiskAssessment, RiskTool, db
 from models.base import utcnow
 

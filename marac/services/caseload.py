@@ -21,9 +21,9 @@ from flask import current_app
 from sqlalchemy.orm import aliased
 
 from marac.services import workdays
-from marac.services.areas import bump_version
 from marac.services.cases import involve_agency
 from marac.services.notifications import notify_user
+from marac.services.versions import StaleRecord, bump_version
 from models import (
     AgendaItem,
     Allocation,
@@ -63,10 +63,6 @@ UK = ZoneInfo("Europe/London")
 # Referrals that put a case in the queue: sent to the MARAC and not declined or moved on.
 WAITING_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.ACCEPTED)
 NEAR_CAPACITY = Decimal("0.9")  # at or above 90% of capacity is "near"
-
-
-class StaleRecord(Exception):
-    """Someone saved the record since the form was shown (optimistic locking)."""
 
 
 # -- Settings and dates -------------------------------------------------------------------------

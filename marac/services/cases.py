@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marac.services import repeats
-from marac.services.areas import bump_version
 from marac.services.people import save_person
+from marac.services.versions import bump_version
 from models import (
     Allocation,
     Case,

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from marac.services import agenda, caseload, workdays
-from marac.services.areas import bump_version
 from marac.services.notifications import notify_user
+from marac.services.versions import bump_version
 from models import (
     Action,
     Agency,

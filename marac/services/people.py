@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from marac.services import matching
-from marac.services.areas import bump_version
+from marac.services.versions import bump_version
 from models import Person, PersonAlias, PersonMatchKey, db
 
 PERSON_FIELDS = (

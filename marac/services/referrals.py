@@ -5,10 +5,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from marac.services import assessments, cases, dash, repeats
-from marac.services.areas import bump_version
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators, notify_user
 from marac.services.people import possible_matches
+from marac.services.versions import bump_version
 from models import (
     Action,
     Area,

@@ -9,6 +9,7 @@ meetings they chair; steering and admin no case data.
 
 import sqlalchemy as sa
 
+from marac.services.caseload.clauses import awaiting_allocation
 from models import (
     Action,
     AgendaItem,
@@ -195,8 +196,6 @@ def caseload_cases(user):
     their service supports or has supported (closed ones too, so they can be reopened), and the
     high-risk cases waiting for an IDVA (the allocation queue). Nobody else.
     """
-    from marac.services.caseload import awaiting_allocation
-
     clauses = []
     if user.has_role(Role.IDVA):
         clauses.append(_allocated_to(user))

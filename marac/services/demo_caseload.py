@@ -213,7 +213,7 @@ def _support(case, allocation, received, targets, *, reopens=False):
         triage_due_at=received + timedelta(hours=targets.triage_hours),
         first_contact_due_on=caseload.first_contact_due(received, targets),
         intake_risk_level=db.session.scalar(
-            sa.select(caseload._latest_assessment(RiskAssessment.level)).where(Case.id == case.id)
+            sa.select(caseload.latest_assessment(RiskAssessment.level)).where(Case.id == case.id)
         ),
     )
     db.session.add(support)

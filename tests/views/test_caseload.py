@@ -30,6 +30,7 @@ from models import (
     db,
 )
 from models.base import utcnow
+from models.caseload import NEED_CATEGORIES
 from tests.caseload_factories import CaseloadFactory, uk_moment
 from tests.conftest import counted_queries, csrf_from, sign_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
@@ -428,7 +429,7 @@ def test_a_safety_plan_needs_a_review_date_and_some_content(app, world):
 
 
 def _needs(level):
-    return {f"need_{key}": level for key in caseload.NEED_CATEGORIES}
+    return {f"need_{key}": level for key in NEED_CATEGORIES}
 
 
 def test_onward_referral_to_restorative_justice_only_when_asked_and_safe(app, world):

@@ -135,7 +135,7 @@ def _register_api(app):
 
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_token_pages, url_prefix="/auth/tokens")
-    # No CSRF token for the API: its gate (security.enforce_api_access) only admits requests with
+    # No CSRF token for the API: its gate (marac/api/gate.py) only admits requests with
     # a bearer token and never reads the session cookie, so a forged cross-site request has no
     # credentials. The token pages are ordinary forms, with CSRF.
     csrf.exempt(api_bp)

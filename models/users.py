@@ -127,7 +127,7 @@ class UserSession(db.Model):
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
     # Half signed in: the password was right, the second factor is still to come. "verify" (enter
     # a code) or "enrol" (set up an authenticator app first); None once fully signed in. Such a
-    # session reaches only the two-factor pages (marac/security.py).
+    # session reaches only the two-factor pages (marac/security/gate.py).
     mfa_stage: Mapped[str | None] = mapped_column(sa.String(10))
     # The secret being set up, until the first code from it is accepted.
     mfa_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))

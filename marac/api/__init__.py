@@ -1,6 +1,6 @@
 """The JSON API for police and partner case systems, /api/v1 (see docs/api.md).
 
-Requests carry `Authorization: Bearer <token>`; the gate in marac/security.py checks the token,
+Requests carry `Authorization: Bearer <token>`; the gate in marac/api/gate.py checks the token,
 its scope and the user's role before any view runs. Errors are problem+json (marac/api/problems.py).
 """
 

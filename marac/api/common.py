@@ -10,9 +10,9 @@ from flask import current_app, g, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from marac import security
 from marac.api import problems
 from marac.api.openapi import IDEMPOTENCY_KEY_PATTERN
+from marac.security import auditing
 from marac.services import api_tokens
 from models import db
 
@@ -67,7 +67,7 @@ def answer(model, status=200, headers=None):
 
 def audit(event, **detail):
     """The web pages' audit events, marked as made through the API with which token."""
-    security.audit(event, via="api", token_id=g.api_token.id, **detail)
+    auditing.audit(event, via="api", token_id=g.api_token.id, **detail)
 
 
 def page_of(rows):

@@ -2,7 +2,7 @@
 
 Each view is declared with `operation(...)`: its route, method, scope, and the pydantic models of
 its query string, body and answers. The same declaration registers the Flask route, tells the
-access gate (marac/security.py) which scope the endpoint needs, and writes the operation here;
+access gate (marac/api/gate.py) which scope the endpoint needs, and writes the operation here;
 the JSON Schemas come from the models that validate the requests. Nothing is written by hand.
 """
 

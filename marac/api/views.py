@@ -1,7 +1,7 @@
 """The partner systems' JSON API, /api/v1. Thin, as the web views are: read the request through
 its model, call the same services and scoping rules as the web pages, audit, answer.
 
-The gate in marac/security.py has already checked the bearer token, its scope and the user's
+The gate in marac/api/gate.py has already checked the bearer token, its scope and the user's
 role; the records each view reads are narrowed to the user's agency here.
 """
 

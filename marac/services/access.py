@@ -27,7 +27,7 @@ from models import (
 from models.meetings import meeting_agencies
 from models.users import user_areas
 
-# Role groups, used by the access policy (marac/security.py) and the record rules below.
+# Role groups, used by the access policy (marac/security/policy.py) and the record rules below.
 CASE_VIEWERS = frozenset({Role.COORDINATOR, Role.CHAIR, Role.IDVA, Role.IDVA_MANAGER, Role.AGENCY_REP})
 CASE_EDITORS = frozenset({Role.COORDINATOR, Role.IDVA, Role.IDVA_MANAGER})
 RISK_ASSESSORS = CASE_EDITORS | {Role.AGENCY_REP}

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from pypdf import PdfReader
 
-from marac import security
+from marac.security import sessions
 from marac.services import actions
 from models import Action, ActionStatus, AgencyKind, Area, CaseAgency, Meeting, Role, User, db
 from models.actions import ACTION_STATUS_LABELS
@@ -677,7 +677,7 @@ BUDGETS = {"representative's list": 8, "coordinator's list": 9, "overview": 9}
 
 
 def test_the_action_list_and_overview_cost_the_same_with_10_and_10000_actions(app, world, as_user, monkeypatch):
-    monkeypatch.setattr(security, "LAST_SEEN_RESOLUTION_SECONDS", 10**9)  # no last-seen write mid-test
+    monkeypatch.setattr(sessions, "LAST_SEEN_RESOLUTION_SECONDS", 10**9)  # no last-seen write mid-test
     case_ids = [world.case.id] + [CaseFactory(app).case(world.area).id for _ in range(59)]
     agencies = [world.police, world.housing, world.idva_service]
     statuses = [ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED, ActionStatus.NOT_DONE]

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import FormField
 
 from forms.common import GovDateField
-from marac.services.dash import CRITERION_LABELS
+from marac.services.risk_scoring import CRITERION_LABELS
 from models.referrals import LAWFUL_BASES
 
 UK = ZoneInfo("Europe/London")

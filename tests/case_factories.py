@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from marac.services import cases, dash
+from marac.services import cases, risk_scoring
 from models import Allocation, AssessmentStatus, Case, CaseAgency, CasePerpetrator, RiskAssessment, RiskTool, db
 from models.base import utcnow
 
@@ -22,7 +22,7 @@ def dash_answers(yes, *, no=None, dont_know=0):
     `no` limits how many No answers there are (the rest are left unanswered).
     """
     answers = {}
-    for number in dash.QUESTIONS:
+    for number in risk_scoring.QUESTIONS:
         if number <= yes:
             answers[f"q{number}"] = "yes"
         elif number <= yes + dont_know:
@@ -36,7 +36,7 @@ def stored_answers(yes):
     """Answers as RiskAssessment.answers keeps them: the first `yes` Yes, the rest No."""
     return {
         str(number): {"answer": "yes" if number <= yes else "no", "source": "", "comment": ""}
-        for number in dash.QUESTIONS
+        for number in risk_scoring.QUESTIONS
     }
 
 
@@ -101,8 +101,9 @@ class CaseFactory:
     def completed_dashes(self, case_id, count, *, yes=15, first_on=None, agency_id=None):
         """`count` completed DASH assessments, one a day up to `first_on + count - 1` (in one INSERT)."""
         first_on = first_on or date.today() - timedelta(days=count + 1)
-        result = dash.assess(
-            {n: dash.Answer(a["answer"]) for n, a in _int_keys(stored_answers(yes)).items()}, dash.Thresholds()
+        result = risk_scoring.assess(
+            {n: risk_scoring.Answer(a["answer"]) for n, a in _int_keys(stored_answers(yes)).items()},
+            risk_scoring.Thresholds(),
         )
         rows = [
             {

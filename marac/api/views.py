@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from marac.api import bp, common, problems, referral_input, render, schemas, stats
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, document, operation
-from marac.services import access, actions, agenda, dash, meeting_papers, meetings, referrals
+from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring
 from models import Action, ApiScope, Area, Case, Meeting, MeetingStatus, Referral, ReferralStatus, db
 from models.meetings import meeting_agencies
 
@@ -58,7 +58,7 @@ def referral_create():
     area = db.session.get(Area, data.area_id)
     if area is None or not area.is_active or area.id not in current_user.area_ids:
         return problems.validation([problems.field_error("area_id", "Choose one of your MARAC areas")])
-    if errors := referral_input.area_problems(data, dash.Thresholds.for_area(area)):
+    if errors := referral_input.area_problems(data, risk_scoring.Thresholds.for_area(area)):
         return problems.validation(problems.field_error(field, message) for field, message in errors)
     victim_choice, perpetrator_choice = referral_input.choices(data)
     dash_data, answers = referral_input.dash(data)

@@ -19,7 +19,7 @@ from forms.people import (
 from forms.risk import DashForm, OtherToolForm
 from marac.people import bp
 from marac.security import audit, is_allowed
-from marac.services import access, assessments, caseload, cases, dash, people, search
+from marac.services import access, assessments, caseload, cases, people, risk_scoring, search
 from marac.services.areas import agency_choices
 from marac.templating import page_number
 from models import Area, AuditEvent, Referral, RiskAssessment, User, db
@@ -203,7 +203,7 @@ def address_reveal(case_id, person_id):
 def case_risk(case_id):
     case = _case_or_404(case_id, "risk")
     history = assessments.history(case.id)
-    thresholds = dash.Thresholds.for_area(case.area)
+    thresholds = risk_scoring.Thresholds.for_area(case.area)
     return _render_case(
         "people/case_risk.html",
         case,
@@ -235,7 +235,7 @@ def _submit_dash(case, assessment, form):
     """Save a draft, or complete it if asked and every answer is there. None means re-show the form."""
     data, answers = form.data, form.answers()
     if form.complete.data:
-        thresholds = dash.Thresholds.for_area(case.area)
+        thresholds = risk_scoring.Thresholds.for_area(case.area)
         problems = assessments.completion_problems(data, answers, thresholds, correcting=bool(assessment.corrects_id))
         if problems:
             for field, message in problems.items():
@@ -244,7 +244,7 @@ def _submit_dash(case, assessment, form):
     assessments.save_draft(assessment, data, answers)
     db.session.flush()
     if form.complete.data:
-        result = assessments.complete(assessment, dash.Thresholds.for_area(case.area), current_user)
+        result = assessments.complete(assessment, risk_scoring.Thresholds.for_area(case.area), current_user)
         audit(
             "assessment.completed",
             record_type="case",
@@ -297,8 +297,8 @@ def assessment_view(case_id, assessment_id):
             case,
             "risk",
             assessment=assessment,
-            questions=dash.QUESTIONS,
-            answer_labels=dash.ANSWER_LABELS,
+            questions=risk_scoring.QUESTIONS,
+            answer_labels=risk_scoring.ANSWER_LABELS,
         )
     if not access.can_assess_risk(current_user, case):
         abort(403)

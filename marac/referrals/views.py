@@ -12,7 +12,7 @@ from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralFo
 from forms.risk import DashForm
 from marac.referrals import bp
 from marac.security import audit
-from marac.services import access, assessments, dash, meeting_papers, referrals, repeats
+from marac.services import access, assessments, meeting_papers, referrals, repeats, risk_scoring
 from marac.services.areas import agency_choices
 from marac.templating import govuk_date, page_number
 from models import Area, Case, Referral, ReferralStatus, RiskAssessment, db
@@ -49,7 +49,7 @@ def _valid_referral_form(form):
         return None
     if area.id not in current_user.area_ids:
         abort(403)
-    valid = form.check_against_area(dash.Thresholds.for_area(area)) and valid
+    valid = form.check_against_area(risk_scoring.Thresholds.for_area(area)) and valid
     return area if valid else None
 
 
@@ -171,7 +171,7 @@ def referral_dash(referral_id):
         data, answers = form.data, form.answers()
         problems = {}
         if form.complete.data:
-            problems = _dash_problems(referral, data, answers, dash.Thresholds.for_area(area))
+            problems = _dash_problems(referral, data, answers, risk_scoring.Thresholds.for_area(area))
             for field, message in problems.items():
                 form[field].errors.append(message)
         if not problems:
@@ -202,7 +202,7 @@ def referral_check(referral_id):
     referral, sent = _own_draft(referral_id)
     if sent:
         return sent
-    thresholds = dash.Thresholds.for_area(referral.area)
+    thresholds = risk_scoring.Thresholds.for_area(referral.area)
     problems = referrals.submission_problems(referral, thresholds)
     form = SubmitReferralForm()
     if form.validate_on_submit() and not problems:

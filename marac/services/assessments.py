@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import dash
+from marac.services import risk_scoring
 from marac.services.versions import bump_version
 from models import AssessmentStatus, RiskAssessment, RiskTool, db
 from models.base import utcnow
@@ -43,9 +43,12 @@ def completion_problems(data, answers, thresholds, *, correcting):
     """{field name: message} for what stops this DASH being completed."""
     problems = {}
     values = answer_values(answers)
-    for number in dash.unanswered(values):
+    for number in risk_scoring.unanswered(values):
         problems[f"q{number}"] = f"Select an answer to question {number}"
-    if values.get(dash.FEARS_QUESTION) == dash.Answer.YES and not (data.get("fears_detail") or "").strip():
+    if (
+        values.get(risk_scoring.FEARS_QUESTION) == risk_scoring.Answer.YES
+        and not (data.get("fears_detail") or "").strip()
+    ):
         problems["fears_detail"] = "Enter what they are afraid of, and for whom"
     if not data.get("assessed_on"):
         problems["assessed_on"] = "Enter the date of the assessment"
@@ -53,7 +56,7 @@ def completion_problems(data, answers, thresholds, *, correcting):
         problems["assessor_name"] = "Enter the assessor's name"
     if correcting and not (data.get("correction_reason") or "").strip():
         problems["correction_reason"] = "Enter why this assessment is being corrected"
-    judgement = dash.judgement_problem(
+    judgement = risk_scoring.judgement_problem(
         values, thresholds, judged_level=data.get("judged_level"), judgement_reasons=data.get("judgement_reasons")
     )
     if judgement:
@@ -64,7 +67,7 @@ def completion_problems(data, answers, thresholds, *, correcting):
 
 def complete(assessment, thresholds, user):
     """Score a finished DASH with the area's thresholds of the day. It is then never edited."""
-    result = dash.assess(
+    result = risk_scoring.assess(
         answer_values(assessment.answers),
         thresholds,
         judged_level=assessment.judged_level,
@@ -156,7 +159,7 @@ def chart(assessments, thresholds):
     step = inner_width / max(len(scored) - 1, 1)
 
     def y_for(score):
-        return round(CHART_PADDING + inner_height * (1 - score / len(dash.QUESTIONS)), 1)
+        return round(CHART_PADDING + inner_height * (1 - score / len(risk_scoring.QUESTIONS)), 1)
 
     points = [
         {

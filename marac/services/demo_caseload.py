@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from marac.services import caseload, cases, dash
+from marac.services import caseload, cases, risk_scoring
 from marac.services.demo_cases import FIRST_NAMES_F, FIRST_NAMES_M, _completed, _person, _referral
 from models import (
     Agency,
@@ -186,7 +186,7 @@ def _new_allocated_case(rng, area, idva, manager, coordinator, police, today):
     assessed_on = today - timedelta(days=rng.randrange(6, 110))
     case.created_at = _at(assessed_on, 9)
     assessment = _completed(
-        rng, case, rng.choice([14, 15, 16, 17, 19]), assessed_on, police, dash.Thresholds.for_area(area)
+        rng, case, rng.choice([14, 15, 16, 17, 19]), assessed_on, police, risk_scoring.Thresholds.for_area(area)
     )
     referral = _referral(case, assessment, assessed_on, police, coordinator, ReferralStatus.ACCEPTED)
     referral.submitted_at = _at(assessed_on, 10, 15)
@@ -363,4 +363,4 @@ def _review(rng, case, idva, today, area):
     assessed_on = today - timedelta(days=rng.randrange(3, 50))
     if latest and latest.assessed_on and assessed_on <= latest.assessed_on:
         return
-    _completed(rng, case, yes, assessed_on, idva.agency, dash.Thresholds.for_area(area))
+    _completed(rng, case, yes, assessed_on, idva.agency, risk_scoring.Thresholds.for_area(area))

@@ -3,7 +3,7 @@
 import random
 from datetime import date, time, timedelta
 
-from marac.services import actions, agenda, assessments, cases, dash, meetings, referrals, repeats
+from marac.services import actions, agenda, assessments, cases, meetings, referrals, repeats, risk_scoring
 from models import (
     ActionStatus,
     ActionTarget,
@@ -99,13 +99,13 @@ POSTCODE_AREA = {"Northmoor": "ZZ1", "Eastwick Vale": "ZZ9"}
 
 
 def _yes_answers(rng, yes_count):
-    chosen = set(rng.sample(sorted(dash.QUESTIONS), yes_count))
+    chosen = set(rng.sample(sorted(risk_scoring.QUESTIONS), yes_count))
     answers = {}
-    for number in dash.QUESTIONS:
+    for number in risk_scoring.QUESTIONS:
         if number in chosen:
-            answer = dash.Answer.YES
+            answer = risk_scoring.Answer.YES
         else:
-            answer = dash.Answer.DONT_KNOW if rng.random() < 0.1 else dash.Answer.NO
+            answer = risk_scoring.Answer.DONT_KNOW if rng.random() < 0.1 else risk_scoring.Answer.NO
         answers[number] = {"answer": answer.value, "source": "", "comment": ""}
     return answers
 
@@ -136,7 +136,7 @@ def seed_cases(areas, today=None, count_per_area=(24, 8)):
     coordinator = db.session.query(User).filter_by(email="coordinator@example.org").one()
     for area, count in zip(areas, count_per_area, strict=True):
         agencies = {agency.kind: agency for agency in db.session.query(Agency).filter(Agency.areas.contains(area))}
-        thresholds = dash.Thresholds.for_area(area)
+        thresholds = risk_scoring.Thresholds.for_area(area)
         for index in range(count):
             victim_data = _person(
                 rng,
@@ -337,7 +337,7 @@ def _serial_perpetrator_case(rng, area, area_cases, police, referrer, today):
     case = cases.create_case(
         area=area, victim=victim, perpetrators=[(perpetrator, "ex_partner")], notes={}, user=referrer
     )
-    assessment = _completed(rng, case, 16, today - timedelta(days=10), police, dash.Thresholds.for_area(area))
+    assessment = _completed(rng, case, 16, today - timedelta(days=10), police, risk_scoring.Thresholds.for_area(area))
     _referral(case, assessment, assessment.assessed_on, police, referrer, ReferralStatus.SUBMITTED)
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from marac.services import assessments, cases, dash, repeats
+from marac.services import assessments, cases, repeats, risk_scoring
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators, notify_user
 from marac.services.people import possible_matches
@@ -173,7 +173,7 @@ def risk_preview(referral, thresholds):
     if values is None:
         return None
     saved = referral.draft.get("dash") or {}
-    return dash.assess(
+    return risk_scoring.assess(
         values,
         thresholds,
         judged_level="high" if "professional_judgement" in referral.criteria else saved.get("judged_level"),
@@ -191,7 +191,7 @@ def submission_problems(referral, thresholds):
         return problems
     if referral.referred_on and dash_on and referral.referred_on < dash_on:
         problems.append("The date of referral must be the same as or after the date of the DASH")
-    points = dash.score(values)
+    points = risk_scoring.score(values)
     if "visible_high_risk" in referral.criteria and points < thresholds.high:
         problems.append(
             f"Visible high risk needs a DASH score of at least {thresholds.high}. This DASH scores {points}: "
@@ -413,7 +413,7 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
     before any new person is made; `problems` is {field: message}. When there are problems
     nothing was sent and the caller rolls the transaction back.
     """
-    thresholds = dash.Thresholds.for_area(area)
+    thresholds = risk_scoring.Thresholds.for_area(area)
     referral = start(user, area, form_data, details)
     found = matches_for(referral)
     problems = {}

@@ -1,6 +1,6 @@
 import pytest
 
-from marac.services.dash import (
+from marac.services.risk_scoring import (
     QUESTIONS,
     Answer,
     Criterion,

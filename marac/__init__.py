@@ -110,14 +110,14 @@ def _register_blueprints(app):
     from marac.admin import bp as admin_bp
     from marac.auth import bp as auth_bp
     from marac.caseload import bp as caseload_bp
+    from marac.cases import bp as cases_bp
     from marac.dashboard import bp as dashboard_bp
     from marac.meetings import bp as meetings_bp
-    from marac.people import bp as people_bp
     from marac.referrals import bp as referrals_bp
     from marac.reports import bp as reports_bp
 
     app.register_blueprint(dashboard_bp)
-    app.register_blueprint(people_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(meetings_bp, url_prefix="/meetings")
     app.register_blueprint(actions_bp, url_prefix="/actions")

@@ -7,7 +7,7 @@ from marac.security import is_allowed
 NAVIGATION = [
     ("Home", "dashboard.index"),
     ("Referrals", "referrals.referral_list"),
-    ("Cases", "people.case_list"),
+    ("Cases", "cases.case_list"),
     ("Meetings", "meetings.meeting_list"),
     ("Actions", "actions.action_list"),
     ("Caseload", "caseload.caseload_list"),

@@ -215,12 +215,12 @@ def _render_case(template, case, **context):
         sees_audit=access.sees_case_audit(current_user, case),
         **context,
     )
-    db.session.commit()  # the audit event of this view (see people.views._render_case)
+    db.session.commit()  # the audit event of this view (see cases.views._render_case)
     return html
 
 
 def _back_to_tab(case):
-    return redirect(url_for("people.case_tab", case_id=case.id, tab="idva"))
+    return redirect(url_for("cases.case_tab", case_id=case.id, tab="idva"))
 
 
 @bp.route("/cases/<int:case_id>/contacts/new", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from forms.people import (
     VictimForm,
 )
 from forms.risk import DashForm, OtherToolForm
-from marac.people import bp
+from marac.cases import bp
 from marac.security import audit, is_allowed
 from marac.services import access, assessments, caseload, cases, people, risk_scoring, search
 from marac.services.areas import agency_choices
@@ -59,7 +59,7 @@ def case_list():
     rows, has_next = cases.cases_page(access.visible_cases(current_user), page)
     audit("cases.listed", count=len(rows), page=page)
     db.session.commit()
-    return render_template("people/cases.html", rows=rows, page=page, has_next=has_next)
+    return render_template("cases/cases.html", rows=rows, page=page, has_next=has_next)
 
 
 def _area_choices():
@@ -90,14 +90,14 @@ def case_new():
         audit("case.created", record_type="case", record_id=case.id)
         db.session.commit()
         flash("Case created.", "success")
-        return redirect(url_for("people.case_overview", case_id=case.id))
-    return render_template("people/case_new.html", form=form)
+        return redirect(url_for("cases.case_overview", case_id=case.id))
+    return render_template("cases/case_new.html", form=form)
 
 
 @bp.route("/cases/<int:case_id>")
 def case_overview(case_id):
     case = _case_or_404(case_id, "overview")
-    return _render_case("people/case_overview.html", case, "overview", reveal_form=ConfirmForm())
+    return _render_case("cases/case_overview.html", case, "overview", reveal_form=ConfirmForm())
 
 
 @bp.route("/cases/<int:case_id>/safety", methods=["GET", "POST"])
@@ -108,13 +108,13 @@ def case_notes(case_id):
         if form.is_stale(case):
             # Saving again from the conflict page is a deliberate choice: let it through.
             form.version.data = case.version
-            return _render_case("people/case_notes.html", case, "overview", form=form, conflict=True), 409
+            return _render_case("cases/case_notes.html", case, "overview", form=form, conflict=True), 409
         cases.update_notes(case, form.data)
         audit("case.updated", record_type="case", record_id=case.id, fields="safety")
         db.session.commit()
         flash("Safety information saved.", "success")
-        return redirect(url_for("people.case_overview", case_id=case.id))
-    return _render_case("people/case_notes.html", case, "overview", form=form, conflict=False)
+        return redirect(url_for("cases.case_overview", case_id=case.id))
+    return _render_case("cases/case_notes.html", case, "overview", form=form, conflict=False)
 
 
 def _editable_case(case_id):
@@ -143,14 +143,14 @@ def person_edit(case_id, person_id):
         if form.is_stale(person):
             form.version.data = person.version
             return _render_case(
-                "people/person_edit.html", case, "overview", form=form, person=person, conflict=True
+                "cases/person_edit.html", case, "overview", form=form, person=person, conflict=True
             ), 409
         people.save_person(person, form.person_data())
         audit("person.updated", record_type="person", record_id=person.id, case_id=case.id)
         db.session.commit()
         flash("Details saved.", "success")
-        return redirect(url_for("people.case_overview", case_id=case.id))
-    return _render_case("people/person_edit.html", case, "overview", form=form, person=person, conflict=False)
+        return redirect(url_for("cases.case_overview", case_id=case.id))
+    return _render_case("cases/person_edit.html", case, "overview", form=form, person=person, conflict=False)
 
 
 @bp.route("/cases/<int:case_id>/perpetrators/new", methods=["GET", "POST"])
@@ -163,8 +163,8 @@ def perpetrator_add(case_id):
         audit("case.perpetrator_added", record_type="case", record_id=case.id, person_id=person.id)
         db.session.commit()
         flash("Perpetrator added.", "success")
-        return redirect(url_for("people.case_overview", case_id=case.id))
-    return _render_case("people/person_add.html", case, "overview", form=form, kind="perpetrator")
+        return redirect(url_for("cases.case_overview", case_id=case.id))
+    return _render_case("cases/person_add.html", case, "overview", form=form, kind="perpetrator")
 
 
 @bp.route("/cases/<int:case_id>/children/new", methods=["GET", "POST"])
@@ -177,8 +177,8 @@ def child_add(case_id):
         audit("case.child_added", record_type="case", record_id=case.id, person_id=person.id)
         db.session.commit()
         flash("Child added.", "success")
-        return redirect(url_for("people.case_overview", case_id=case.id))
-    return _render_case("people/person_add.html", case, "overview", form=form, kind="child")
+        return redirect(url_for("cases.case_overview", case_id=case.id))
+    return _render_case("cases/person_add.html", case, "overview", form=form, kind="child")
 
 
 @bp.route("/cases/<int:case_id>/people/<int:person_id>/address", methods=["POST"])
@@ -193,7 +193,7 @@ def address_reveal(case_id, person_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     audit("person.address_revealed", record_type="person", record_id=person.id, case_id=case.id)
-    return _render_case("people/case_overview.html", case, "overview", revealed_id=person.id, reveal_form=ConfirmForm())
+    return _render_case("cases/case_overview.html", case, "overview", revealed_id=person.id, reveal_form=ConfirmForm())
 
 
 # Risk
@@ -205,7 +205,7 @@ def case_risk(case_id):
     history = assessments.history(case.id)
     thresholds = risk_scoring.Thresholds.for_area(case.area)
     return _render_case(
-        "people/case_risk.html",
+        "cases/case_risk.html",
         case,
         "risk",
         history=history,
@@ -227,7 +227,7 @@ def _dash_form(assessment):
 def _assessment_page(case, assessment, form, status=200, conflict=False):
     corrects = db.session.get(RiskAssessment, assessment.corrects_id) if assessment.corrects_id else None
     return _render_case(
-        "people/dash_form.html", case, "risk", form=form, assessment=assessment, corrects=corrects, conflict=conflict
+        "cases/dash_form.html", case, "risk", form=form, assessment=assessment, corrects=corrects, conflict=conflict
     ), status
 
 
@@ -258,7 +258,7 @@ def _submit_dash(case, assessment, form):
         audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
         flash("Draft saved. You can finish it later.", "success")
     db.session.commit()
-    return redirect(url_for("people.assessment_view", case_id=case.id, assessment_id=assessment.id))
+    return redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
@@ -293,7 +293,7 @@ def assessment_view(case_id, assessment_id):
         if request.method == "POST":
             abort(405)
         return _render_case(
-            "people/assessment.html",
+            "cases/assessment.html",
             case,
             "risk",
             assessment=assessment,
@@ -331,8 +331,8 @@ def other_tool_new(case_id):
         )
         db.session.commit()
         flash("Risk result saved.", "success")
-        return redirect(url_for("people.case_risk", case_id=case.id))
-    return _render_case("people/other_tool.html", case, "risk", form=form)
+        return redirect(url_for("cases.case_risk", case_id=case.id))
+    return _render_case("cases/other_tool.html", case, "risk", form=form)
 
 
 # Tabs that later features fill
@@ -357,7 +357,7 @@ def case_tab(case_id, tab):
         if access.works_on_caseload(current_user, case):
             idva.update(caseload.case_summary(case), full=True, confirm=ConfirmForm())
             idva["can_allocate"] = is_allowed(current_user, "caseload.allocate")
-    return _render_case("people/case_tab.html", case, tab, case_referrals=case_referrals, idva=idva)
+    return _render_case("cases/case_tab.html", case, tab, case_referrals=case_referrals, idva=idva)
 
 
 @bp.route("/cases/<int:case_id>/audit")
@@ -373,7 +373,7 @@ def case_audit(case_id):
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(200)
     ).all()
-    return _render_case("people/case_audit.html", case, "audit", rows=rows)
+    return _render_case("cases/case_audit.html", case, "audit", rows=rows)
 
 
 # Search
@@ -392,4 +392,4 @@ def person_search():
             by_date_of_birth=bool(form.date_of_birth.data),
         )
         db.session.commit()
-    return render_template("people/search.html", form=form, results=results)
+    return render_template("cases/search.html", form=form, results=results)

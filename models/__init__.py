@@ -30,8 +30,9 @@ from models.meetings import (
     ResearchRequest,
     ResearchStatus,
 )
+from models.notifications import Notification
 from models.people import Person, PersonAlias, PersonMatchKey
-from models.referrals import Notification, Referral, ReferralStatus
+from models.referrals import Referral, ReferralStatus
 from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
 from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, User, UserSession

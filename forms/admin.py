@@ -163,12 +163,6 @@ class UserForm(VersionedForm):
     submit = SubmitField("Save user", widget=GovSubmitInput())
 
 
-class ConfirmForm(BaseForm):
-    """A button that changes something: the form carries only the CSRF token."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
-
-
 class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET filter changes nothing

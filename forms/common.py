@@ -1,12 +1,12 @@
-"""What every form shares: refusing characters the database cannot keep, edit versions, GOV.UK
-date fields and choices."""
+"""What every form shares: refusing characters the database cannot keep, edit versions, a
+confirm button, GOV.UK date fields and choices."""
 
 import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovTextInput
-from wtforms import Field, FormField, HiddenField, IntegerField, SelectMultipleField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovSubmitInput, GovTextInput
+from wtforms import Field, FormField, HiddenField, IntegerField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput
@@ -84,6 +84,12 @@ class VersionedForm(BaseForm):
             return int(self.version.data) != record.version
         except (TypeError, ValueError):
             return True
+
+
+class ConfirmForm(BaseForm):
+    """A button that changes something: the form carries only the CSRF token."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class CheckboxesField(SelectMultipleField):

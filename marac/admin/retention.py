@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from forms.admin import ConfirmForm, LegalHoldForm, RetentionDecisionForm
+from forms.admin import LegalHoldForm, RetentionDecisionForm
+from forms.common import ConfirmForm
 from marac.admin import bp
 from marac.security import audit
 from marac.services import retention

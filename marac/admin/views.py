@@ -7,8 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from forms.admin import AgencyForm, AreaForm, AuditFilterForm, ConfirmForm, UserForm
-from forms.common import choices
+from forms.admin import AgencyForm, AreaForm, AuditFilterForm, UserForm
+from forms.common import ConfirmForm, choices
 from marac.admin import bp
 from marac.security import audit, end_user_sessions
 from marac.services import accounts, mfa

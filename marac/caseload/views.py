@@ -9,7 +9,6 @@ from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forms.admin import ConfirmForm
 from forms.caseload import (
     AllocateForm,
     ClosureForm,
@@ -23,7 +22,7 @@ from forms.caseload import (
     yes_no,
     yes_no_value,
 )
-from forms.common import choices
+from forms.common import ConfirmForm, choices
 from marac.caseload import bp
 from marac.security import audit
 from marac.services import access, caseload, cases

@@ -5,8 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from forms.admin import ConfirmForm
-from forms.common import choices
+from forms.common import ConfirmForm, choices
 from forms.people import (
     AddChildForm,
     AddPerpetratorForm,

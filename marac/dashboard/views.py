@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from forms.admin import ConfirmForm
+from forms.common import ConfirmForm
 from marac.dashboard import bp
 from marac.services import dashboard, notifications
 from models import db

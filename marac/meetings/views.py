@@ -8,8 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from forms.actions import ActionForm
-from forms.admin import ConfirmForm
-from forms.common import choices
+from forms.common import ConfirmForm, choices
 from forms.meetings import AddCaseForm, DiscussionForm, RemoveCaseForm, ResearchForm, ScheduleForm
 from marac.meetings import bp
 from marac.security import audit, export_reason

@@ -26,9 +26,12 @@ def app_for(url, **overrides):
 
 
 def seed(app, scale, *, progress=print):
-    """Migrate (when empty) and generate; returns a summary dict (also written to results/)."""
+    """Migrate (when empty) and generate; returns a summary dict (also written to results/).
+    Never under the production config."""
     from marac.services import accounts
 
+    if not app.config["DEMO_DATA_ALLOWED"]:
+        raise RuntimeError("Synthetic data is refused under the production config.")
     with app.app_context():
         if "areas" not in sa.inspect(db.engine).get_table_names():
             started = time.perf_counter()

@@ -196,18 +196,6 @@ def verify_audit(anchor):
     click.echo("The audit chain is intact.")
 
 
-@marac_cli.command("seed-synthetic")
-@click.option("--scale", type=click.Choice(["tiny", "area", "national"]), default="area", show_default=True)
-def seed_synthetic(scale):
-    """Fill an empty database with synthetic data for the benchmarks (benchmarks/README.md).
-    Never under the production config."""
-    if not current_app.config["DEMO_DATA_ALLOWED"]:
-        raise click.ClickException("Synthetic data is refused under the production config.")
-    from benchmarks.seed import seed
-
-    seed(current_app._get_current_object(), scale, progress=click.echo)
-
-
 def _echo_backup_report(report):
     click.echo(f"Migration: {report['revision']}")
     click.echo(f"Audit events: {report['audit_events']} (chain {'intact' if report['ok'] else 'BROKEN'})")

@@ -1,11 +1,9 @@
 """Retention: finding cases due for review, and anonymising or deleting one when a coordinator
 decides to. Nothing here deletes on its own: the scheduled job only flags.
 
-What belongs to a case is worked out from the schema, so that new tables are covered without
-anyone remembering to: every table with a foreign key to `cases`, and, from those, every table
-whose rows cannot exist without a row already included (ON DELETE CASCADE, or a foreign key that
-cannot be empty). The people a case names (victim, perpetrators, children) go with it only when
-no other case or record still names them.
+What belongs to a case is worked out from the schema (case_tables.py), so that new tables are
+covered without anyone remembering to. The people a case names (victim, perpetrators, children)
+go with it only when no other case or record still names them.
 
 Anonymising keeps the skeleton the statistics need (dates, areas, agencies, scores, levels,
 categories) and removes what identifies anyone: every text or JSON column of those tables is
@@ -21,14 +19,23 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import current_app
 
+from marac.services.case_tables import (
+    PEOPLE_TABLES,
+    activity_columns,
+    joined_to_case,
+    named_elsewhere,
+    owned_tables,
+    people_of,
+    rows_of_case,
+    where_keys,
+)
 from models import Case, LegalHold, RetentionDecision, RetentionReview, Role, User, db
-from models.base import UTCDateTime, utcnow
+from models.base import utcnow
 from models.users import UserRole, user_areas
 
 logger = logging.getLogger(__name__)
 
 CASE = "case"
-PEOPLE_TABLES = ("people", "person_aliases", "person_match_keys")
 REDACTED = "[anonymised]"
 
 # Text and JSON columns that identify someone or hold free text: removed when anonymising.
@@ -91,28 +98,6 @@ def retention_period(record_type=CASE):
     return relativedelta(years=current_app.config["RETENTION_YEARS"][record_type])
 
 
-# -- What belongs to a case -------------------------------------------------------------------
-
-
-def owned_tables(metadata=None):
-    """Tables whose rows belong to a case, in the order found (cases first)."""
-    metadata = metadata or db.metadata
-    owned = ["cases"]
-    changed = True
-    while changed:
-        changed = False
-        for table in metadata.sorted_tables:
-            if table.name in owned or table.name in PEOPLE_TABLES:
-                continue
-            for fk in table.foreign_keys:
-                parent = fk.column.table.name
-                if parent in owned and (parent == "cases" or fk.ondelete == "CASCADE" or not fk.parent.nullable):
-                    owned.append(table.name)
-                    changed = True
-                    break
-    return owned
-
-
 def classified_columns():
     """Every text or JSON column of the case's and people's tables, and whether it is classified."""
     tables = db.metadata.tables
@@ -124,123 +109,14 @@ def classified_columns():
                 yield name, column.name, column.name in PERSONAL.get(name, ()) or column.name in KEPT.get(name, ())
 
 
-def _rows_of_case(case_id):
-    """{table name: set of primary keys} of everything that belongs to the case."""
-    tables = db.metadata.tables
-    rows = {"cases": {case_id}}
-    changed = True
-    while changed:
-        changed = False
-        for name in owned_tables():
-            table = tables[name]
-            for fk in table.foreign_keys:
-                parent = fk.column.table.name
-                if not rows.get(parent):
-                    continue
-                if not (parent == "cases" or fk.ondelete == "CASCADE" or not fk.parent.nullable):
-                    continue
-                found = _keys(table, fk.parent.in_(rows[parent]))
-                new = found - rows.setdefault(name, set())
-                if new:
-                    rows[name] |= new
-                    changed = True
-    return rows
-
-
-def _keys(table, condition):
-    """Primary keys (a value, or a tuple for a composite key) of the rows matching."""
-    columns = list(table.primary_key.columns)
-    result = db.session.execute(sa.select(*columns).where(condition)).all()
-    return {row[0] if len(columns) == 1 else tuple(row) for row in result}
-
-
-def _where_keys(table, keys):
-    columns = list(table.primary_key.columns)
-    if len(columns) == 1:
-        return columns[0].in_(keys)
-    return sa.tuple_(*columns).in_(list(keys))
-
-
-def _people_of(rows):
-    """The people the case's rows name."""
-    tables = db.metadata.tables
-    people = set()
-    for name, keys in rows.items():
-        table = tables[name]
-        for fk in table.foreign_keys:
-            if fk.column.table.name == "people" and keys:
-                people |= set(db.session.scalars(sa.select(fk.parent).where(_where_keys(table, keys))))
-    people.discard(None)
-    return people
-
-
-def _named_elsewhere(people, rows):
-    """Of these people, those still named by a row that does not belong to the case."""
-    tables = db.metadata.tables
-    elsewhere = set()
-    for table in db.metadata.sorted_tables:
-        if table.name in PEOPLE_TABLES:
-            continue
-        for fk in table.foreign_keys:
-            if fk.column.table.name != "people":
-                continue
-            query = sa.select(fk.parent).where(fk.parent.in_(people))
-            mine = rows.get(table.name)
-            if mine:
-                query = query.where(~_where_keys(tables[table.name], mine))
-            elsewhere |= set(db.session.scalars(query))
-    return elsewhere
-
-
 # -- Flagging (the scheduled job) -------------------------------------------------------------
-
-
-def _path_to_case(table, owned):
-    """The foreign keys from `table` up to `cases`: its own case_id, or its parent's (through the
-    foreign key that makes it belong), and so on. None for `cases` itself."""
-    tables = db.metadata.tables
-    if table.name == "cases":
-        return None
-    for fk in table.foreign_keys:
-        if fk.column.table.name == "cases":
-            return [fk]
-    for fk in table.foreign_keys:
-        parent = fk.column.table
-        if parent.name in owned and parent.name != table.name and (fk.ondelete == "CASCADE" or not fk.parent.nullable):
-            return [fk, *_path_to_case(tables[parent.name], owned)]
-    return None
-
-
-def _of_case(table, path, case_id):
-    """`table` joined up its path to its case, and a WHERE clause for the rows of the case
-    `case_id` (a value, or the `cases.id` of an enclosing query). Joins, so that each level is
-    found by index: comparing each row's parent's case in a subquery read all 4 million action
-    updates a case."""
-    if path is None:
-        return table, table.c.id == case_id
-    joined = table
-    for fk in path[:-1]:
-        joined = joined.join(fk.column.table, fk.column == fk.parent)
-    return joined, path[-1].parent == case_id
-
-
-def _activity_columns():
-    """(table, its path to its case, timestamp column) for every timestamp in the case's tables."""
-    tables = db.metadata.tables
-    owned = owned_tables()
-    return [
-        (tables[name], _path_to_case(tables[name], owned), column)
-        for name in owned
-        for column in tables[name].columns
-        if isinstance(column.type, UTCDateTime)
-    ]
 
 
 def last_activity(case_id):
     """The latest moment anything was recorded on the case (or None for no such case)."""
     latest = None
-    for table, path, column in _activity_columns():
-        joined, of_case = _of_case(table, path, case_id)
+    for table, path, column in activity_columns():
+        joined, of_case = joined_to_case(table, path, case_id)
         value = db.session.scalar(sa.select(sa.func.max(column)).select_from(joined).where(of_case))
         if value is not None and (latest is None or value > latest):
             latest = value
@@ -263,11 +139,11 @@ def cases_due(now, limit=1000):
     for a decision, not anonymised, not kept for longer, not on hold."""
     cutoff = now - retention_period()
     query = sa.select(Case.id).where(Case.created_at < cutoff)
-    for table, path, column in _activity_columns():
+    for table, path, column in activity_columns():
         if table.name == "cases":
             query = query.where(sa.or_(column.is_(None), column < cutoff))
         else:
-            joined, of_case = _of_case(table, path, Case.id)
+            joined, of_case = joined_to_case(table, path, Case.id)
             query = query.where(~sa.exists(sa.select(1).select_from(joined).where(of_case, column >= cutoff)))
     reviewed = sa.exists().where(
         RetentionReview.record_type == CASE,
@@ -345,15 +221,15 @@ def anonymise_case(case_id, *, user=None, review=None, now=None):
         raise OnHold(case_id)
     now = now or utcnow()
     tables = db.metadata.tables
-    rows = _rows_of_case(case_id)
-    people = _people_of(rows) - _named_elsewhere(_people_of(rows), rows)
+    rows = rows_of_case(case_id)
+    people = people_of(rows) - named_elsewhere(people_of(rows), rows)
     counts = {}
     for name, keys in rows.items():
         if not keys or name not in PERSONAL:
             continue
         table = tables[name]
         values = {column: _blank(table.c[column]) for column in PERSONAL[name]}
-        db.session.execute(sa.update(table).where(_where_keys(table, keys)).values(**values))
+        db.session.execute(sa.update(table).where(where_keys(table, keys)).values(**values))
         counts[name] = len(keys)
     if people:
         people_table = tables["people"]
@@ -389,9 +265,9 @@ def delete_case(case_id, *, user=None, review=None, now=None):
         raise OnHold(case_id)
     now = now or utcnow()
     tables = db.metadata.tables
-    rows = _rows_of_case(case_id)
-    candidates = _people_of(rows)
-    people = candidates - _named_elsewhere(candidates, rows)
+    rows = rows_of_case(case_id)
+    candidates = people_of(rows)
+    people = candidates - named_elsewhere(candidates, rows)
     # Rows elsewhere that merely point at rows going away (a later referral naming this one as
     # the one it repeats, an action naming the agenda item): the pointer is cleared.
     for table in db.metadata.sorted_tables:
@@ -400,7 +276,7 @@ def delete_case(case_id, *, user=None, review=None, now=None):
             if rows.get(parent) and fk.parent.nullable:
                 condition = fk.parent.in_(rows[parent])
                 if rows.get(table.name):
-                    condition = sa.and_(condition, ~_where_keys(table, rows[table.name]))
+                    condition = sa.and_(condition, ~where_keys(table, rows[table.name]))
                 db.session.execute(sa.update(table).where(condition).values({fk.parent.name: None}))
     # Inside the case, clear nullable pointers between its own rows, so that no order of deletion
     # trips over a cycle; then delete children before parents.
@@ -410,12 +286,12 @@ def delete_case(case_id, *, user=None, review=None, now=None):
             fk.parent.name: None for fk in table.foreign_keys if fk.parent.nullable and fk.column.table.name in rows
         }
         if keys and nullable:
-            db.session.execute(sa.update(table).where(_where_keys(table, keys)).values(**nullable))
+            db.session.execute(sa.update(table).where(where_keys(table, keys)).values(**nullable))
     counts = {}
     for table in reversed(db.metadata.sorted_tables):
         keys = rows.get(table.name)
         if keys:
-            db.session.execute(sa.delete(table).where(_where_keys(table, keys)))
+            db.session.execute(sa.delete(table).where(where_keys(table, keys)))
             counts[table.name] = len(keys)
     if people:
         for name in ("person_aliases", "person_match_keys"):

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from flask_migrate import upgrade
 
 from marac import create_app
-from marac.services import retention, scheduler
+from marac.services import case_tables, retention, scheduler
 from models import (
     Action,
     ActionUpdate,
@@ -291,7 +291,7 @@ def test_deleting_removes_the_case_everything_on_it_and_the_people_only_it_names
         assert db.session.get(Person, victim_id) is None and db.session.get(Person, child_id) is None
         assert db.session.get(Person, world["perpetrator_id"]) is not None  # the other case still names him
         assert db.session.get(Action, world["action_id"]) is None
-        for name in retention.owned_tables():
+        for name in case_tables.owned_tables():
             table = db.metadata.tables[name]
             column = (
                 table.c.id

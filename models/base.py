@@ -1,12 +1,14 @@
 """The database object, the shared column types and the SQLite connection settings."""
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.orm import DeclarativeBase
+
+from models.clock import utcnow  # noqa: F401  (the models' column defaults)
 
 # Constraint names that Alembic can find again on every database.
 NAMING_CONVENTION = {
@@ -16,10 +18,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -22,7 +22,8 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 
 from models import Case, LegalHold, RetentionDecision, RetentionReview, Role, User, db
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime
+from models.clock import utcnow
 from models.users import UserRole, user_areas
 
 logger = logging.getLogger(__name__)

@@ -2,9 +2,8 @@
 and an IDVA's full-time equivalent. Messages in GOV.UK's words; answers are kept on error."""
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -32,9 +31,9 @@ from models.caseload import (
     SATISFACTION_LABELS,
     ClosureReason,
 )
+from models.clock import UK, uk_now, uk_today
 from models.risk import RiskLevel
 
-UK = ZoneInfo("Europe/London")
 TEXT_MAX = 5000
 TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
 YES_NO_NOT_KNOWN = {"yes": "Yes", "no": "No", "not_known": "Not known"}
@@ -170,7 +169,7 @@ class ContactForm(BaseForm):
             raise ValidationError("Enter a real time, like 14:30 or 2:30pm")
 
     def validate_next_contact_on(self, field):
-        if field.data and field.data < date.today():
+        if field.data and field.data < uk_today():
             raise ValidationError("Next contact due must be today or in the future")
 
     def contacted_at(self):
@@ -181,7 +180,7 @@ class ContactForm(BaseForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         moment = self.contacted_at()
-        if valid and moment and moment > datetime.now(UK):
+        if valid and moment and moment > uk_now():
             self.contacted_time.errors.append("The time of the contact must be in the past")
             valid = False
         return valid
@@ -236,7 +235,7 @@ class SafetyPlanForm(VersionedForm):
     submit = SubmitField("Save safety plan", widget=GovSubmitInput())
 
     def validate_review_on(self, field):
-        if field.data and field.data < date.today():
+        if field.data and field.data < uk_today():
             raise ValidationError("The review date must be today or in the future")
 
     def validate(self, extra_validators=None):

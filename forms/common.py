@@ -11,6 +11,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput
 
+from models.clock import uk_today
+
 
 def _text_fields(form):
     for field in form:
@@ -176,7 +178,7 @@ class NotInFuture:
         self.message = message
 
     def __call__(self, form, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > uk_today():
             raise ValidationError(self.message or f"{field.label.text} must be today or in the past")
 
 
@@ -188,7 +190,7 @@ class AgeAtMost:
 
     def __call__(self, form, field):
         if field.data:
-            today = date.today()
+            today = uk_today()
             earliest = today.replace(year=today.year - self.years, day=min(today.day, 28))
             if field.data < earliest:
                 raise ValidationError(f"{field.label.text} must be after {earliest.day} {earliest:%B %Y}")

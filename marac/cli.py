@@ -108,7 +108,7 @@ def run_jobs(at):
     from datetime import datetime
 
     from marac.services import scheduler
-    from models.base import utcnow
+    from models.clock import UK, utcnow
 
     if at:
         try:
@@ -118,7 +118,7 @@ def run_jobs(at):
                 "use an ISO 8601 date and time, such as 2026-01-05T08:00", param_hint="--at"
             ) from None
         if now.tzinfo is None:
-            now = now.replace(tzinfo=scheduler.UK)
+            now = now.replace(tzinfo=UK)
     else:
         now = utcnow()
     results = scheduler.run_due(current_app._get_current_object(), now)

@@ -1,23 +1,24 @@
 """Template helpers: dates and times as GOV.UK writes them (in UK time), the error summary, and
 isolating typed text."""
 
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from markupsafe import Markup
 from wtforms import FormField
 
 from forms.common import GovDateField
 from marac.services.risk_scoring import CRITERION_LABELS
+from marac.services.stats import percent
+from models.clock import UK, uk_date
 from models.referrals import LAWFUL_BASES
-
-UK = ZoneInfo("Europe/London")
 
 
 def govuk_date(value):
-    """22 November 2026 (from a date, or an ISO date string as drafts keep them)."""
+    """22 November 2026 (from a date, a timestamp's UK date, or an ISO date string as drafts keep them)."""
     if isinstance(value, str):
         value = date.fromisoformat(value) if value else None
+    elif isinstance(value, datetime):
+        value = uk_date(value)
     return "" if value is None else f"{value.day} {value:%B %Y}"
 
 
@@ -35,6 +36,7 @@ def register_filters(app):
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(isolate)
     app.add_template_global(form_errors)
+    app.add_template_global(percent, "percent_of")
     app.add_template_global(CRITERION_LABELS, "criterion_labels")
     app.add_template_global(LAWFUL_BASES, "lawful_bases")
 

@@ -27,7 +27,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db
+from models.clock import utcnow
 
 CHAIN_VERSION = "v1"
 GENESIS_HASH = "0" * 64

@@ -1,7 +1,7 @@
 """The database object, the shared column types and the SQLite connection settings."""
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -16,10 +16,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.TypeDecorator):

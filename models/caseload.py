@@ -7,7 +7,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db, pointer_index, utcnow
+from models.base import UTCDateTime, db, pointer_index
+from models.clock import utcnow
 from models.users import User
 
 

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db
+from models.clock import uk_today, utcnow
 from models.people import Person
 
 
@@ -119,7 +120,7 @@ class CaseAgency(db.Model):
 
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), primary_key=True, index=True)
-    since: Mapped[date] = mapped_column(default=date.today)
+    since: Mapped[date] = mapped_column(default=uk_today)
     reason: Mapped[str] = mapped_column(sa.String(40))
 
     agency: Mapped[Agency] = relationship()

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db
 from models.cases import Case
+from models.clock import utcnow
 from models.users import User
 
 

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db, pointer_index, utcnow
+from models.base import UTCDateTime, db, pointer_index
 from models.cases import Case
+from models.clock import utcnow
 
 
 class ReferralStatus(StrEnum):

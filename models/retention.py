@@ -10,7 +10,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db
+from models.clock import utcnow
 
 
 class RetentionDecision(StrEnum):

@@ -9,7 +9,8 @@ import sqlalchemy.orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
-from models.base import UTCDateTime, db, pointer_index, utcnow
+from models.base import UTCDateTime, db, pointer_index
+from models.clock import utcnow
 
 # The SafeLives DASH checklist's 24 topics, in our own short wording (not the form's text).
 QUESTIONS = {

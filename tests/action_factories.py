@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from marac.services import actions, agenda, meetings
 from models import Action, ActionStatus, ActionUpdate, AgendaSection, Area, Case, Meeting, db
-from models.base import utcnow
+from models.clock import utcnow
 
 _sequence = itertools.count(1)
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from marac.services import cases, risk_scoring
 from models import Allocation, AssessmentStatus, Case, CaseAgency, CasePerpetrator, RiskAssessment, RiskTool, db
-from models.base import utcnow
+from models.clock import utcnow
 
 _sequence = itertools.count(1)
 

@@ -23,9 +23,10 @@ from models import (
     RiskTool,
     Support,
     User,
+    clock,
     db,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from tests.case_factories import CaseFactory, stored_answers
 
 _sequence = itertools.count(1)
@@ -54,7 +55,7 @@ class CaseloadFactory:
                 area_id=area_id,
                 case_id=case_id,
                 status=status,
-                referred_on=caseload.uk_date(received_at),
+                referred_on=clock.uk_date(received_at),
                 referring_agency_id=agency_id,
                 referrer_id=referrer_id,
                 referrer_name="Pat Testreferrer",
@@ -164,8 +165,8 @@ class CaseloadFactory:
                             "received_at": received[index],
                             "opened_at": received[index] + timedelta(hours=2),
                             "triage_due_at": received[index] + timedelta(hours=48),
-                            "first_contact_due_on": caseload.uk_date(received[index]) + timedelta(days=3),
-                            "first_contact_on": caseload.uk_date(received[index]) + timedelta(days=1),
+                            "first_contact_due_on": clock.uk_date(received[index]) + timedelta(days=3),
+                            "first_contact_on": clock.uk_date(received[index]) + timedelta(days=1),
                             "intake_risk_level": "high",
                             "version": 1,
                         }
@@ -241,4 +242,4 @@ class CaseloadFactory:
 
 
 def uk_moment(day, hour=10, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=caseload.UK)
+    return datetime.combine(day, time(hour, minute), tzinfo=clock.UK)

@@ -9,7 +9,7 @@ from benchmarks import synthetic
 from marac import create_app
 from marac.services import accounts, caseload
 from models import Action, Case, Referral, Support, db
-from models.base import utcnow
+from models.clock import utcnow
 
 
 def test_tiny_synthetic_data_is_consistent_and_usable(empty_database_url):

@@ -1,9 +1,6 @@
 """Action tracking (/actions): each agency its own actions; the coordinator all of them."""
 
-from datetime import date
-
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -14,8 +11,9 @@ from marac.actions import bp
 from marac.security import audit
 from marac.services import access, actions
 from marac.templating import page_number
-from models import Action, ActionStatus, Agency, Meeting, Role, User, db
+from models import Action, Agency, Meeting, Role, User, db
 from models.actions import ACTION_STATUS_LABELS
+from models.clock import months_ago, uk_today
 
 PAGE_SIZE = 50
 FILTERS = ("status", "due", "meeting_id", "agency_id")
@@ -23,7 +21,7 @@ FILTERS = ("status", "due", "meeting_id", "agency_id")
 
 @bp.route("/")
 def action_list():
-    today = date.today()
+    today = uk_today()
     args = {key: request.args.get(key) or None for key in FILTERS}
     meeting_id = request.args.get("meeting_id", type=int)
     agency_id = request.args.get("agency_id", type=int) if current_user.has_role(Role.COORDINATOR) else None
@@ -73,7 +71,7 @@ def action_list():
 @bp.route("/overview")
 def overview():
     """Completion by agency per quarter, and repeated non-completion for the steering group."""
-    today = date.today()
+    today = uk_today()
     where = access.visible_actions(current_user)
     rates = actions.completion_by_agency(where, today=today)
     quarters = sorted({(year, quarter) for _agency, year, quarter, _done, _due in rates})
@@ -84,13 +82,11 @@ def overview():
     overdue_counts = dict(
         db.session.execute(
             sa.select(Action.owner_agency_id, sa.func.count(Action.id))
-            .where(
-                where, Action.status.in_([ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]), Action.due_on < today
-            )
+            .where(where, actions.overdue(today))
             .group_by(Action.owner_agency_id)
         ).all()
     )
-    repeated = actions.repeated_non_completion(where, since=today - relativedelta(months=6))
+    repeated = actions.repeated_non_completion(where, since=months_ago(6, today))
     audit("actions.overview_viewed")
     db.session.commit()
     return render_template(

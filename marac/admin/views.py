@@ -1,6 +1,6 @@
 """Administration: areas, agencies, users and the audit log. Admins see no case data here."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,8 +13,9 @@ from marac.admin import bp
 from marac.security import audit, end_user_sessions
 from marac.services import accounts, mfa
 from marac.services import areas as area_service
-from marac.templating import UK, page_number
+from marac.templating import page_number
 from models import Agency, Area, AuditEvent, Role, User, db
+from models.clock import day_start
 
 AUDIT_PAGE_SIZE = 50
 
@@ -293,9 +294,9 @@ def audit_log():
         if form.event.data:
             query = query.where(AuditEvent.event == form.event.data)
         if form.date_from.data:
-            query = query.where(AuditEvent.occurred_at >= _uk_midnight(form.date_from.data))
+            query = query.where(AuditEvent.occurred_at >= day_start(form.date_from.data))
         if form.date_to.data:
-            query = query.where(AuditEvent.occurred_at < _uk_midnight(form.date_to.data + timedelta(days=1)))
+            query = query.where(AuditEvent.occurred_at < day_start(form.date_to.data + timedelta(days=1)))
     rows = db.session.scalars(query.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     agency_names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
     filters = {key: value for key, value in request.args.items() if key != "page"}
@@ -309,7 +310,3 @@ def audit_log():
         has_next=len(rows) > AUDIT_PAGE_SIZE,
         filters=filters,
     )
-
-
-def _uk_midnight(day):
-    return datetime.combine(day, time(), tzinfo=UK)

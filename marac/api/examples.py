@@ -1,12 +1,13 @@
 """Example requests shown in the OpenAPI description (and sent by Schemathesis's examples phase)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from models.clock import uk_today
 from models.risk import QUESTIONS
 
 
 def _referral():
-    today = date.today()
+    today = uk_today()
     return {
         "area_id": 1,
         "referred_on": today.isoformat(),

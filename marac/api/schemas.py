@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model,
 
 from models.actions import ActionStatus, ActionTarget
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
+from models.clock import uk_today
 from models.meetings import AgendaSection, MeetingStatus
 from models.people import ETHNICITIES, NAME_MAX, Gender, YesNoPreferNot
 from models.referrals import LAWFUL_BASES, ReferralStatus
@@ -48,7 +49,7 @@ def Text(max_length=TEXT_MAX):  # noqa: N802
 
 def _not_in_future(message):
     def check(value):
-        if value is not None and value > date.today():
+        if value is not None and value > uk_today():
             raise ValueError(message)
         return value
 
@@ -58,7 +59,7 @@ def _not_in_future(message):
 def _born(value):
     if value is None:
         return value
-    today = date.today()
+    today = uk_today()
     if value > today:
         raise ValueError("Date of birth must be in the past")
     earliest = today.replace(year=today.year - 120, day=min(today.day, 28))

@@ -9,7 +9,7 @@ from marac.security import audit, is_allowed
 from marac.services import accounts, api_tokens
 from models import ApiScope, db
 from models.api import API_SCOPE_LABELS
-from models.base import utcnow
+from models.clock import utcnow
 
 pages = Blueprint("api_tokens", __name__)
 

@@ -10,10 +10,10 @@ from flask import jsonify, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from marac.api import bp, common, problems, referral_input, render, schemas, stats
+from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, document, operation
-from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring
+from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring, stats
 from models import Action, ApiScope, Area, Case, Meeting, MeetingStatus, Referral, ReferralStatus, db
 from models.meetings import meeting_agencies
 

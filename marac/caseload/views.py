@@ -2,10 +2,7 @@
 and allocation; and the IDVA work on a case (contacts, safety plan, intake, onward referrals,
 tasks, closure). Every case this reaches comes through access.caseload_cases."""
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -27,9 +24,7 @@ from marac.caseload import bp
 from marac.security import audit
 from marac.services import access, caseload, cases
 from marac.services.versions import StaleRecord, bump_version
-from marac.templating import govuk_date
 from models import Case, IdvaTask, NeedStage, Role, User, db
-from models.base import utcnow
 from models.caseload import (
     CLOSURE_REASON_LABELS,
     LEGAL_ORDERS,
@@ -38,6 +33,7 @@ from models.caseload import (
     SAFETY_PLAN_AREAS,
     SATISFACTION_LABELS,
 )
+from models.clock import last_months, uk_now, uk_today
 
 PERIODS = {"3": 3, "6": 6, "12": 12}  # months of figures on the manager's page
 LIST_ARGS = ("sort", "risk", "contact", "tasks", "review")
@@ -84,7 +80,7 @@ def caseload_list():
         args=args,
         sorts=caseload.SORTS,
         filters=caseload.FILTERS,
-        today=all_rows[0].today if all_rows else caseload.uk_date(utcnow()),
+        today=all_rows[0].today if all_rows else uk_today(),
     )
 
 
@@ -100,8 +96,7 @@ def team():
     in_queue = sa.and_(Case.area_id.in_(area_ids), access.caseload_cases(current_user))
     waiting = caseload.with_suggestions(caseload.queue(in_queue, targets=targets), loads)
     months = PERIODS.get(request.args.get("months"), 3)
-    today = caseload.uk_date(utcnow())
-    start = today - relativedelta(months=months) + timedelta(days=1)
+    start, today = last_months(months)
     performance = caseload.first_contact_performance(area_ids, start=start, end=today, today=today)
     outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=today)
     audit("caseload.team_viewed", queue=len(waiting), idvas=len(loads))
@@ -227,7 +222,7 @@ def contact_new(case_id):
     case, support = _active_case(case_id, "idva_contact")
     form = ContactForm()
     if request.method == "GET":
-        now = utcnow().astimezone(caseload.UK)
+        now = uk_now()
         form.contacted_on.data = now.date()
         form.contacted_time.data = f"{now:%H:%M}"
     if form.validate_on_submit():
@@ -325,7 +320,7 @@ def onward_referral_new(case_id):
     case, support = _active_case(case_id, "idva_onward_referral")
     form = OnwardReferralForm()
     if request.method == "GET":
-        form.referred_on.data = caseload.uk_date(utcnow())
+        form.referred_on.data = uk_today()
     if form.validate_on_submit():
         referral = caseload.add_onward_referral(
             case,
@@ -438,9 +433,3 @@ bp.add_app_template_global(
     },
     "caseload_labels",
 )
-
-
-@bp.app_template_filter("govuk_date_uk")
-def govuk_date_uk(moment):
-    """The UK date of a timestamp, as GOV.UK writes dates."""
-    return govuk_date(caseload.uk_date(moment)) if moment else ""

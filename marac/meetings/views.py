@@ -1,6 +1,6 @@
 """MARAC meetings (/meetings): schedule, case list, research, meeting mode, minutes and papers."""
 
-from datetime import date, time
+from datetime import time
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -25,7 +25,7 @@ from models import (
     User,
     db,
 )
-from models.base import utcnow
+from models.clock import uk_date, uk_today, utcnow
 from models.users import UserRole
 
 
@@ -93,7 +93,7 @@ def schedule():
     form.chair_id.choices = choices([(0, "Not chosen yet")] + [(row.id, row.name) for row in chairs])
     if request.method == "GET" and len(areas) >= 1:
         form.area_id.data = form.area_id.data or areas[0].id
-        form.first_day.data = meetings.next_meeting_day(areas[0], date.today())
+        form.first_day.data = meetings.next_meeting_day(areas[0], uk_today())
     if form.validate_on_submit():
         area = db.session.get(Area, form.area_id.data)
         if area is None or area.id not in current_user.area_ids:
@@ -425,7 +425,7 @@ def add_action(meeting_id, item_id):
     item = _item(meeting, item_id)
     form = _action_form(meeting)
     if form.validate_on_submit():
-        problems = actions.smart_problems(form.data, meeting.starts_at.date())
+        problems = actions.smart_problems(form.data, uk_date(meeting.starts_at))
         for field, message in problems.items():
             form[field].errors.append(message)
         if not problems:
@@ -483,7 +483,7 @@ def _pdf_response(content, filename):
 
 
 def _file_stem(meeting):
-    return f"marac-{meeting.starts_at.astimezone(meetings.UK):%Y-%m-%d}-meeting-{meeting.id}"
+    return f"marac-{uk_date(meeting.starts_at):%Y-%m-%d}-meeting-{meeting.id}"
 
 
 @bp.route("/<int:meeting_id>/case-list.pdf")

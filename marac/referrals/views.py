@@ -16,6 +16,7 @@ from marac.services import access, assessments, meeting_papers, referrals, repea
 from marac.services.areas import agency_choices
 from marac.templating import govuk_date, page_number
 from models import Area, Case, Referral, ReferralStatus, RiskAssessment, db
+from models.clock import uk_today
 
 PAGE_SIZE = 50
 TWELVE_MONTHS_LIST_DAYS = 90
@@ -56,7 +57,7 @@ def _valid_referral_form(form):
 @bp.route("/referrals/new", methods=["GET", "POST"])
 def referral_new():
     form = _referral_form(
-        ReferralForm(referrer_name=current_user.name, referrer_contact=current_user.email, referred_on=date.today())
+        ReferralForm(referrer_name=current_user.name, referrer_contact=current_user.email, referred_on=uk_today())
     )
     if area := _valid_referral_form(form):
         referral = referrals.start(current_user, area, form.data, form.draft_data())
@@ -356,7 +357,7 @@ def referral_list():
 @bp.route("/referrals/twelve-months")
 def twelve_months():
     """Cases whose 12 months since their last referral have passed, per area: the agenda's end."""
-    today = date.today()
+    today = uk_today()
     since = today - timedelta(days=TWELVE_MONTHS_LIST_DAYS)
     per_area = [(area, repeats.twelve_months_passed(area.id, today, since)) for area in _user_areas()]
     audit("referrals.twelve_months_listed", count=sum(len(rows) for _area, rows in per_area))

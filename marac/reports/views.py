@@ -7,7 +7,6 @@ sees aggregates only, with counts from 1 to 4 shown as "<5".
 from datetime import date
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 
@@ -15,6 +14,7 @@ from marac.reports import bp
 from marac.security import audit
 from marac.services import access, actions, caseload, reports, stats
 from models import Agency, Area, Role, db
+from models.clock import last_months, previous_quarter, quarter_bounds
 
 
 def _suppressed():
@@ -32,7 +32,7 @@ def _chosen():
         abort(404)
     area_id = request.args.get("area_id", type=int)
     area = next((a for a in areas if a.id == area_id), areas[0])
-    default_year, default_quarter = stats.quarter_of(date.today() - relativedelta(months=3))
+    default_year, default_quarter = previous_quarter()
     year = request.args.get("year", default_year, type=int)
     quarter = request.args.get("quarter", default_quarter, type=int)
     if not (2000 <= year <= 2999 and 1 <= quarter <= 4):
@@ -48,10 +48,7 @@ def index():
     suppressed = _suppressed()
     months = stats.referrals_per_month(area_ids)
     referral_rows = [(f"{date(y, m, 1):%b %Y}", count) for y, m, count, _repeats in months]
-    repeat_rows = [
-        (f"{date(y, m, 1):%b %Y}", round(100 * repeats / count) if count else 0) for y, m, count, repeats in months
-    ]
-    start = date.today() - relativedelta(months=12)
+    repeat_rows = [(f"{date(y, m, 1):%b %Y}", stats.percent(repeats, count) or 0) for y, m, count, repeats in months]
     completion = actions.completion_by_agency(
         access.visible_actions(current_user) if not suppressed else access.actions_in_areas(area_ids), quarters=4
     )
@@ -62,31 +59,27 @@ def index():
         total[0] += done
         total[1] += due
     completion_rows = sorted(
-        (
-            (names.get(agency_id, ""), round(100 * done / due) if due else 0)
-            for agency_id, (done, due) in by_agency.items()
-        ),
+        ((names.get(agency_id, ""), stats.percent(done, due) or 0) for agency_id, (done, due) in by_agency.items()),
     )
     # IDVA service: caseload per IDVA (named for coordinators and IDVA managers, not the steering
     # group), first contact within target and outcomes at closure over the last three months.
     loads = caseload.caseload_against_capacity(area_ids)
     names_shown = current_user.has_role(Role.COORDINATOR, Role.IDVA_MANAGER)
     idva_rows = [(load.name, load.active, load.active) for load in loads] if names_shown else []
-    three_months_ago = date.today() - relativedelta(months=3)
+    start, end = last_months(3)
     audit("reports.dashboard_viewed")
     db.session.commit()
     return render_template(
         "reports/index.html",
         areas=areas,
         suppressed=suppressed,
-        since=start,
         referral_rows=[(label, stats.suppress(v) if suppressed else v, v) for label, v in referral_rows],
         repeat_rows=repeat_rows,
         completion_rows=completion_rows,
         idva_rows=idva_rows,
         idva_totals=(sum(load.active for load in loads), sum(load.capacity for load in loads), len(loads)),
-        first_contact=caseload.first_contact_performance(area_ids, start=three_months_ago, end=date.today()),
-        outcomes=caseload.outcomes_at_closure(area_ids, start=three_months_ago, end=date.today()),
+        first_contact=caseload.first_contact_performance(area_ids, start=start, end=end),
+        outcomes=caseload.outcomes_at_closure(area_ids, start=start, end=end),
         shown=(lambda value: stats.suppress(value) if suppressed else value),
     )
 
@@ -97,7 +90,7 @@ def data_return():
     report = stats.quarterly_return(area, year, quarter)
     suppressed = _suppressed()
     columns, rows = reports.return_table(report, suppressed=suppressed)
-    start, end = stats.quarter_bounds(year, quarter)
+    start, end = quarter_bounds(year, quarter)
     attendance = stats.attendance_by_agency(area.id, start, end)
     audit("reports.return_viewed", record_type="area", record_id=area.id, year=year, quarter=quarter)
     db.session.commit()

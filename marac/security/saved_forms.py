@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from marac.extensions import csrf
 from marac.security.sessions import hash_token
 from models import PendingForm, db
-from models.base import utcnow
+from models.clock import utcnow
 
 
 def posted_fields():

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from marac.extensions import login_manager
 from marac.services import api_tokens
 from models import UserSession, db
-from models.base import utcnow
+from models.clock import utcnow
 
 # Only refresh last_seen_at this often, so that reading a page is not a write every time.
 LAST_SEEN_RESOLUTION_SECONDS = 60

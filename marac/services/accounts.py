@@ -14,7 +14,7 @@ from zxcvbn import zxcvbn
 
 from marac.services.versions import bump_version
 from models import Agency, Area, LoginThrottle, User, db
-from models.base import utcnow
+from models.clock import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128

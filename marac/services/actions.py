@@ -1,7 +1,6 @@
 """SMART actions: agreeing them at the meeting, who may change them, and their history."""
 
 import re
-from datetime import date
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -10,6 +9,7 @@ from marac.services.cases import involve_agency
 from marac.services.versions import bump_version
 from models import Action, ActionStatus, ActionUpdate, Role, db
 from models.actions import OPEN_STATUSES
+from models.clock import last_quarters, quarter_bounds, quarter_of, uk_today
 
 # A bare instruction to watch is not an action: say what will be done and how.
 VAGUE = re.compile(
@@ -76,7 +76,7 @@ def allowed_statuses(user, action):
 
 
 def status_problems(to_status, *, completed_on, evidence, note, today=None):
-    today = today or date.today()
+    today = today or uk_today()
     problems = {}
     if to_status == ActionStatus.COMPLETED:
         if not completed_on:
@@ -113,8 +113,15 @@ def change_status(action, user, to_status, *, note=None, completed_on=None, evid
     return update
 
 
+# Overdue: still open (not started or in progress) and due before today, the UK's date. Written
+# here only, once for an action in hand and once as SQL; a test checks the two agree.
 def is_overdue(action, today=None):
-    return action.status in OPEN_STATUSES and action.due_on < (today or date.today())
+    return action.status in OPEN_STATUSES and action.due_on < (today or uk_today())
+
+
+def overdue(today=None):
+    """The actions overdue today, as a WHERE clause."""
+    return sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < (today or uk_today()))
 
 
 def history(action_id):
@@ -132,20 +139,19 @@ def for_case(case_id, where=None):
 
 def overdue_first(today):
     """ORDER BY: open actions past their due date first, then by due date."""
-    overdue = sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
-    return (sa.case((overdue, 0), else_=1), Action.due_on, Action.id)
+    return (sa.case((overdue(today), 0), else_=1), Action.due_on, Action.id)
 
 
 def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, today=None):
     """A query of actions within `where`, narrowed by the list's filters."""
-    today = today or date.today()
+    today = today or uk_today()
     query = sa.select(Action).where(where)
     if status == "open":
         query = query.where(Action.status.in_(OPEN_STATUSES))
     elif status in set(ActionStatus):
         query = query.where(Action.status == status)
     if due == "overdue":
-        query = query.where(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
+        query = query.where(overdue(today))
     elif due == "week":
         query = query.where(Action.due_on >= today, Action.due_on <= today + relativedelta(days=7))
     if meeting_id:
@@ -165,10 +171,9 @@ def completion_by_agency(where, *, quarters=4, today=None):
     """[(agency id, year, quarter, completed, due)] for actions due in the last `quarters`
     quarters, the current one included: the share completed of those due so far (or completed
     early) in each quarter. Counted in SQL."""
-    today = today or date.today()
-    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    start = this_quarter - relativedelta(months=3 * (quarters - 1))
-    end = this_quarter + relativedelta(months=3)
+    today = today or uk_today()
+    start, _ = quarter_bounds(*last_quarters(quarters, today)[0])
+    _, end = quarter_bounds(*quarter_of(today))
     year, quarter = sa.extract("year", Action.due_on), _quarter(Action.due_on)
     completed = sa.func.sum(sa.case((Action.status == ActionStatus.COMPLETED, 1), else_=0))
     # An action counts once it falls due, or sooner if it is completed early: early work is

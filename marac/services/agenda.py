@@ -7,7 +7,6 @@ of their section.
 """
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -25,11 +24,10 @@ from models import (
     db,
 )
 from models.actions import OPEN_STATUSES
-from models.base import utcnow
+from models.clock import UK, uk_date, utcnow
 from models.meetings import AGENDA_ORDER
 
 DEFAULT_MINUTES = 10
-UK = ZoneInfo("Europe/London")
 
 
 # Each section's place in the order (sections are text enums: the stored text finds its rank).
@@ -56,7 +54,7 @@ def previous_meeting(meeting):
 def candidates(meeting):
     """{case_id: (section, referral_id)} of the cases that belong on this meeting's list."""
     found = {}
-    meeting_day = meeting.starts_at.date()
+    meeting_day = uk_date(meeting.starts_at)
 
     # Cases with actions still open from the last meeting.
     if last := previous_meeting(meeting):
@@ -87,7 +85,7 @@ def candidates(meeting):
         found[case_id] = (AgendaSection.CHILDREN if children else AgendaSection.ADULTS, referral_id)
 
     # Heard cases whose 12 months have passed since the last meeting (or the last four weeks).
-    since = last.starts_at.date() if last else meeting_day - timedelta(weeks=4)
+    since = uk_date(last.starts_at) if last else meeting_day - timedelta(weeks=4)
     for case, _last_on in repeats.twelve_months_passed(meeting.area_id, meeting_day, since):
         found.setdefault(case.id, (AgendaSection.TWELVE_MONTHS, None))
     return found

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from models import ApiScope, ApiToken, IdempotencyKey, User, db
-from models.base import utcnow
+from models.clock import utcnow
 
 TOKEN_PREFIX = "marac_"  # noqa: S105 (not a secret: every token starts so)
 SHOWN_PREFIX_CHARS = 12  # "marac_" and 6 random characters: enough to tell tokens apart

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from marac.services import risk_scoring
 from marac.services.versions import bump_version
 from models import AssessmentStatus, RiskAssessment, RiskTool, db
-from models.base import utcnow
+from models.clock import utcnow
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PADDING = 600, 240, 36
 

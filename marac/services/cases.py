@@ -1,7 +1,5 @@
 """Cases: creating them, the people in them, and what the case pages show."""
 
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +18,7 @@ from models import (
     Role,
     db,
 )
+from models.clock import uk_today
 from models.risk import current_assessment
 
 CASES_PAGE_SIZE = 50
@@ -101,7 +100,7 @@ def identity(case, *, today=None, show_serial=False):
 
     Serial perpetrators are flagged to coordinators only (`show_serial`).
     """
-    today = today or date.today()
+    today = today or uk_today()
     victim = case.victim
     latest = latest_assessment(case.id)
     flags = []

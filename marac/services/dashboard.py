@@ -1,10 +1,8 @@
 """What each role's home page shows."""
 
-from datetime import date
-
 import sqlalchemy as sa
 
-from marac.services import access, meetings
+from marac.services import access, actions, meetings
 from models import (
     Action,
     Agency,
@@ -21,8 +19,7 @@ from models import (
     UserSession,
     db,
 )
-from models.actions import OPEN_STATUSES
-from models.base import utcnow
+from models.clock import uk_today, utcnow
 
 ROLE_PURPOSE = {
     Role.COORDINATOR: "Receive and triage referrals, prepare each meeting's case list, take minutes and chase actions.",
@@ -38,7 +35,7 @@ ROLE_PURPOSE = {
 def panels_for(user, today=None):
     """One panel per role the user holds, in a fixed order, with what needs their attention:
     [(label, value, link or None)]. A handful of counting queries, whatever the data size."""
-    today = today or date.today()
+    today = today or uk_today()
     figures = {
         Role.COORDINATOR: lambda: _coordinator_figures(user, today),
         Role.CHAIR: lambda: _chair_figures(user),
@@ -74,9 +71,7 @@ def _meeting_row(meeting, label):
 
 
 def _overdue(where, today):
-    return db.session.scalar(
-        sa.select(sa.func.count(Action.id)).where(where, Action.status.in_(OPEN_STATUSES), Action.due_on < today)
-    )
+    return db.session.scalar(sa.select(sa.func.count(Action.id)).where(where, actions.overdue(today)))
 
 
 def _coordinator_figures(user, today):

@@ -24,10 +24,8 @@ from models import (
     User,
     db,
 )
-from models.base import utcnow
 from models.caseload import NEED_CATEGORIES, ContactMethod, ContactOutcome, NeedStage
-
-UK = caseload.UK
+from models.clock import UK, uk_date, utcnow
 
 # email: (full-time equivalent, active cases wanted). At 70 cases per FTE (the area default):
 # Indra 13 of 14 (near), Morgan 7 of 7 (at), Rowan 8 of 7 (over), Jules 6 of 14 (within).
@@ -55,7 +53,7 @@ def _working_moment(rng, day):
 def seed_caseload(areas, today=None, now=None):
     rng = random.Random(20261124)
     now = now or utcnow()
-    today = today or caseload.uk_date(now)
+    today = today or uk_date(now)
     targets = caseload.Targets()
     area = areas[0]
     users = {email: db.session.query(User).filter_by(email=email).one() for email in DEMO_CASELOADS}
@@ -122,7 +120,7 @@ def seed_caseload(areas, today=None, now=None):
             now - timedelta(days=21), min(allocation.started_at + timedelta(days=30), now - timedelta(hours=2))
         )
         support = _support(case, allocation, received, targets)
-        _work(rng, case, support, indra, 1, closed - timedelta(days=1), caseload.uk_date(closed), targets)
+        _work(rng, case, support, indra, 1, closed - timedelta(days=1), uk_date(closed), targets)
         _close(support, indra, closed, reason="risk_reduced", satisfaction=5)
         allocation.ended_at = support.closed_at
 
@@ -150,7 +148,7 @@ def _date_queue(now):
             sa.select(Referral).where(Referral.case_id == case.id, Referral.status.in_(caseload.WAITING_STATUSES))
         ):
             referral.submitted_at = moment
-            referral.referred_on = caseload.uk_date(moment)
+            referral.referred_on = uk_date(moment)
     db.session.flush()
 
 
@@ -226,7 +224,7 @@ def _support(case, allocation, received, targets, *, reopens=False):
 
 def _work(rng, case, support, idva, index, now, today, targets):
     """Contacts and attempts, intake, a safety plan, onward referrals: more the longer it is open."""
-    start = caseload.uk_date(support.opened_at)
+    start = uk_date(support.opened_at)
     # First contact: one or two attempts, then contact; late for every sixth case.
     late = index % 6 == 4
     day = support.first_contact_due_on + timedelta(days=2) if late else start
@@ -263,7 +261,7 @@ def _work(rng, case, support, idva, index, now, today, targets):
             case,
             support,
             idva,
-            contacted_at=_working_moment(rng, caseload.uk_date(moment)),
+            contacted_at=_working_moment(rng, uk_date(moment)),
             method=rng.choice(list(ContactMethod)),
             outcome=rng.choice([ContactOutcome.SPOKE, ContactOutcome.SPOKE, ContactOutcome.NO_ANSWER]),
             was_safe=rng.choice([True, True, None]),
@@ -290,7 +288,7 @@ def _work(rng, case, support, idva, index, now, today, targets):
             support,
             idva,
             service=rng.choice(["housing", "legal", "counselling", "children", "finance"]),
-            referred_on=caseload.uk_date(first) + timedelta(days=3),
+            referred_on=uk_date(first) + timedelta(days=3),
             note="Referral accepted; first appointment offered.",
         )
 
@@ -327,7 +325,7 @@ def _closed_support(rng, case, idva, manager, opened, closed):
     )
     db.session.add(allocation)
     support = _support(case, allocation, opened - timedelta(hours=20), targets)
-    _work(rng, case, support, idva, 1, closed, caseload.uk_date(closed), targets)
+    _work(rng, case, support, idva, 1, closed, uk_date(closed), targets)
     _close(support, idva, closed, reason="disengaged", satisfaction=None)
 
 

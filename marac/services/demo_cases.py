@@ -21,7 +21,7 @@ from models import (
     User,
     db,
 )
-from models.base import utcnow
+from models.clock import uk_today, utcnow
 
 FIRST_NAMES_F = [
     "Amara",
@@ -130,7 +130,7 @@ def seed_cases(areas, today=None, count_per_area=(24, 8)):
     Most go to the first area, where the demo IDVA and agency representatives work.
     """
     rng = random.Random(20261122)
-    today = today or date.today()
+    today = today or uk_today()
     idva = db.session.query(User).filter_by(email="idva@example.org").one()
     manager = db.session.query(User).filter_by(email="idva.manager@example.org").one()
     coordinator = db.session.query(User).filter_by(email="coordinator@example.org").one()
@@ -345,7 +345,7 @@ def seed_meetings(areas, today=None):
     """A past meeting of the first area (held, minutes sent, actions in every state, some overdue)
     and an upcoming one (list published, research half done); the second area's next meeting."""
     rng = random.Random(20261123)
-    today = today or date.today()
+    today = today or uk_today()
     coordinator = db.session.query(User).filter_by(email="coordinator@example.org").one()
     chair = db.session.query(User).filter_by(email="chair@example.org").one()
     first, second = areas

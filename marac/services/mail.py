@@ -25,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from models.base import utcnow
+from models.clock import utcnow
 
 logger = logging.getLogger(__name__)
 

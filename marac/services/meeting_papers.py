@@ -17,8 +17,8 @@ from marac.services.pdf.papers import (
     Section,
 )
 from models import Action, Agency, Case, Person, Referral, RiskAssessment, User, db
-from models.base import utcnow
 from models.cases import CHILD_TO_VICTIM, CasePerpetrator
+from models.clock import UK, utcnow
 from models.meetings import AGENDA_SECTION_LABELS
 from models.risk import current_assessment
 
@@ -187,7 +187,7 @@ def minutes(meeting, user):
     approved = None
     if meeting.minutes_approved_at:
         chair = db.session.get(User, meeting.minutes_approved_by_id)
-        local = meeting.minutes_approved_at.astimezone(meetings.UK)
+        local = meeting.minutes_approved_at.astimezone(UK)
         approved = f"Approved by {chair.name} on {local.day} {local:%B %Y}"
     return minutes_pdf(_header(meeting, user), attendance, items, approved)
 

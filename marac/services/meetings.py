@@ -1,7 +1,6 @@
 """Meetings: scheduling, publishing the case list, research, the meeting itself and minutes."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -25,10 +24,9 @@ from models import (
     User,
     db,
 )
-from models.base import utcnow
+from models.clock import UK, uk_date, utcnow
 from models.users import UserRole, user_areas
 
-UK = ZoneInfo("Europe/London")
 MINUTES_TARGET_WORKING_DAYS = 3
 
 
@@ -92,7 +90,7 @@ def next_meeting_day(area, after):
     last = db.session.scalar(sa.select(sa.func.max(Meeting.starts_at)).where(Meeting.area_id == area.id))
     if last is None:
         return after + timedelta(days=7)
-    return meeting_days(last.astimezone(UK).date(), MeetingCadence(area.meeting_cadence), 2)[1]
+    return meeting_days(uk_date(last), MeetingCadence(area.meeting_cadence), 2)[1]
 
 
 def reps_of(agency_ids, area_id):
@@ -230,9 +228,7 @@ def minutes_turnaround(meeting):
     """(working days from the meeting to minutes sent, within the 3-day target) or None."""
     if not meeting.minutes_sent_at:
         return None
-    days = workdays.working_days_between(
-        meeting.starts_at.astimezone(UK).date(), meeting.minutes_sent_at.astimezone(UK).date()
-    )
+    days = workdays.working_days_between(uk_date(meeting.starts_at), uk_date(meeting.minutes_sent_at))
     return days, days <= MINUTES_TARGET_WORKING_DAYS
 
 
@@ -249,7 +245,7 @@ def ics(meeting, area_name, url):
     """An iCalendar invite with no personal data: the area, the time, the place and a link."""
 
     def stamp(value):
-        return value.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     def text(value):
         return (value or "").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,").replace("\n", r"\n")

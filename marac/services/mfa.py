@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import LoginThrottle, MfaRecoveryCode, User, db
-from models.base import utcnow
+from models.clock import utcnow
 
 SECRET_LENGTH = 32  # base32 characters: 160 bits
 DRIFT_STEPS = 1

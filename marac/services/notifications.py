@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from models import Notification, Role, User, db
-from models.base import utcnow
+from models.clock import utcnow
 from models.users import UserRole, user_areas
 
 PAGE_SIZE = 50

@@ -22,7 +22,7 @@ from models import (
     RiskTool,
     db,
 )
-from models.base import utcnow
+from models.clock import uk_today, utcnow
 
 NEW_PERSON = "new"
 ADULT_AGE = 16
@@ -204,7 +204,7 @@ def submission_problems(referral, thresholds):
 
 def warnings(referral, today=None):
     """Things the referrer and coordinator should notice, that do not stop the referral."""
-    today = today or date.today()
+    today = today or uk_today()
     notes = []
     born = referral.draft.get("victim", {}).get("date_of_birth")
     if born:

@@ -3,29 +3,21 @@ returns counts. Messages name records by reference, never a person; emails carry
 link only."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
-from marac.services import mail
+from marac.services import actions, mail
 from marac.services.meetings import reps_of, title
 from marac.services.notifications import notify_area_coordinators, notify_user
 from models import Action, Meeting, MeetingStatus, Reminder, ResearchRequest, ResearchStatus, db
 from models.actions import OPEN_STATUSES
+from models.clock import uk_date
 from models.meetings import AgendaItem
 
-UK = ZoneInfo("Europe/London")
 
-
-def _uk_day(now):
-    return now.astimezone(UK).date()
-
-
-def _open_actions_due_on(day):
-    return db.session.scalars(
-        sa.select(Action).where(Action.status.in_(OPEN_STATUSES), Action.due_on == day).order_by(Action.id)
-    ).all()
+def _actions(*where):
+    return db.session.scalars(sa.select(Action).where(*where).order_by(Action.id)).all()
 
 
 def _tell_agency(agency_id, area_id, message, link, email_subject=None):
@@ -44,8 +36,8 @@ def _tell_agency(agency_id, area_id, message, link, email_subject=None):
 
 def action_due_reminders(now):
     """Actions due in a few days (ACTION_REMINDER_DAYS): their agency is reminded once."""
-    day = _uk_day(now) + timedelta(days=current_app.config["ACTION_REMINDER_DAYS"])
-    due = _open_actions_due_on(day)
+    day = uk_date(now) + timedelta(days=current_app.config["ACTION_REMINDER_DAYS"])
+    due = _actions(Action.status.in_(OPEN_STATUSES), Action.due_on == day)
     told = sum(
         _tell_agency(
             a.owner_agency_id, a.area_id, f"MARAC action {a.reference} is due on {day:%d %B %Y}", f"/actions/{a.id}"
@@ -57,7 +49,8 @@ def action_due_reminders(now):
 
 def overdue_notices(now):
     """Actions that became overdue yesterday: their agency is told, by notification and email."""
-    due = _open_actions_due_on(_uk_day(now) - timedelta(days=1))
+    today = uk_date(now)
+    due = _actions(actions.overdue(today), Action.due_on == today - timedelta(days=1))
     told = sum(
         _tell_agency(
             a.owner_agency_id,
@@ -74,7 +67,8 @@ def overdue_notices(now):
 def escalations(now):
     """Actions overdue for ACTION_ESCALATION_DAYS go to the area's coordinators."""
     days = current_app.config["ACTION_ESCALATION_DAYS"]
-    due = _open_actions_due_on(_uk_day(now) - timedelta(days=days))
+    today = uk_date(now)
+    due = _actions(actions.overdue(today), Action.due_on == today - timedelta(days=days))
     for action in due:
         notify_area_coordinators(
             action.area_id,

@@ -7,7 +7,7 @@ import io
 from marac.services import stats
 from marac.services.pdf.data_return import data_return_pdf
 from marac.services.pdf.papers import PaperHeader
-from models.base import utcnow
+from models.clock import uk_date, utcnow
 
 FIGURES = list(stats.FIGURE_LABELS)
 # A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is written as text.
@@ -20,7 +20,7 @@ def _shown(value, suppressed):
 
 def return_table(report, *, suppressed):
     """(columns, rows): a column per meeting and one for the quarter; a row per figure."""
-    columns = [f"{meeting.starts_at.astimezone(stats.UK):%d %b %Y}" for meeting, _figures in report.meetings]
+    columns = [f"{uk_date(meeting.starts_at):%d %b %Y}" for meeting, _figures in report.meetings]
     columns.append(f"{report.year} Q{report.quarter}")
     rows = []
     for name in FIGURES:

@@ -30,7 +30,7 @@ from marac.services.case_tables import (
     where_keys,
 )
 from models import Case, LegalHold, RetentionDecision, RetentionReview, Role, User, db
-from models.base import utcnow
+from models.clock import utcnow
 from models.users import UserRole, user_areas
 
 logger = logging.getLogger(__name__)

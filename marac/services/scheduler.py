@@ -29,7 +29,6 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -43,12 +42,11 @@ from werkzeug.serving import is_running_from_reloader
 from marac.services import api_tokens, audit, caseload, reminders, retention
 from marac.services.notifications import notify_user
 from models import JobRun, PendingForm, Referral, ReferralStatus, Role, User, db
-from models.base import utcnow
+from models.clock import UK, utcnow
 from models.users import UserRole, user_areas
 
 logger = logging.getLogger(__name__)
 
-UK = ZoneInfo("Europe/London")
 # Interval triggers count from a fixed moment, so that every process computes the same times.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

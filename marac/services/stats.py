@@ -1,5 +1,6 @@
 """Figures computed from the case records: the quarterly MARAC data return, equality
-monitoring, attendance and dashboards. Every count is an aggregate in SQL.
+monitoring, attendance, dashboards and the API's quarterly figures, and the percentages they
+show. Every count is an aggregate in SQL.
 
 A case counts as "discussed" at a meeting when it was on the meeting's list through a referral
 (new or repeat) and the meeting has been held; reviews of incomplete actions and 12-month
@@ -7,8 +8,7 @@ reviews are not new discussions.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -26,12 +26,13 @@ from models import (
     MeetingStatus,
     Person,
     Referral,
+    ReferralStatus,
     db,
 )
+from models.clock import day_start, last_quarters, months_ago, quarter_bounds, uk_date
 from models.meetings import meeting_agencies
 from models.people import RACIALLY_MINORITISED, YesNoPreferNot
 
-UK = ZoneInfo("Europe/London")
 HELD = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT)
 
 # National figures the return is benchmarked against (SafeLives, 12 months to September 2024).
@@ -61,19 +62,10 @@ def _years_before_postgresql(element, compiler, **kw):
     return f"CAST({compiler.process(column, **kw)} - make_interval(years => {compiler.process(years, **kw)}) AS DATE)"
 
 
-def quarter_of(day):
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def quarter_bounds(year, quarter):
-    """(first day, first day of the next quarter)."""
-    start = date(year, 3 * (quarter - 1) + 1, 1)
-    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
-    return start, end
-
-
-def _uk_midnight(day):
-    return datetime.combine(day, time(), tzinfo=UK)
+def percent(part, whole, places=None):
+    """`part` as a percentage of `whole`, rounded to a whole number (or to `places` decimals);
+    None when `whole` is 0."""
+    return round(100 * part / whole, places) if whole else None
 
 
 def _sum(condition):
@@ -100,7 +92,7 @@ class Figures:
         return self
 
     def percent(self, count):
-        return round(100 * count / self.cases, 1) if self.cases else None
+        return percent(count, self.cases, 1)
 
 
 FIGURE_LABELS = {
@@ -126,8 +118,8 @@ def _discussed(area_id, start, end):
         .where(
             Meeting.area_id == area_id,
             Meeting.status.in_(HELD),
-            Meeting.starts_at >= _uk_midnight(start),
-            Meeting.starts_at < _uk_midnight(end),
+            Meeting.starts_at >= day_start(start),
+            Meeting.starts_at < day_start(end),
             AgendaItem.removed_at.is_(None),
             AgendaItem.referral_id.is_not(None),
         )
@@ -238,8 +230,8 @@ def quarterly_return(area, year, quarter):
         .where(
             Meeting.area_id == area.id,
             Meeting.status.in_(HELD),
-            Meeting.starts_at >= _uk_midnight(start),
-            Meeting.starts_at < _uk_midnight(end),
+            Meeting.starts_at >= day_start(start),
+            Meeting.starts_at < day_start(end),
         )
         .order_by(Meeting.starts_at)
     ).all()
@@ -263,8 +255,8 @@ def attendance_by_agency(area_id, start, end):
         .where(
             Meeting.area_id == area_id,
             Meeting.status.in_(HELD),
-            Meeting.starts_at >= _uk_midnight(start),
-            Meeting.starts_at < _uk_midnight(end),
+            Meeting.starts_at >= day_start(start),
+            Meeting.starts_at < day_start(end),
         )
         .group_by(Agency.name)
         .order_by(Agency.name)
@@ -273,8 +265,7 @@ def attendance_by_agency(area_id, start, end):
 
 def referrals_per_month(area_ids, months=12, today=None):
     """[(year, month, referrals, repeats)] of sent referrals, oldest first. One query."""
-    today = today or date.today()
-    first = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    first = months_ago(months, today).replace(day=1)
     year, month = sa.extract("year", Referral.referred_on), sa.extract("month", Referral.referred_on)
     rows = db.session.execute(
         sa.select(
@@ -294,3 +285,72 @@ def referrals_per_month(area_ids, months=12, today=None):
 def suppress(count):
     """Small numbers: a count from 1 to 4 shows as "<5" outside the coordinator's own pages."""
     return "<5" if 0 < count < SMALL_NUMBER_LIMIT else count
+
+
+def quarterly_figures(area_ids, *, quarters=4, today=None):
+    """The API's quarterly figures: {area id: [{year, quarter, starts_on, ends_on, referrals,
+    repeat_referrals, cases_discussed}]} for the last `quarters` quarters, oldest first, today's
+    counted so far. Referrals are those sent (not drafts), by date of referral, in the area they were sent
+    to. Two aggregate queries whatever the number of areas."""
+    periods = []
+    for year, quarter in last_quarters(quarters, today):
+        first, after = quarter_bounds(year, quarter)
+        periods.append((year, quarter, first, after - timedelta(days=1)))
+    start, end = periods[0][2], periods[-1][3]
+    area_ids = sorted(area_ids)
+    figures = {
+        area_id: [
+            {
+                "year": year,
+                "quarter": quarter,
+                "starts_on": first,
+                "ends_on": last,
+                "referrals": 0,
+                "repeat_referrals": 0,
+                "cases_discussed": 0,
+            }
+            for year, quarter, first, last in periods
+        ]
+        for area_id in area_ids
+    }
+    if not area_ids:
+        return figures
+
+    quarter_index = sa.case(
+        *[(Referral.referred_on.between(first, last), index) for index, (_y, _q, first, last) in enumerate(periods)],
+        else_=None,
+    ).label("quarter_index")
+    sent = db.session.execute(
+        sa.select(Referral.area_id, quarter_index, sa.func.count(Referral.id), _sum(Referral.is_repeat))
+        .where(
+            Referral.area_id.in_(area_ids),
+            Referral.status != ReferralStatus.DRAFT,
+            Referral.referred_on.between(start, end),
+        )
+        .group_by(Referral.area_id, quarter_index)
+    ).all()
+    for area_id, index, count, repeats in sent:
+        if index is not None:
+            figures[area_id][index]["referrals"] = count
+            figures[area_id][index]["repeat_referrals"] = int(repeats or 0)
+
+    # Per meeting (a few a month), then placed in a quarter by its UK date.
+    discussed = db.session.execute(
+        sa.select(Meeting.area_id, Meeting.starts_at, sa.func.count(AgendaItem.id))
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(
+            Meeting.area_id.in_(area_ids),
+            Meeting.status.in_(HELD),
+            Meeting.starts_at >= day_start(start),
+            Meeting.starts_at < day_start(end + timedelta(days=1)),
+            AgendaItem.referral_id.is_not(None),
+            AgendaItem.removed_at.is_(None),
+        )
+        .group_by(Meeting.id, Meeting.area_id, Meeting.starts_at)
+    ).all()
+    for area_id, starts_at, count in discussed:
+        day = uk_date(starts_at)
+        index = next((index for index, (_y, _q, first, last) in enumerate(periods) if first <= day <= last), None)
+        if index is not None:
+            figures[area_id][index]["cases_discussed"] += count
+    return figures

@@ -133,7 +133,7 @@ def test_quarterly_figures_count_for_the_users_areas(app, api, world):
 
 
 def test_cases_discussed_are_counted_at_held_meetings(app, api, world):
-    from marac.api import stats
+    from marac.services import stats
     from models import AgendaItem, Meeting, Referral
 
     with app.app_context():

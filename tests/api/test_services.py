@@ -5,19 +5,23 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from marac.api.stats import quarters_to
-from marac.services import api_tokens
+from marac.services import api_tokens, stats
 from models import IdempotencyKey, db
-from models.base import utcnow
+from models.clock import utcnow
 
 
-def test_quarters_run_back_across_the_year():
-    assert quarters_to(date(2026, 2, 10), 3) == [
+def test_quarters_run_back_across_the_year(app):
+    def periods(today, count):
+        with app.app_context():
+            rows = stats.quarterly_figures([1], quarters=count, today=today)[1]
+        return [(row["year"], row["quarter"], row["starts_on"], row["ends_on"]) for row in rows]
+
+    assert periods(date(2026, 2, 10), 3) == [
         (2025, 3, date(2025, 7, 1), date(2025, 9, 30)),
         (2025, 4, date(2025, 10, 1), date(2025, 12, 31)),
         (2026, 1, date(2026, 1, 1), date(2026, 3, 31)),
     ]
-    assert quarters_to(date(2024, 12, 31), 1) == [(2024, 4, date(2024, 10, 1), date(2024, 12, 31))]
+    assert periods(date(2024, 12, 31), 1) == [(2024, 4, date(2024, 10, 1), date(2024, 12, 31))]
 
 
 def test_a_token_is_random_prefixed_and_kept_only_as_its_hash(app, demo):

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import ApiToken, AuditEvent, Role, User, db
-from models.base import utcnow
+from models.clock import utcnow
 from tests.api.conftest import Api
 from tests.conftest import csrf_from, sign_in
 

@@ -33,7 +33,7 @@ from models import (
     User,
     db,
 )
-from models.base import utcnow
+from models.clock import utcnow
 from tests.action_factories import ActionFactory
 from tests.case_factories import CaseFactory
 from tests.conftest import csrf_from, sign_in

@@ -4,7 +4,7 @@ import pytest
 
 from marac.services import accounts
 from models import User, db
-from models.base import utcnow
+from models.clock import utcnow
 
 
 @pytest.fixture

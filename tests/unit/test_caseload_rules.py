@@ -8,12 +8,13 @@ import pytest
 
 from marac.services import caseload, workdays
 from marac.services.caseload import IdvaLoad, Targets
+from models import clock
 
 TARGETS = Targets()  # the defaults: 48 hours, 2 working days, 2 working days, 8 weeks, 14 days
 
 
 def _uk(year, month, day, hour=10, minute=0):
-    return datetime(year, month, day, hour, minute, tzinfo=caseload.UK)
+    return datetime(year, month, day, hour, minute, tzinfo=clock.UK)
 
 
 # -- Working days -------------------------------------------------------------------------------
@@ -50,7 +51,7 @@ def test_substitute_bank_holidays_are_not_working_days():
 def test_the_day_the_referral_came_in_is_the_uk_day_not_the_utc_one():
     # 23:30 UTC on Thursday 21 May 2026 is 00:30 on Friday 22 May in London (BST).
     late_thursday_utc = datetime(2026, 5, 21, 23, 30, tzinfo=UTC)
-    assert caseload.uk_date(late_thursday_utc) == date(2026, 5, 22)
+    assert clock.uk_date(late_thursday_utc) == date(2026, 5, 22)
     assert caseload.first_contact_due(late_thursday_utc, TARGETS) == date(2026, 5, 27)
 
 

@@ -8,6 +8,12 @@ def test_dates_are_written_the_gov_uk_way():
     assert govuk_date(None) == ""
 
 
+def test_a_timestamp_shows_its_uk_date():
+    # 23:30 UTC on 1 July is 00:30 on 2 July in the UK; in winter the UTC date is the UK's.
+    assert govuk_date(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == "2 July 2026"
+    assert govuk_date(datetime(2026, 1, 15, 23, 30, tzinfo=UTC)) == "15 January 2026"
+
+
 def test_times_are_shown_in_uk_time_across_the_clock_change():
     assert govuk_datetime(datetime(2026, 1, 15, 0, 5, tzinfo=UTC)) == "15 January 2026 at 12:05am"
     # British Summer Time: 13:30 UTC is 2:30pm in London.

@@ -27,10 +27,11 @@ from models import (
     SafetyPlan,
     Support,
     User,
+    clock,
     db,
 )
-from models.base import utcnow
 from models.caseload import NEED_CATEGORIES
+from models.clock import utcnow
 from tests.caseload_factories import CaseloadFactory, uk_moment
 from tests.conftest import counted_queries, csrf_from, sign_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
@@ -308,7 +309,7 @@ def test_the_manager_changes_an_idvas_fte_and_so_their_capacity(app, world):
 
 
 def _log_contact(client, case_id, *, outcome="spoke", method="phone", when=None, note="", next_on=None):
-    when = when or (datetime.now(caseload.UK) - timedelta(minutes=5))
+    when = when or (datetime.now(clock.UK) - timedelta(minutes=5))
     return _post(
         client,
         f"/caseload/cases/{case_id}/contacts/new",
@@ -326,7 +327,7 @@ def _log_contact(client, case_id, *, outcome="spoke", method="phone", when=None,
 
 def test_attempts_then_a_contact_set_the_first_contact_dates(app, world):
     ash = world.client("ash")
-    yesterday = datetime.now(caseload.UK) - timedelta(days=1)
+    yesterday = datetime.now(clock.UK) - timedelta(days=1)
     assert _log_contact(ash, world.ash_case.id, outcome="no_answer", when=yesterday).status_code == 302
     assert _log_contact(ash, world.ash_case.id, outcome="message_left", method="text").status_code == 302
     support = _support(app, world.ash_case.id)
@@ -359,7 +360,7 @@ def test_a_contact_with_problems_shows_govuk_errors_and_keeps_the_answers(app, w
     ]
     assert field_values(html)["note"] == "Tried the landline"
     assert field_values(html)["contacted_time"] == "25:99"
-    tomorrow = datetime.now(caseload.UK) + timedelta(days=1)
+    tomorrow = datetime.now(clock.UK) + timedelta(days=1)
     future = _log_contact(ash, world.ash_case.id, when=tomorrow)
     assert "The date of the contact must be today or in the past" in error_summary(_text(future))
     assert _count(app, Contact) == 0

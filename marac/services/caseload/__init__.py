@@ -75,14 +75,11 @@ from marac.services.caseload.support import (
     supports_of,
 )
 from marac.services.caseload.targets import (
-    UK,
     Targets,
     feedback_due,
     first_contact_due,
     next_contact_due,
     review_due,
-    uk_date,
-    uk_day_start,
 )
 from marac.services.caseload.tasks import (
     complete_task,
@@ -92,10 +89,7 @@ from marac.services.caseload.tasks import (
 )
 
 __all__ = [
-    "UK",
     "Targets",
-    "uk_date",
-    "uk_day_start",
     "first_contact_due",
     "feedback_due",
     "next_contact_due",

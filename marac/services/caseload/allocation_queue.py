@@ -16,7 +16,7 @@ from marac.services.caseload.clauses import (
 )
 from marac.services.caseload.targets import Targets
 from models import Allocation, Area, Case, Person, RiskAssessment, Role, User, db
-from models.base import utcnow
+from models.clock import utcnow
 from models.users import UserRole, user_areas
 
 NEAR_CAPACITY = Decimal("0.9")  # at or above 90% of capacity is "near"

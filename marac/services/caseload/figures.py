@@ -7,10 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from marac.services.caseload.targets import uk_date, uk_day_start
 from models import Case, Support, db
-from models.base import utcnow
 from models.caseload import CLOSURE_REASON_LABELS, SATISFACTION_LABELS
+from models.clock import day_start, uk_today
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class FirstContactFigures:
 
 
 def _period(start, end):
-    return uk_day_start(start), uk_day_start(end + timedelta(days=1))
+    return day_start(start), day_start(end + timedelta(days=1))
 
 
 def _in_areas(area_ids):
@@ -44,7 +43,7 @@ def _in_areas(area_ids):
 def first_contact_performance(area_ids, *, start, end, today=None):
     """First-contact performance for supports whose referral came in between `start` and `end`
     (UK dates, inclusive) in `area_ids`. Returns FirstContactFigures."""
-    today = today or uk_date(utcnow())
+    today = today or uk_today()
     since, until = _period(start, end)
 
     def count(condition):

@@ -18,10 +18,10 @@ from marac.services.caseload.support import (
     plan_versions,
     supports_of,
 )
-from marac.services.caseload.targets import Targets, first_contact_due, next_contact_due, review_due, uk_date
+from marac.services.caseload.targets import Targets, first_contact_due, next_contact_due, review_due
 from marac.services.caseload.tasks import tasks_of
 from models import AgendaItem, Allocation, Case, Contact, IdvaTask, Meeting, Person, RiskAssessment, Support, User, db
-from models.base import utcnow
+from models.clock import uk_date, utcnow
 
 # -- The caseload page --------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from marac.services.caseload.clauses import latest_assessment, referral_received_at, waiting_referral
-from marac.services.caseload.targets import Targets, first_contact_due, uk_date
+from marac.services.caseload.targets import Targets, first_contact_due
 from marac.services.cases import involve_agency
 from marac.services.notifications import notify_user
 from marac.services.versions import StaleRecord, bump_version
@@ -24,8 +24,8 @@ from models import (
     Support,
     db,
 )
-from models.base import utcnow
 from models.caseload import MADE_CONTACT, NEED_CATEGORIES, RESTORATIVE_JUSTICE, SAFETY_PLAN_AREAS, ContactOutcome
+from models.clock import uk_date, utcnow
 from models.risk import RiskLevel
 
 # -- Allocation, support and reopening ----------------------------------------------------------

@@ -4,14 +4,12 @@ MARAC, the next contact, a risk review every 8 weeks. Working days are England a
 (workdays.py)."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import current_app
 
 from marac.services import workdays
-
-UK = ZoneInfo("Europe/London")
+from models.clock import uk_date
 
 
 @dataclass(frozen=True)
@@ -33,14 +31,6 @@ class Targets:
             contact_interval_days=config["IDVA_CONTACT_INTERVAL_DAYS"],
         )
 
-
-def uk_date(moment):
-    return moment.astimezone(UK).date()
-
-
-def uk_day_start(day):
-    """Midnight at the start of a UK day, as an aware datetime."""
-    return datetime.combine(day, time(0), tzinfo=UK)
 
 
 def first_contact_due(received_at, targets):

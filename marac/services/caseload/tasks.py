@@ -6,10 +6,10 @@ import sqlalchemy as sa
 
 from marac.services.caseload.clauses import last_assessment_date
 from marac.services.caseload.support import ensure_support
-from marac.services.caseload.targets import Targets, feedback_due, review_due, uk_date
+from marac.services.caseload.targets import Targets, feedback_due, review_due
 from marac.services.notifications import notify_user
 from models import AgendaItem, Allocation, Case, IdvaTask, Support, TaskKind, db
-from models.base import utcnow
+from models.clock import uk_date, utcnow
 
 # -- Tasks --------------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from functools import cache, partial
 from pathlib import Path
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -31,8 +30,7 @@ from reportlab.platypus import (
 )
 
 from marac.services.pdf.papers import PaperHeader
-
-UK = ZoneInfo("Europe/London")
+from models.clock import UK
 
 CONFIDENTIALITY_STATEMENT = (
     "The information in this document is shared for the purpose of the MARAC only: to reduce the "

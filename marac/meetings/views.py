@@ -2,7 +2,6 @@
 
 from datetime import date, time
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -10,24 +9,14 @@ from sqlalchemy.orm import selectinload
 from forms.actions import ActionForm
 from forms.admin import ConfirmForm
 from forms.common import choices
-from forms.meetings import AddCaseForm, DiscussionForm, RemoveCaseForm, ResearchForm, ScheduleForm
+from forms.meetings import AddCaseForm, AttendanceForm, DiscussionForm, RemoveCaseForm, ResearchForm, ScheduleForm
 from marac.meetings import bp
 from marac.security import audit, export_reason
 from marac.services import access, actions, agenda, meeting_papers, meetings
+from marac.services.areas import user_areas
 from marac.services.text import plural
-from models import (
-    AgendaItem,
-    Area,
-    Case,
-    Meeting,
-    MeetingStatus,
-    ResearchRequest,
-    Role,
-    User,
-    db,
-)
+from models import Meeting, db
 from models.base import utcnow
-from models.users import UserRole
 
 
 def _meeting_or_404(meeting_id):
@@ -52,8 +41,8 @@ def _run(meeting_id):
 
 
 def _item(meeting, item_id):
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id or item.removed_at is not None:
+    item = agenda.listed_item(meeting, item_id)
+    if item is None:
         abort(404)
     return item
 
@@ -66,11 +55,7 @@ def _confirmed():
 @bp.route("/")
 def meeting_list():
     rows = db.session.scalars(
-        sa.select(Meeting)
-        .where(access.visible_meetings(current_user))
-        .options(selectinload(Meeting.area), selectinload(Meeting.chair))
-        .order_by(Meeting.starts_at.desc())
-        .limit(100)
+        meetings.latest_first(access.visible_meetings(current_user)).options(selectinload(Meeting.chair)).limit(100)
     ).all()
     now = utcnow()
     upcoming = sorted((m for m in rows if m.starts_at >= now), key=lambda m: m.starts_at)
@@ -81,23 +66,15 @@ def meeting_list():
 @bp.route("/schedule", methods=["GET", "POST"])
 def schedule():
     form = ScheduleForm(count=6, length_minutes=180, cut_off_days=7, start_time="10:00")
-    areas = db.session.scalars(
-        sa.select(Area).where(Area.id.in_(current_user.area_ids), Area.is_active).order_by(Area.name)
-    ).all()
+    areas = user_areas(current_user)
     form.area_id.choices = choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
-    chairs = db.session.execute(
-        sa.select(User.id, User.name)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.CHAIR, User.is_active)
-        .order_by(User.name)
-    ).all()
-    form.chair_id.choices = choices([(0, "Not chosen yet")] + [(row.id, row.name) for row in chairs])
+    form.chair_id.choices = choices([(0, "Not chosen yet")] + meetings.chairs())
     if request.method == "GET" and len(areas) >= 1:
         form.area_id.data = form.area_id.data or areas[0].id
         form.first_day.data = meetings.next_meeting_day(areas[0], date.today())
     if form.validate_on_submit():
-        area = db.session.get(Area, form.area_id.data)
-        if area is None or area.id not in current_user.area_ids:
+        area = next((area for area in areas if area.id == form.area_id.data), None)
+        if area is None:
             abort(403)
         hours, minutes = (int(part) for part in form.start_time.data.split(":"))
         made = meetings.schedule(
@@ -128,17 +105,7 @@ def meeting_view(meeting_id):
     manages = access.manages_meeting(current_user, meeting)
     runs = access.runs_meeting(current_user, meeting)
     researcher = access.researches_for(current_user, meeting) and not runs
-    research = {}
-    if researcher:
-        research = {
-            request.agenda_item_id: request
-            for request in db.session.scalars(
-                sa.select(ResearchRequest).where(
-                    ResearchRequest.agency_id == current_user.agency_id,
-                    ResearchRequest.agenda_item_id.in_([item.id for item in listed]),
-                )
-            )
-        }
+    research = meetings.agency_research(current_user.agency_id, listed) if researcher else {}
     cases = meeting_papers.cases_with_people([item.case_id for item in listed])
     return render_template(
         "meetings/view.html",
@@ -156,6 +123,9 @@ def meeting_view(meeting_id):
         turnaround=meetings.minutes_turnaround(meeting),
         repeats=meetings.repeat_referral_ids(listed),
         agency_papers=meetings.agencies_with_actions(meeting) if runs else [],
+        may_be_held=meetings.may_be_held(meeting),
+        approves=access.approves_minutes(current_user, meeting) and meetings.awaits_approval(meeting),
+        sends=manages and meetings.awaits_sending(meeting),
     )
 
 
@@ -188,8 +158,8 @@ def add_case(meeting_id):
     meeting = _managed(meeting_id)
     form = AddCaseForm()
     if form.validate_on_submit():
-        case = db.session.get(Case, form.case_id()) if form.case_id() else None
-        if case is None or case.area_id != meeting.area_id:
+        case = meetings.listable_case(meeting, form.case_id())
+        if case is None:
             form.case_reference.errors.append("Enter the number of a case in this meeting's area, like C000123")
         else:
             item = agenda.add_by_hand(meeting, case, form.section.data, form.reason.data.strip())
@@ -225,18 +195,9 @@ def remove_item(meeting_id, item_id):
 def set_minutes(meeting_id):
     meeting = _managed(meeting_id)
     _confirmed()
-    problems = []
-    for item in agenda.items(meeting.id):
-        value = (request.form.get(f"minutes-{item.id}") or "").strip()
-        if not value:
-            continue
-        if not value.isdigit() or not 1 <= int(value) <= 120:
-            problems.append(f"Case {item.case.reference}: enter minutes from 1 to 120")
-            continue
-        if int(value) != item.planned_minutes:
-            agenda.set_minutes(item, int(value))
+    listed = agenda.items(meeting.id)
+    problems = agenda.plan_minutes(listed, {item.id: request.form.get(f"minutes-{item.id}") for item in listed})
     if problems:
-        db.session.rollback()
         for problem in problems:
             flash(problem)
         return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
@@ -250,10 +211,8 @@ def set_minutes(meeting_id):
 def publish(meeting_id):
     meeting = _managed(meeting_id)
     _confirmed()
-    if meeting.status != MeetingStatus.PLANNED:
-        flash("The case list is already published.")
-    elif not agenda.items(meeting.id):
-        flash("Build the case list before publishing it.")
+    if problem := meetings.publish_problem(meeting):
+        flash(problem)
     else:
         meetings.publish(meeting, meetings.title(meeting))
         audit("meeting.list_published", record_type="meeting", record_id=meeting.id)
@@ -285,9 +244,7 @@ def research_answer(meeting_id, item_id):
     if not access.researches_for(current_user, meeting):
         abort(403)
     item = _item(meeting, item_id)
-    research = db.session.scalar(
-        sa.select(ResearchRequest).filter_by(agenda_item_id=item.id, agency_id=current_user.agency_id)
-    )
+    research = meetings.research_request(item, current_user.agency_id)
     if research is None:
         abort(404)
     form = ResearchForm(obj=research)
@@ -340,18 +297,11 @@ def research_answer(meeting_id, item_id):
 def attendance(meeting_id):
     meeting = _run(meeting_id)
     rows = meetings.attendance(meeting)
+    form = AttendanceForm.for_agencies([agency.id for agency, _row in rows])
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
+        if not form.validate_on_submit():
             abort(400)
-        values = {
-            agency.id: (
-                request.form.get(f"present-{agency.id}") == "y",
-                # No NUL: PostgreSQL cannot keep one (found by tests/security/test_hostile_input.py).
-                (request.form.get(f"person-{agency.id}") or "").replace("\x00", "")[:120],
-                request.form.get(f"signed-{agency.id}") == "y",
-            )
-            for agency, _row in rows
-        }
+        values = form.rows()
         meetings.record_attendance(meeting, values)
         audit(
             "meeting.attendance_recorded",
@@ -363,7 +313,7 @@ def attendance(meeting_id):
         flash("Attendance saved.", "success")
         return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
     return render_template(
-        "meetings/attendance.html", meeting=meeting, title=meetings.title(meeting), rows=rows, confirm=ConfirmForm()
+        "meetings/attendance.html", meeting=meeting, title=meetings.title(meeting), rows=rows, form=form
     )
 
 
@@ -443,7 +393,7 @@ def add_action(meeting_id, item_id):
 def mark_held(meeting_id):
     meeting = _run(meeting_id)
     _confirmed()
-    if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED):
+    if meetings.may_be_held(meeting):
         meetings.mark_held(meeting)
         audit("meeting.held", record_type="meeting", record_id=meeting.id)
         db.session.commit()
@@ -454,10 +404,10 @@ def mark_held(meeting_id):
 @bp.route("/<int:meeting_id>/approve", methods=["POST"])
 def approve(meeting_id):
     meeting = _meeting_or_404(meeting_id)
-    if meeting.chair_id != current_user.id:
+    if not access.approves_minutes(current_user, meeting):
         abort(403)
     _confirmed()
-    if meeting.status == MeetingStatus.HELD:
+    if meetings.awaits_approval(meeting):
         meetings.approve_minutes(meeting, current_user)
         audit("meeting.minutes_approved", record_type="meeting", record_id=meeting.id)
         db.session.commit()
@@ -469,7 +419,7 @@ def approve(meeting_id):
 def send_minutes(meeting_id):
     meeting = _managed(meeting_id)
     _confirmed()
-    if meeting.status == MeetingStatus.MINUTES_APPROVED:
+    if meetings.awaits_sending(meeting):
         meetings.send_minutes(meeting, meetings.title(meeting))
         audit("meeting.minutes_sent", record_type="meeting", record_id=meeting.id)
         db.session.commit()
@@ -490,8 +440,7 @@ def _file_stem(meeting):
 @bp.route("/<int:meeting_id>/case-list.pdf")
 def case_list_pdf(meeting_id):
     meeting = _meeting_or_404(meeting_id)
-    runs = access.runs_meeting(current_user, meeting)
-    if not runs and not access.researches_for(current_user, meeting):
+    if not access.gets_case_list_paper(current_user, meeting):
         abort(403)
     content = meeting_papers.case_list(meeting, current_user, show_confidential=False)
     audit("meeting.pdf", record_type="meeting", record_id=meeting.id, paper="case_list", **export_reason())
@@ -512,9 +461,9 @@ def minutes_pdf(meeting_id):
 def agency_actions_pdf(meeting_id, agency_id):
     """One agency's own actions. A representative may have only their own agency's."""
     meeting = _meeting_or_404(meeting_id)
-    if not access.runs_meeting(current_user, meeting) and agency_id != current_user.agency_id:
+    if not access.gets_agency_actions_paper(current_user, meeting, agency_id):
         abort(403)
-    if agency_id not in {agency.id for agency in meeting.invited_agencies}:
+    if not meeting.invites(agency_id):
         abort(404)
     content = meeting_papers.agency_actions(meeting, agency_id, current_user)
     audit(

@@ -6,23 +6,23 @@ sees aggregates only, with counts from 1 to 4 shown as "<5".
 
 from datetime import date
 
-import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from marac.reports import bp
 from marac.security import audit
-from marac.services import access, actions, caseload, reports, stats
-from models import Agency, Area, Role, db
+from marac.services import actions, caseload, reports, stats
+from marac.services.areas import agency_names, user_areas
+from models import db
 
 
 def _suppressed():
-    return not current_user.has_role(Role.COORDINATOR)
+    return not reports.sees_exact_figures(current_user)
 
 
 def _areas():
-    return db.session.scalars(sa.select(Area).where(Area.id.in_(current_user.area_ids)).order_by(Area.name)).all()
+    return user_areas(current_user, retired_too=True)
 
 
 def _chosen():
@@ -52,10 +52,8 @@ def index():
         (f"{date(y, m, 1):%b %Y}", round(100 * repeats / count) if count else 0) for y, m, count, repeats in months
     ]
     start = date.today() - relativedelta(months=12)
-    completion = actions.completion_by_agency(
-        access.visible_actions(current_user) if not suppressed else access.actions_in_areas(area_ids), quarters=4
-    )
-    names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
+    completion = actions.completion_by_agency(reports.completion_actions(current_user, area_ids), quarters=4)
+    names = agency_names()
     by_agency = {}
     for agency_id, _year, _quarter, done, due in completion:
         total = by_agency.setdefault(agency_id, [0, 0])
@@ -70,7 +68,7 @@ def index():
     # IDVA service: caseload per IDVA (named for coordinators and IDVA managers, not the steering
     # group), first contact within target and outcomes at closure over the last three months.
     loads = caseload.caseload_against_capacity(area_ids)
-    names_shown = current_user.has_role(Role.COORDINATOR, Role.IDVA_MANAGER)
+    names_shown = reports.sees_idva_names(current_user)
     idva_rows = [(load.name, load.active, load.active) for load in loads] if names_shown else []
     three_months_ago = date.today() - relativedelta(months=3)
     audit("reports.dashboard_viewed")

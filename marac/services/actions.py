@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from marac.services.areas import bump_version
 from marac.services.cases import involve_agency
-from models import Action, ActionStatus, ActionUpdate, Role, db
+from models import Action, ActionStatus, ActionUpdate, Agency, Meeting, Role, User, db
 from models.actions import OPEN_STATUSES
 
 # A bare instruction to watch is not an action: say what will be done and how.
@@ -117,10 +117,21 @@ def is_overdue(action, today=None):
     return action.status in OPEN_STATUSES and action.due_on < (today or date.today())
 
 
+def overdue(today):
+    """A WHERE clause on Action: still open after its due date."""
+    return sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
+
+
 def history(action_id):
     return db.session.scalars(
         sa.select(ActionUpdate).where(ActionUpdate.action_id == action_id).order_by(ActionUpdate.at, ActionUpdate.id)
     ).all()
+
+
+def names_in(history):
+    """{user id: name} of the people who made these updates."""
+    user_ids = {update.user_id for update in history if update.user_id}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
 
 
 def for_case(case_id, where=None):
@@ -132,8 +143,7 @@ def for_case(case_id, where=None):
 
 def overdue_first(today):
     """ORDER BY: open actions past their due date first, then by due date."""
-    overdue = sa.and_(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
-    return (sa.case((overdue, 0), else_=1), Action.due_on, Action.id)
+    return (sa.case((overdue(today), 0), else_=1), Action.due_on, Action.id)
 
 
 def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, today=None):
@@ -145,7 +155,7 @@ def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, t
     elif status in set(ActionStatus):
         query = query.where(Action.status == status)
     if due == "overdue":
-        query = query.where(Action.status.in_(OPEN_STATUSES), Action.due_on < today)
+        query = query.where(overdue(today))
     elif due == "week":
         query = query.where(Action.due_on >= today, Action.due_on <= today + relativedelta(days=7))
     if meeting_id:
@@ -153,6 +163,45 @@ def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, t
     if agency_id:
         query = query.where(Action.owner_agency_id == agency_id)
     return query.order_by(*overdue_first(today))
+
+
+def filters_by_agency(user):
+    """Coordinators, who follow up every agency's actions, narrow the list by agency."""
+    return user.has_role(Role.COORDINATOR)
+
+
+def meetings_to_filter_by(user, where, limit=50):
+    """[(id, starts_at)] of the latest meetings of the user's areas or chaired by them with an
+    action within `where`: the action list's meeting filter."""
+    # From the meetings, by date: from the actions, it read every meeting in the country (0.3 s
+    # nationally).
+    mine = sa.or_(Meeting.area_id.in_(user.area_ids), Meeting.chair_id == user.id)
+    return db.session.execute(
+        sa.select(Meeting.id, Meeting.starts_at)
+        .where(mine, sa.exists().where(Action.meeting_id == Meeting.id, where))
+        .order_by(Meeting.starts_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def owner_agencies(where):
+    """[(id, name)] of the agencies owning actions within `where`, by name."""
+    return db.session.execute(
+        sa.select(Agency.id, Agency.name)
+        .where(Agency.id.in_(sa.select(Action.owner_agency_id).where(where)))
+        .order_by(Agency.name)
+    ).all()
+
+
+def overdue_by_agency(where, today):
+    """{agency id: overdue actions} within `where`."""
+    return dict(
+        db.session.execute(
+            sa.select(Action.owner_agency_id, sa.func.count(Action.id))
+            .where(where, overdue(today))
+            .group_by(Action.owner_agency_id)
+        ).all()
+    )
 
 
 def _quarter(column):

@@ -4,7 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from marac.services import access, meetings
+from marac.services import access, actions, meetings
 from models import (
     Action,
     Agency,
@@ -21,7 +21,6 @@ from models import (
     UserSession,
     db,
 )
-from models.actions import OPEN_STATUSES
 from models.base import utcnow
 
 ROLE_PURPOSE = {
@@ -74,9 +73,7 @@ def _meeting_row(meeting, label):
 
 
 def _overdue(where, today):
-    return db.session.scalar(
-        sa.select(sa.func.count(Action.id)).where(where, Action.status.in_(OPEN_STATUSES), Action.due_on < today)
-    )
+    return db.session.scalar(sa.select(sa.func.count(Action.id)).where(where, actions.overdue(today)))
 
 
 def _coordinator_figures(user, today):

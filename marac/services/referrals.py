@@ -3,6 +3,7 @@
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marac.services import assessments, cases, dash, repeats
 from marac.services.areas import bump_version
@@ -26,6 +27,31 @@ from models.base import utcnow
 
 NEW_PERSON = "new"
 ADULT_AGE = 16
+# The statuses a coordinator decides a referral from.
+TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
+
+
+def newest_first(where, *, status=None):
+    """A select of the referrals within `where` (of one status, if given), newest first, with
+    what a list shows of each."""
+    query = sa.select(Referral).where(where)
+    if status:
+        query = query.where(Referral.status == status)
+    return query.options(
+        selectinload(Referral.case).selectinload(Case.victim),
+        selectinload(Referral.area),
+        selectinload(Referral.referring_agency),
+    ).order_by(Referral.created_at.desc(), Referral.id.desc())
+
+
+def of_case(case_id, where):
+    """The case's referrals within `where`, latest referred first."""
+    return db.session.scalars(
+        sa.select(Referral)
+        .where(Referral.case_id == case_id, where)
+        .options(selectinload(Referral.referring_agency))
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+    ).all()
 
 
 def start(user, area, form_data, details):
@@ -97,6 +123,13 @@ def same_person_typed(referral):
     ) and bool(victim.get("date_of_birth"))
 
 
+def same_person_problem(referral, perpetrator_choice):
+    """A new perpetrator typed with the victim's name and date of birth: likely a mistake."""
+    if perpetrator_choice == NEW_PERSON and same_person_typed(referral):
+        return "The victim and the perpetrator have the same name and date of birth: check who is who"
+    return None
+
+
 def matched_case(referral):
     """The existing case of this area with the chosen victim and perpetrator, if any."""
     victim_id, perpetrator_id = _chosen_id(referral, "victim"), _chosen_id(referral, "perpetrator")
@@ -133,6 +166,19 @@ def existing_assessments(referral):
         .order_by(RiskAssessment.assessed_on.desc())
         .limit(5)
     ).all()
+
+
+def dash_problems(referral, data, answers, thresholds):
+    """{field: message} of a referral's DASH that cannot be completed as it is."""
+    problems = assessments.completion_problems(
+        {**data, "judgement_reasons": data.get("judgement_reasons") or referral.draft.get("judgement_reasons")},
+        answers,
+        thresholds,
+        correcting=False,
+    )
+    if data.get("assessed_on") and referral.referred_on and data["assessed_on"] > referral.referred_on:
+        problems.setdefault("assessed_on", "The date of the DASH must be on or before the date of referral")
+    return problems
 
 
 def save_dash(referral, form_data, answers):
@@ -308,6 +354,17 @@ def _referral_assessment(referral, case, user, thresholds):
 # Triage
 
 
+def awaits_triage(referral):
+    return referral.status in TRIAGE_STATUSES
+
+
+def transfer_areas(referral):
+    """The areas a referral can be transferred to: the others in use."""
+    return db.session.scalars(
+        sa.select(Area).where(Area.id != referral.area_id, Area.is_active).order_by(Area.name)
+    ).all()
+
+
 def decide(referral, decision, *, reason, coordinator, transfer_area=None):
     """The coordinator's decision; the referrer is told in the app."""
     referral.status_reason = (reason or "").strip() or None
@@ -424,19 +481,11 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
         return referral, found, problems
     if problem := choose_matches(referral, victim_choice, perpetrator_choice):
         return referral, found, {"perpetrator.person_id": problem}
-    if perpetrator_choice == NEW_PERSON and same_person_typed(referral):
-        return referral, found, {
-            "perpetrator": "The victim and the perpetrator have the same name and date of birth: check who is who"
-        }
-    judgement_reasons = dash_data.get("judgement_reasons") or referral.draft.get("judgement_reasons")
+    if problem := same_person_problem(referral, perpetrator_choice):
+        return referral, found, {"perpetrator": problem}
     problems = {
-        f"dash.{field}": message
-        for field, message in assessments.completion_problems(
-            {**dash_data, "judgement_reasons": judgement_reasons}, answers, thresholds, correcting=False
-        ).items()
+        f"dash.{field}": message for field, message in dash_problems(referral, dash_data, answers, thresholds).items()
     }
-    if dash_data.get("assessed_on") and referral.referred_on and dash_data["assessed_on"] > referral.referred_on:
-        problems.setdefault("dash.assessed_on", "The date of the DASH must be on or before the date of referral")
     if problems:
         return referral, found, problems
     save_dash(referral, dash_data, answers)

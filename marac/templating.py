@@ -9,6 +9,7 @@ from wtforms import FormField
 
 from forms.common import GovDateField
 from marac.services.dash import CRITERION_LABELS
+from marac.services.text import plural
 from models.referrals import LAWFUL_BASES
 
 UK = ZoneInfo("Europe/London")
@@ -35,6 +36,7 @@ def register_filters(app):
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(isolate)
     app.add_template_global(form_errors)
+    app.add_template_global(plural)
     app.add_template_global(CRITERION_LABELS, "criterion_labels")
     app.add_template_global(LAWFUL_BASES, "lawful_bases")
 

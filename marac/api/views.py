@@ -5,7 +5,6 @@ The gate in marac/security.py has already checked the bearer token, its scope an
 role; the records each view reads are the user's agency's, as marac/services/access.py says.
 """
 
-import sqlalchemy as sa
 from flask import jsonify, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -14,8 +13,8 @@ from marac.api import bp, common, problems, referral_input, render, schemas, sta
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, document, operation
 from marac.services import access, actions, agenda, dash, meeting_papers, meetings, paging, referrals
-from marac.services.areas import user_areas
-from models import Action, ApiScope, Area, Meeting, Referral, db
+from marac.services.areas import user_area, user_areas
+from models import Action, ApiScope, db
 
 REFERRALS, MEETINGS, ACTIONS, FIGURES = "Referrals", "Meetings", "Actions", "Quarterly figures"
 
@@ -46,8 +45,8 @@ def referral_create():
     data, refused = common.body(schemas.ReferralIn)
     if refused:
         return refused
-    area = db.session.get(Area, data.area_id)
-    if area is None or not area.is_active or area.id not in current_user.area_ids:
+    area = user_area(current_user, data.area_id)
+    if area is None:
         return problems.validation([problems.field_error("area_id", "Choose one of your MARAC areas")])
     if errors := referral_input.area_problems(data, dash.Thresholds.for_area(area)):
         return problems.validation(problems.field_error(field, message) for field, message in errors)
@@ -124,9 +123,7 @@ def referral_list():
 )
 def referral_view(referral_id):
     """With its risk result, the repeat flag and the coordinator's decision."""
-    referral = db.session.scalar(
-        sa.select(Referral).where(Referral.id == referral_id, access.agency_referrals(current_user))
-    )
+    referral = access.get_agency_referral(current_user, referral_id)
     if referral is None:
         return problems.not_found()
     common.audit("referral.viewed", record_type="referral", record_id=referral.id)
@@ -177,9 +174,7 @@ def meeting_list():
 def meeting_view(meeting_id):
     """In agenda order, with names and dates of birth as on the web list. A confidential address is
     never sent."""
-    meeting = db.session.scalar(
-        sa.select(Meeting).where(Meeting.id == meeting_id, access.attended_meetings(current_user))
-    )
+    meeting = access.get_attended_meeting(current_user, meeting_id)
     if meeting is None:
         return problems.not_found()
     listed = agenda.items(meeting.id)
@@ -196,10 +191,6 @@ def meeting_view(meeting_id):
 
 
 # Actions
-
-
-def _own_action(action_id):
-    return db.session.scalar(sa.select(Action).where(Action.id == action_id, access.own_agency_actions(current_user)))
 
 
 @operation(
@@ -241,7 +232,7 @@ def action_list():
 )
 def action_view(action_id):
     """`version` is what a status change sends back."""
-    action = _own_action(action_id)
+    action = access.get_own_agency_action(current_user, action_id)
     if action is None:
         return problems.not_found()
     common.audit("action.viewed", record_type="case", record_id=action.case_id, action_id=action.id)
@@ -265,7 +256,7 @@ def action_status(action_id):
     """As on the action's web page: completed needs the date and the evidence; not possible and not done
     need a reason; only the coordinator sets not done. Send the `version` you read: if someone changed the
     action since, nothing is saved and the answer is 409 with the action as it is now."""
-    action = _own_action(action_id)
+    action = access.get_own_agency_action(current_user, action_id)
     if action is None:
         return problems.not_found()
     allowed = actions.allowed_statuses(current_user, action)

@@ -121,6 +121,10 @@ def get_visible_referral(user, referral_id):
     return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, visible_referrals(user)))
 
 
+def get_agency_referral(user, referral_id):
+    return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, agency_referrals(user)))
+
+
 def get_written_referral(user, referral_id):
     """A referral the user wrote themselves, else None: only its author finishes a draft."""
     return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, Referral.referrer_id == user.id))
@@ -165,6 +169,10 @@ def attended_meetings(user):
 
 def get_visible_meeting(user, meeting_id):
     return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, visible_meetings(user)))
+
+
+def get_attended_meeting(user, meeting_id):
+    return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, attended_meetings(user)))
 
 
 def manages_meeting(user, meeting):
@@ -227,6 +235,10 @@ def own_agency_actions(user):
 
 def get_visible_action(user, action_id):
     return db.session.scalar(sa.select(Action).where(Action.id == action_id, visible_actions(user)))
+
+
+def get_own_agency_action(user, action_id):
+    return db.session.scalar(sa.select(Action).where(Action.id == action_id, own_agency_actions(user)))
 
 
 # IDVA caseload

@@ -73,6 +73,12 @@ def user_areas(user, *, retired_too=False):
     return db.session.scalars(query).all()
 
 
+def user_area(user, area_id):
+    """The area with this id if the user works in it and it is in use, else None."""
+    area = db.session.get(Area, area_id) if area_id else None
+    return area if area is not None and area.is_active and area.id in user.area_ids else None
+
+
 def agency_names():
     """{agency id: name}, every agency, retired ones too (old records name them)."""
     return dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())

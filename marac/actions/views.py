@@ -43,6 +43,7 @@ def action_list():
         today=today,
         args=args,
         meetings=actions.meetings_to_filter_by(current_user, where),
+        by_agency=by_agency,
         agencies=actions.owner_agencies(where) if by_agency else [],
         statuses=ACTION_STATUS_LABELS,
         is_overdue=actions.is_overdue,

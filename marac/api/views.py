@@ -48,7 +48,8 @@ def referral_create():
     area = user_area(current_user, data.area_id)
     if area is None:
         return problems.validation([problems.field_error("area_id", "Choose one of your MARAC areas")])
-    if errors := referral_input.area_problems(data, dash.Thresholds.for_area(area)):
+    thresholds = dash.Thresholds.for_area(area)
+    if errors := referrals.criteria_problems(thresholds, **referral_input.criteria_answers(data)):
         return problems.validation(problems.field_error(field, message) for field, message in errors)
     victim_choice, perpetrator_choice = referral_input.choices(data)
     dash_data, answers = referral_input.dash(data)

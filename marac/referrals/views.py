@@ -10,7 +10,7 @@ from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralFo
 from forms.risk import DashForm
 from marac.referrals import bp
 from marac.security import audit
-from marac.services import access, dash, meeting_papers, paging, referrals, repeats
+from marac.services import access, dash, meeting_papers, paging, referrals, repeats, triage
 from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
@@ -40,8 +40,10 @@ def _valid_referral_form(form):
         return None
     if area.id not in current_user.area_ids:
         abort(403)
-    valid = form.check_against_area(dash.Thresholds.for_area(area)) and valid
-    return area if valid else None
+    problems = referrals.criteria_problems(dash.Thresholds.for_area(area), **form.criteria_answers())
+    for field, message in problems:
+        form[field].errors.append(message)
+    return area if valid and not problems else None
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
@@ -216,7 +218,7 @@ def referral_view(referral_id):
 def _render_referral(referral, triage_form=None, status=200):
     """The referral page: what was sent, the risk and repeat results, and the triage."""
     can_triage = access.can_triage(current_user, referral)
-    if triage_form is None and can_triage and referrals.awaits_triage(referral):
+    if triage_form is None and can_triage and triage.awaits_triage(referral):
         triage_form = TriageForm()
         triage_form.transfer_area_id.choices = _transfer_choices(referral)
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
@@ -234,14 +236,14 @@ def _render_referral(referral, triage_form=None, status=200):
         case_visible=case_visible,
         # Who the referral is about, children included, for those who may see the case.
         people=meeting_papers.cases_with_people([referral.case_id])[referral.case_id] if case_visible else None,
-        elsewhere=referrals.history_elsewhere(referral) if can_triage else [],
+        elsewhere=triage.history_elsewhere(referral) if can_triage else [],
         serial=repeats.serial_perpetrator_ids(perpetrator_ids) if can_triage else set(),
         warnings=referrals.warnings(referral),
     ), status
 
 
 def _transfer_choices(referral):
-    areas = referrals.transfer_areas(referral)
+    areas = triage.transfer_areas(referral)
     return choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
 
 
@@ -254,13 +256,13 @@ def referral_decide(referral_id):
         abort(403)
     form = TriageForm()
     form.transfer_area_id.choices = _transfer_choices(referral)
-    if not referrals.awaits_triage(referral):
+    if not triage.awaits_triage(referral):
         flash(f"Referral {referral.reference} has already been decided.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))
     if not form.validate_on_submit():
         return _render_referral(referral, triage_form=form, status=400)
     area = db.session.get(Area, form.transfer_area_id.data) if form.decision.data == "transfer" else None
-    moved = referrals.decide(
+    moved = triage.decide(
         referral, form.decision.data, reason=form.reason.data, coordinator=current_user, transfer_area=area
     )
     audit(
@@ -284,7 +286,7 @@ def referral_reply(referral_id):
     if not form.validate_on_submit():
         flash("Enter the information the coordinator asked for.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))
-    referrals.reply(referral, form.reply.data, current_user)
+    triage.reply(referral, form.reply.data, current_user)
     audit("referral.replied", record_type="referral", record_id=referral.id)
     db.session.commit()
     flash("Your reply has been sent to the coordinator.", "success")

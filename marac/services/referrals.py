@@ -1,4 +1,5 @@
-"""Referrals: from a draft, through matching and the DASH, to submission, triage and transfer."""
+"""Referrals: from a draft, through matching and the DASH, to submission; the lists of them. The
+coordinator's decision on one is in marac/services/triage.py."""
 
 from datetime import date
 
@@ -8,11 +9,9 @@ from sqlalchemy.orm import selectinload
 from marac.services import assessments, cases, dash, repeats
 from marac.services.areas import bump_version
 from marac.services.matching import PersonDetails
-from marac.services.notifications import notify_area_coordinators, notify_user
+from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
 from models import (
-    Action,
-    Area,
     AssessmentStatus,
     Case,
     CasePerpetrator,
@@ -27,8 +26,6 @@ from models.base import utcnow
 
 NEW_PERSON = "new"
 ADULT_AGE = 16
-# The statuses a coordinator decides a referral from.
-TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
 
 
 def newest_first(where, *, status=None):
@@ -166,6 +163,33 @@ def existing_assessments(referral):
         .order_by(RiskAssessment.assessed_on.desc())
         .limit(5)
     ).all()
+
+
+def criteria_problems(
+    thresholds, *, criteria, judgement_reasons, incidents_in_window, has_consent, lawful_basis, sharing_reason
+):
+    """[(field, message)]: the referral's reasons and consent checked against each other and the
+    area's settings (the escalation threshold). The web form and the API ask here."""
+    problems = []
+    if "professional_judgement" in criteria and not (judgement_reasons or "").strip():
+        problems.append(("judgement_reasons", "Enter the reasons for your professional judgement"))
+    if "potential_escalation" in criteria:
+        if incidents_in_window is None:
+            problems.append(("incidents_in_window", "Enter the number of incidents in the past 12 months"))
+        elif incidents_in_window < thresholds.escalation_incidents:
+            problems.append(
+                (
+                    "incidents_in_window",
+                    f"Potential escalation needs {thresholds.escalation_incidents} or more incidents "
+                    f"in {thresholds.escalation_window_months} months",
+                )
+            )
+    if not has_consent:
+        if not lawful_basis:
+            problems.append(("lawful_basis", "Select the lawful basis for sharing without consent"))
+        if not (sharing_reason or "").strip():
+            problems.append(("sharing_reason", "Enter why the information is being shared without consent"))
+    return problems
 
 
 def dash_problems(referral, data, answers, thresholds):
@@ -349,110 +373,6 @@ def _referral_assessment(referral, case, user, thresholds):
     db.session.flush()
     assessments.complete(assessment, thresholds, user)
     return assessment
-
-
-# Triage
-
-
-def awaits_triage(referral):
-    return referral.status in TRIAGE_STATUSES
-
-
-def transfer_areas(referral):
-    """The areas a referral can be transferred to: the others in use."""
-    return db.session.scalars(
-        sa.select(Area).where(Area.id != referral.area_id, Area.is_active).order_by(Area.name)
-    ).all()
-
-
-def decide(referral, decision, *, reason, coordinator, transfer_area=None):
-    """The coordinator's decision; the referrer is told in the app."""
-    referral.status_reason = (reason or "").strip() or None
-    referral.decided_at = utcnow()
-    referral.decided_by_id = coordinator.id
-    message = {
-        "accept": f"Referral {referral.reference} was accepted for the next MARAC",
-        "more_information": f"The coordinator asked for more information about referral {referral.reference}",
-        "decline": f"Referral {referral.reference} was declined",
-        "transfer": f"Referral {referral.reference} was transferred to another area's MARAC",
-    }[decision]
-    referral.status = {
-        "accept": ReferralStatus.ACCEPTED,
-        "more_information": ReferralStatus.MORE_INFORMATION,
-        "decline": ReferralStatus.DECLINED,
-        "transfer": ReferralStatus.TRANSFERRED,
-    }[decision]
-    bump_version(referral)
-    moved = transfer(referral, transfer_area, coordinator) if decision == "transfer" else None
-    notify_user(referral.referrer_id, message, f"/referrals/{referral.id}")
-    return moved
-
-
-def transfer(referral, area, coordinator):
-    """The victim moved: the case and its history go to the other area as a new referral there."""
-    case = db.session.get(Case, referral.case_id)
-    case.area_id = area.id
-    db.session.execute(sa.update(Action).where(Action.case_id == case.id).values(area_id=area.id))
-    bump_version(case)
-    moved = Referral(
-        area_id=area.id,
-        case_id=case.id,
-        status=ReferralStatus.SUBMITTED,
-        referred_on=referral.referred_on,
-        referring_agency_id=referral.referring_agency_id,
-        referrer_id=referral.referrer_id,
-        referrer_name=referral.referrer_name,
-        referrer_contact=referral.referrer_contact,
-        draft={},
-        criteria=referral.criteria,
-        risk_assessment_id=referral.risk_assessment_id,
-        is_victim_aware=referral.is_victim_aware,
-        has_consent=referral.has_consent,
-        lawful_basis=referral.lawful_basis,
-        sharing_reason=referral.sharing_reason,
-        previous_maracs=referral.previous_maracs,
-        is_repeat=referral.is_repeat,
-        repeat_of_id=referral.repeat_of_id,
-        transferred_from_id=referral.id,
-        submitted_at=utcnow(),
-    )
-    db.session.add(moved)
-    db.session.flush()
-    notify_area_coordinators(
-        area.id,
-        f"Referral {moved.reference} was transferred to your area and is waiting for triage",
-        f"/referrals/{moved.id}",
-    )
-    return moved
-
-
-def reply(referral, text, user):
-    """The referrer answers a request for more information: back to the coordinator."""
-    note = referral.status_reason or ""
-    referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
-    referral.status = ReferralStatus.SUBMITTED
-    bump_version(referral)
-    notify_area_coordinators(
-        referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
-    )
-
-
-def history_elsewhere(referral):
-    """Names of other areas where this case's victim has a case: the coordinator asks that
-    area's MARAC coordinator. Says that there is history, never what it is."""
-    case = db.session.get(Case, referral.case_id) if referral.case_id else None
-    if case is None:
-        return []
-    return (
-        db.session.execute(
-            sa.select(Area.name)
-            .join(Case, Case.area_id == Area.id)
-            .where(Case.victim_id == case.victim_id, Case.area_id != referral.area_id)
-            .distinct()
-        )
-        .scalars()
-        .all()
-    )
 
 
 # In one call (the partner systems' API)

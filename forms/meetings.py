@@ -1,7 +1,7 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from forms.common import BaseForm, GovDateField, VersionedForm, WholeNumberField, choices, single_line
@@ -136,3 +136,47 @@ class DiscussionForm(VersionedForm):
         validators=[Optional()],
     )
     submit = SubmitField("Save notes", widget=GovSubmitInput())
+
+
+class TickBox(BooleanField):
+    """A checkbox the page sends as "y" when ticked; any other value is not ticked."""
+
+    def process_formdata(self, valuelist):
+        self.data = bool(valuelist) and valuelist[0] == "y"
+
+
+REPRESENTATIVE_MAX = 120
+
+
+def _representative(value):
+    # No NUL (PostgreSQL cannot keep one: found by tests/security/test_hostile_input.py), and no
+    # longer than the column.
+    return (value or "").replace("\x00", "")[:REPRESENTATIVE_MAX]
+
+
+class AttendanceForm(BaseForm):
+    """Attendance at a meeting: for each invited agency, whether it was present
+    (present-<agency id>), who came (person-<agency id>) and whether they signed the
+    confidentiality statement (signed-<agency id>). Made for the meeting's agencies by `for_agencies`."""
+
+    agency_ids = ()
+
+    @classmethod
+    def for_agencies(cls, agency_ids):
+        fields = {"agency_ids": tuple(agency_ids)}
+        for agency_id in agency_ids:
+            fields[f"present-{agency_id}"] = TickBox("Present")
+            fields[f"person-{agency_id}"] = StringField("Representative", filters=[_representative])
+            fields[f"signed-{agency_id}"] = TickBox("Signed the confidentiality statement")
+        return type(cls.__name__, (cls,), fields)()
+
+    def rows(self):
+        """{agency id: (present, representative, signed)}, as meetings.record_attendance takes them."""
+        return {
+            agency_id: (
+                self[f"present-{agency_id}"].data,
+                self[f"person-{agency_id}"].data,
+                self[f"signed-{agency_id}"].data,
+            )
+            for agency_id in self.agency_ids
+        }

@@ -116,32 +116,16 @@ class ReferralForm(BaseForm):
     )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
-    def check_against_area(self, thresholds):
-        """Rules that need the area's settings. Adds errors; True when none."""
-        ok = True
-        chosen = set(self.criteria.data or [])
-        if "professional_judgement" in chosen and not (self.judgement_reasons.data or "").strip():
-            self.judgement_reasons.errors.append("Enter the reasons for your professional judgement")
-            ok = False
-        if "potential_escalation" in chosen:
-            incidents = self.incidents_in_window.data
-            if incidents is None:
-                self.incidents_in_window.errors.append("Enter the number of incidents in the past 12 months")
-                ok = False
-            elif incidents < thresholds.escalation_incidents:
-                self.incidents_in_window.errors.append(
-                    f"Potential escalation needs {thresholds.escalation_incidents} or more incidents "
-                    f"in {thresholds.escalation_window_months} months"
-                )
-                ok = False
-        if self.has_consent.data == "no":
-            if not self.lawful_basis.data:
-                self.lawful_basis.errors.append("Select the lawful basis for sharing without consent")
-                ok = False
-            if not (self.sharing_reason.data or "").strip():
-                self.sharing_reason.errors.append("Enter why the information is being shared without consent")
-                ok = False
-        return ok
+    def criteria_answers(self):
+        """The answers services.referrals.criteria_problems checks against the area's settings."""
+        return {
+            "criteria": self.criteria.data or [],
+            "judgement_reasons": self.judgement_reasons.data,
+            "incidents_in_window": self.incidents_in_window.data,
+            "has_consent": self.has_consent.data != "no",
+            "lawful_basis": self.lawful_basis.data,
+            "sharing_reason": self.sharing_reason.data,
+        }
 
     def draft_data(self):
         """The answers as JSON for Referral.draft (dates as ISO strings)."""

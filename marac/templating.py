@@ -9,6 +9,7 @@ from wtforms import FormField
 from forms.common import GovDateField
 from marac.services.risk_scoring import CRITERION_LABELS
 from marac.services.stats import percent
+from marac.services.text import plural
 from models.clock import UK, uk_date
 from models.referrals import LAWFUL_BASES
 
@@ -37,6 +38,7 @@ def register_filters(app):
     app.add_template_filter(isolate)
     app.add_template_global(form_errors)
     app.add_template_global(percent, "percent_of")
+    app.add_template_global(plural)
     app.add_template_global(CRITERION_LABELS, "criterion_labels")
     app.add_template_global(LAWFUL_BASES, "lawful_bases")
 

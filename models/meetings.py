@@ -86,6 +86,9 @@ class Meeting(db.Model):
     def status_label(self):
         return MEETING_STATUS_LABELS[MeetingStatus(self.status)]
 
+    def invites(self, agency_id):
+        return agency_id in {agency.id for agency in self.invited_agencies}
+
     def __repr__(self):
         return f"<Meeting {self.id} {self.status}>"
 

@@ -1,6 +1,5 @@
 """Action tracking (/actions): each agency its own actions; the coordinator all of them."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -9,13 +8,13 @@ from forms.actions import ActionStatusForm
 from forms.common import choices
 from marac.actions import bp
 from marac.security import audit
-from marac.services import access, actions
+from marac.services import access, actions, paging
+from marac.services.areas import agency_names
 from marac.templating import page_number
-from models import Action, Agency, Meeting, Role, User, db
+from models import Action, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import months_ago, uk_today
 
-PAGE_SIZE = 50
 FILTERS = ("status", "due", "meeting_id", "agency_id")
 
 
@@ -24,45 +23,26 @@ def action_list():
     today = uk_today()
     args = {key: request.args.get(key) or None for key in FILTERS}
     meeting_id = request.args.get("meeting_id", type=int)
-    agency_id = request.args.get("agency_id", type=int) if current_user.has_role(Role.COORDINATOR) else None
+    by_agency = actions.filters_by_agency(current_user)
+    agency_id = request.args.get("agency_id", type=int) if by_agency else None
     page = page_number(request.args)
     where = access.visible_actions(current_user)
-    rows = db.session.scalars(
-        actions.filtered(
-            where, status=args["status"], due=args["due"], meeting_id=meeting_id, agency_id=agency_id, today=today
-        )
-        .options(selectinload(Action.owner_agency))
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    # The meetings to filter by: the latest of the user's areas or chaired by them, with an action
-    # the user sees. From the meetings, by date: from the actions, it read every meeting in the
-    # country (0.3 s nationally).
-    mine = sa.or_(Meeting.area_id.in_(current_user.area_ids), Meeting.chair_id == current_user.id)
-    meetings = db.session.execute(
-        sa.select(Meeting.id, Meeting.starts_at)
-        .where(mine, sa.exists().where(Action.meeting_id == Meeting.id, where))
-        .order_by(Meeting.starts_at.desc())
-        .limit(50)
-    ).all()
-    agencies = []
-    if current_user.has_role(Role.COORDINATOR):
-        agencies = db.session.execute(
-            sa.select(Agency.id, Agency.name)
-            .where(Agency.id.in_(sa.select(Action.owner_agency_id).where(where)))
-            .order_by(Agency.name)
-        ).all()
-    audit("actions.listed", count=min(len(rows), PAGE_SIZE), page=page)
+    query = actions.filtered(
+        where, status=args["status"], due=args["due"], meeting_id=meeting_id, agency_id=agency_id, today=today
+    ).options(selectinload(Action.owner_agency))
+    rows, has_next = paging.fetch_page(query, page)
+    audit("actions.listed", count=len(rows), page=page)
     db.session.commit()
     return render_template(
         "actions/list.html",
-        rows=rows[:PAGE_SIZE],
-        has_next=len(rows) > PAGE_SIZE,
+        rows=rows,
+        has_next=has_next,
         page=page,
         today=today,
         args=args,
-        meetings=meetings,
-        agencies=agencies,
+        meetings=actions.meetings_to_filter_by(current_user, where),
+        by_agency=by_agency,
+        agencies=actions.owner_agencies(where) if by_agency else [],
         statuses=ACTION_STATUS_LABELS,
         is_overdue=actions.is_overdue,
     )
@@ -75,17 +55,11 @@ def overview():
     where = access.visible_actions(current_user)
     rates = actions.completion_by_agency(where, today=today)
     quarters = sorted({(year, quarter) for _agency, year, quarter, _done, _due in rates})
-    names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
+    names = agency_names()
     table = {}
     for agency_id, year, quarter, done, due in rates:
         table.setdefault(agency_id, {})[(year, quarter)] = (done, due)
-    overdue_counts = dict(
-        db.session.execute(
-            sa.select(Action.owner_agency_id, sa.func.count(Action.id))
-            .where(where, actions.overdue(today))
-            .group_by(Action.owner_agency_id)
-        ).all()
-    )
+    overdue_counts = actions.overdue_by_agency(where, today)
     repeated = actions.repeated_non_completion(where, since=months_ago(6, today))
     audit("actions.overview_viewed")
     db.session.commit()
@@ -101,17 +75,12 @@ def overview():
 
 def _render_action(action, form, *, conflict=False, status=200):
     history = actions.history(action.id)
-    user_names = dict(
-        db.session.execute(
-            sa.select(User.id, User.name).where(User.id.in_({update.user_id for update in history if update.user_id}))
-        ).all()
-    )
     return render_template(
         "actions/view.html",
         action=action,
         form=form,
         history=history,
-        user_names=user_names,
+        user_names=actions.names_in(history),
         conflict=conflict,
         overdue=actions.is_overdue(action),
         statuses=ACTION_STATUS_LABELS,

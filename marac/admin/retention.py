@@ -1,7 +1,6 @@
 """Retention review, for coordinators: cases flagged as due, the decision on each (keep,
 anonymise, delete), and legal holds. Every decision is audited (ids and counts only)."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -9,8 +8,8 @@ from forms.admin import LegalHoldForm, RetentionDecisionForm
 from forms.common import ConfirmForm
 from marac.admin import bp
 from marac.security import audit
-from marac.services import retention
-from models import Case, LegalHold, RetentionReview, db
+from marac.services import retention, retention_reviews
+from models import db
 
 
 @bp.route("/retention")
@@ -19,15 +18,15 @@ def retention_list():
 
 
 def _render_list(hold_form, status=200):
-    reviews = retention.open_reviews(current_user)
+    reviews = retention_reviews.open_reviews(current_user)
     audit("retention.reviews_listed", count=len(reviews))
     db.session.commit()
     return (
         render_template(
             "admin/retention.html",
             reviews=reviews,
-            decided=retention.recent_decisions(current_user),
-            holds=retention.holds_for(current_user),
+            decided=retention_reviews.recent_decisions(current_user),
+            holds=retention_reviews.holds_for(current_user),
             hold_form=hold_form,
             lift_form=ConfirmForm(),
             area_names={area.id: area.name for area in current_user.areas},
@@ -37,8 +36,8 @@ def _render_list(hold_form, status=200):
 
 
 def _open_review(review_id):
-    review = db.session.get(RetentionReview, review_id)
-    if review is None or review.decision is not None or review.area_id not in current_user.area_ids:
+    review = retention_reviews.open_review(current_user, review_id)
+    if review is None:
         abort(404)
     return review
 
@@ -50,16 +49,11 @@ def retention_decide(review_id):
     form = RetentionDecisionForm()
     if form.validate_on_submit():
         choice = form.decision.data
-        if held and choice != "keep":
+        try:
+            counts = retention_reviews.decide(review, choice, current_user)
+        except retention.OnHold:
             form.decision.errors.append("This case is under a legal hold: it cannot be anonymised or deleted")
         else:
-            if choice == "keep":
-                retention.keep(review, current_user)
-                counts = {}
-            elif choice == "anonymise":
-                counts = retention.anonymise_case(review.record_id, user=current_user, review=review)
-            else:
-                counts = retention.delete_case(review.record_id, user=current_user, review=review)
             audit(
                 f"retention.case_{'kept' if choice == 'keep' else choice + 'd'}",
                 record_type="case",
@@ -87,18 +81,13 @@ _DONE = {
 def legal_hold_place():
     form = LegalHoldForm()
     if form.validate_on_submit():
-        case_id = form.case_id()
-        case = (
-            db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.area_id.in_(current_user.area_ids)))
-            if case_id
-            else None
-        )
+        case = retention_reviews.case_to_hold(current_user, form.case_id())
         if case is None:
             form.case_reference.errors.append("Enter the number of a case in your areas, like C000123")
         elif retention.on_hold(retention.CASE, case.id):
             form.case_reference.errors.append("This case is already under a legal hold")
         else:
-            hold = retention.place_hold(retention.CASE, case.id, form.reason.data, current_user)
+            hold = retention_reviews.place_hold(retention.CASE, case.id, form.reason.data, current_user)
             db.session.flush()
             audit("retention.hold_placed", record_type="case", record_id=case.id, hold_id=hold.id)
             db.session.commit()
@@ -109,15 +98,12 @@ def legal_hold_place():
 
 @bp.route("/retention/holds/<int:hold_id>/lift", methods=["POST"])
 def legal_hold_lift(hold_id):
-    hold = db.session.get(LegalHold, hold_id)
-    if hold is None or hold.lifted_at is not None or hold.record_type != retention.CASE:
-        abort(404)
-    area_id = db.session.scalar(sa.select(Case.area_id).where(Case.id == hold.record_id))
-    if area_id not in current_user.area_ids:
+    hold = retention_reviews.hold_to_lift(current_user, hold_id)
+    if hold is None:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    retention.lift_hold(hold, current_user)
+    retention_reviews.lift_hold(hold, current_user)
     audit("retention.hold_lifted", record_type="case", record_id=hold.record_id, hold_id=hold.id)
     db.session.commit()
     flash(f"Legal hold lifted from case C{hold.record_id:06d}.", "success")

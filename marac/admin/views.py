@@ -11,13 +11,11 @@ from forms.admin import AgencyForm, AreaForm, AuditFilterForm, UserForm
 from forms.common import ConfirmForm, choices
 from marac.admin import bp
 from marac.security import audit, end_user_sessions
-from marac.services import accounts, mfa
+from marac.services import accounts, mfa, paging
 from marac.services import areas as area_service
 from marac.templating import page_number
 from models import Agency, Area, AuditEvent, Role, User, db
 from models.clock import day_start
-
-AUDIT_PAGE_SIZE = 50
 
 
 def _get_or_404(model, record_id):
@@ -297,16 +295,15 @@ def audit_log():
             query = query.where(AuditEvent.occurred_at >= day_start(form.date_from.data))
         if form.date_to.data:
             query = query.where(AuditEvent.occurred_at < day_start(form.date_to.data + timedelta(days=1)))
-    rows = db.session.scalars(query.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    agency_names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
+    rows, has_next = paging.fetch_page(query, page)
     filters = {key: value for key, value in request.args.items() if key != "page"}
     return render_template(
         "admin/audit.html",
         form=form,
-        events=rows[:AUDIT_PAGE_SIZE],
+        events=rows,
         user_names=user_names,
-        agency_names=agency_names,
+        agency_names=area_service.agency_names(),
         page=page,
-        has_next=len(rows) > AUDIT_PAGE_SIZE,
+        has_next=has_next,
         filters=filters,
     )

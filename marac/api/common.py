@@ -16,7 +16,6 @@ from marac.security import auditing
 from marac.services import api_tokens
 from models import db
 
-PAGE_SIZE = 50
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
@@ -68,11 +67,6 @@ def answer(model, status=200, headers=None):
 def audit(event, **detail):
     """The web pages' audit events, marked as made through the API with which token."""
     auditing.audit(event, via="api", token_id=g.api_token.id, **detail)
-
-
-def page_of(rows):
-    """(this page's rows, whether there is a next page), from PAGE_SIZE + 1 rows."""
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
 def _canonical_body():

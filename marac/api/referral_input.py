@@ -1,5 +1,5 @@
 """A referral sent through the API, as the answers the web form's steps take (see
-services.referrals.create_and_submit), and the form's rules that need the area's settings."""
+services.referrals.create_and_submit and criteria_problems)."""
 
 from marac.services.referrals import NEW_PERSON
 from models.risk import QUESTIONS
@@ -105,27 +105,13 @@ def dash(data):
     )
 
 
-def area_problems(data, thresholds):
-    """The web form's rules that need the area's settings (ReferralForm.check_against_area):
-    [(field, message)]."""
-    problems = []
-    chosen = set(data.criteria)
-    if "professional_judgement" in chosen and not data.judgement_reasons:
-        problems.append(("judgement_reasons", "Enter the reasons for your professional judgement"))
-    if "potential_escalation" in chosen:
-        if data.incidents_in_window is None:
-            problems.append(("incidents_in_window", "Enter the number of incidents in the past 12 months"))
-        elif data.incidents_in_window < thresholds.escalation_incidents:
-            problems.append(
-                (
-                    "incidents_in_window",
-                    f"Potential escalation needs {thresholds.escalation_incidents} or more incidents "
-                    f"in {thresholds.escalation_window_months} months",
-                )
-            )
-    if not data.has_consent:
-        if not data.lawful_basis:
-            problems.append(("lawful_basis", "Select the lawful basis for sharing without consent"))
-        if not data.sharing_reason:
-            problems.append(("sharing_reason", "Enter why the information is being shared without consent"))
-    return problems
+def criteria_answers(data):
+    """The answers services.referrals.criteria_problems checks, as the web form gives them."""
+    return {
+        "criteria": list(data.criteria),
+        "judgement_reasons": data.judgement_reasons,
+        "incidents_in_window": data.incidents_in_window,
+        "has_consent": bool(data.has_consent),
+        "lawful_basis": data.lawful_basis,
+        "sharing_reason": data.sharing_reason,
+    }

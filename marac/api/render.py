@@ -1,10 +1,8 @@
 """Records as the API's response models: the same facts the web pages show, no more."""
 
-import sqlalchemy as sa
-
 from marac.api import schemas
 from marac.services import actions, referrals
-from models import AgendaItem, Referral, RiskAssessment, db
+from models import Referral, RiskAssessment, db
 from models.meetings import AGENDA_SECTION_LABELS
 
 
@@ -183,17 +181,4 @@ def case_list_entry(item, case, is_repeat):
             )
             for link in case.children
         ],
-    )
-
-
-def case_counts(meeting_ids):
-    """{meeting id: cases on its list} in one query."""
-    if not meeting_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            sa.select(AgendaItem.meeting_id, sa.func.count(AgendaItem.id))
-            .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.removed_at.is_(None))
-            .group_by(AgendaItem.meeting_id)
-        ).all()
     )

@@ -2,10 +2,9 @@
 its model, call the same services and scoping rules as the web pages, audit, answer.
 
 The gate in marac/api/gate.py has already checked the bearer token, its scope and the user's
-role; the records each view reads are narrowed to the user's agency here.
+role; the records each view reads are the user's agency's, as marac/services/access.py says.
 """
 
-import sqlalchemy as sa
 from flask import jsonify, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -13,23 +12,14 @@ from sqlalchemy.orm import selectinload
 from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, document, operation
-from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring, stats
-from models import Action, ApiScope, Area, Case, Meeting, MeetingStatus, Referral, ReferralStatus, db
-from models.meetings import meeting_agencies
+from marac.services import access, actions, agenda, meeting_papers, meetings, paging, referrals, risk_scoring, stats
+from marac.services.areas import user_area, user_areas
+from models import Action, ApiScope, db
 
 REFERRALS, MEETINGS, ACTIONS, FIGURES = "Referrals", "Meetings", "Actions", "Quarterly figures"
 
 
 # Referrals
-
-
-def _own_referrals(user):
-    """The referrals the user's agency sent, within what the web lets them see."""
-    return sa.and_(
-        access.visible_referrals(user),
-        Referral.referring_agency_id == user.agency_id,
-        Referral.status != ReferralStatus.DRAFT,
-    )
 
 
 @operation(
@@ -55,10 +45,11 @@ def referral_create():
     data, refused = common.body(schemas.ReferralIn)
     if refused:
         return refused
-    area = db.session.get(Area, data.area_id)
-    if area is None or not area.is_active or area.id not in current_user.area_ids:
+    area = user_area(current_user, data.area_id)
+    if area is None:
         return problems.validation([problems.field_error("area_id", "Choose one of your MARAC areas")])
-    if errors := referral_input.area_problems(data, risk_scoring.Thresholds.for_area(area)):
+    thresholds = risk_scoring.Thresholds.for_area(area)
+    if errors := referrals.criteria_problems(thresholds, **referral_input.criteria_answers(data)):
         return problems.validation(problems.field_error(field, message) for field, message in errors)
     victim_choice, perpetrator_choice = referral_input.choices(data)
     dash_data, answers = referral_input.dash(data)
@@ -113,20 +104,8 @@ def referral_list():
     args, refused = common.query(schemas.ReferralQuery)
     if refused:
         return refused
-    query = sa.select(Referral).where(_own_referrals(current_user))
-    if args.status:
-        query = query.where(Referral.status == args.status)
-    rows = db.session.scalars(
-        query.options(
-            selectinload(Referral.case).selectinload(Case.victim),
-            selectinload(Referral.area),
-            selectinload(Referral.referring_agency),
-        )
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-        .limit(common.PAGE_SIZE + 1)
-        .offset((args.page - 1) * common.PAGE_SIZE)
-    ).all()
-    rows, has_next = common.page_of(rows)
+    query = referrals.newest_first(access.agency_referrals(current_user), status=args.status)
+    rows, has_next = paging.fetch_page(query, args.page)
     common.audit("referrals.listed", count=len(rows), page=args.page)
     db.session.commit()
     return common.answer(
@@ -145,7 +124,7 @@ def referral_list():
 )
 def referral_view(referral_id):
     """With its risk result, the repeat flag and the coordinator's decision."""
-    referral = db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, _own_referrals(current_user)))
+    referral = access.get_agency_referral(current_user, referral_id)
     if referral is None:
         return problems.not_found()
     common.audit("referral.viewed", record_type="referral", record_id=referral.id)
@@ -154,14 +133,6 @@ def referral_view(referral_id):
 
 
 # Meetings
-
-
-def _attended_meetings(user):
-    """Meetings whose case list is published, to which the user's agency is invited."""
-    invited = sa.exists().where(
-        meeting_agencies.c.meeting_id == Meeting.id, meeting_agencies.c.agency_id == user.agency_id
-    )
-    return sa.and_(access.visible_meetings(user), Meeting.status != MeetingStatus.PLANNED, invited)
 
 
 @operation(
@@ -179,16 +150,8 @@ def meeting_list():
     args, refused = common.query(schemas.PageQuery)
     if refused:
         return refused
-    rows = db.session.scalars(
-        sa.select(Meeting)
-        .where(_attended_meetings(current_user))
-        .options(selectinload(Meeting.area))
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-        .limit(common.PAGE_SIZE + 1)
-        .offset((args.page - 1) * common.PAGE_SIZE)
-    ).all()
-    rows, has_next = common.page_of(rows)
-    counts = render.case_counts([meeting.id for meeting in rows])
+    rows, has_next = paging.fetch_page(meetings.latest_first(access.attended_meetings(current_user)), args.page)
+    counts = agenda.case_counts([meeting.id for meeting in rows])
     common.audit("meetings.listed", count=len(rows), page=args.page)
     db.session.commit()
     return common.answer(
@@ -212,7 +175,7 @@ def meeting_list():
 def meeting_view(meeting_id):
     """In agenda order, with names and dates of birth as on the web list. A confidential address is
     never sent."""
-    meeting = db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, _attended_meetings(current_user)))
+    meeting = access.get_attended_meeting(current_user, meeting_id)
     if meeting is None:
         return problems.not_found()
     listed = agenda.items(meeting.id)
@@ -231,15 +194,6 @@ def meeting_view(meeting_id):
 # Actions
 
 
-def _own_actions(user):
-    """The actions the user's agency owns, within what the web lets them see."""
-    return sa.and_(access.visible_actions(user), Action.owner_agency_id == user.agency_id)
-
-
-def _own_action(action_id):
-    return db.session.scalar(sa.select(Action).where(Action.id == action_id, _own_actions(current_user)))
-
-
 @operation(
     bp,
     "/actions",
@@ -255,13 +209,10 @@ def action_list():
     args, refused = common.query(schemas.ActionQuery)
     if refused:
         return refused
-    rows = db.session.scalars(
-        actions.filtered(_own_actions(current_user), status=args.status, due=args.due, meeting_id=args.meeting_id)
-        .options(selectinload(Action.owner_agency), selectinload(Action.case))
-        .limit(common.PAGE_SIZE + 1)
-        .offset((args.page - 1) * common.PAGE_SIZE)
-    ).all()
-    rows, has_next = common.page_of(rows)
+    query = actions.filtered(
+        access.own_agency_actions(current_user), status=args.status, due=args.due, meeting_id=args.meeting_id
+    ).options(selectinload(Action.owner_agency), selectinload(Action.case))
+    rows, has_next = paging.fetch_page(query, args.page)
     common.audit("actions.listed", count=len(rows), page=args.page)
     db.session.commit()
     return common.answer(
@@ -282,7 +233,7 @@ def action_list():
 )
 def action_view(action_id):
     """`version` is what a status change sends back."""
-    action = _own_action(action_id)
+    action = access.get_own_agency_action(current_user, action_id)
     if action is None:
         return problems.not_found()
     common.audit("action.viewed", record_type="case", record_id=action.case_id, action_id=action.id)
@@ -306,7 +257,7 @@ def action_status(action_id):
     """As on the action's web page: completed needs the date and the evidence; not possible and not done
     need a reason; only the coordinator sets not done. Send the `version` you read: if someone changed the
     action since, nothing is saved and the answer is 409 with the action as it is now."""
-    action = _own_action(action_id)
+    action = access.get_own_agency_action(current_user, action_id)
     if action is None:
         return problems.not_found()
     allowed = actions.allowed_statuses(current_user, action)
@@ -369,7 +320,7 @@ def quarterly_stats():
     args, refused = common.query(schemas.StatsQuery)
     if refused:
         return refused
-    areas = db.session.scalars(sa.select(Area).where(Area.id.in_(current_user.area_ids)).order_by(Area.name)).all()
+    areas = user_areas(current_user, retired_too=True)
     figures = stats.quarterly_figures([area.id for area in areas], quarters=args.quarters)
     common.audit("stats.quarterly_read", quarters=args.quarters, areas=len(areas))
     db.session.commit()

@@ -51,7 +51,7 @@ def caseload_list():
             return redirect(url_for("caseload.team"))
         idva = current_user
     else:
-        idva = db.session.scalar(sa.select(User).where(User.id == idva_id, access.team_idvas(current_user)))
+        idva = access.get_team_idva(current_user, idva_id)
         if idva is None:
             abort(404)
     args = {key: request.args.get(key) or None for key in LIST_ARGS}
@@ -403,7 +403,7 @@ def task_done(case_id, task_id):
 @bp.route("/idvas/<int:idva_id>/fte", methods=["GET", "POST"])
 def idva_fte(idva_id):
     """An IDVA manager sets an IDVA's full-time equivalent, which sets their capacity."""
-    idva = db.session.scalar(sa.select(User).where(User.id == idva_id, access.team_idvas(current_user)))
+    idva = access.get_team_idva(current_user, idva_id)
     if idva is None or Role.IDVA not in idva.roles:
         abort(404)
     form = FteForm(obj=idva if request.method == "GET" else None)

@@ -1,9 +1,7 @@
 """Cases, the people in them, and their risk assessments (/cases, /people)."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from forms.common import ConfirmForm, choices
 from forms.people import (
@@ -18,10 +16,11 @@ from forms.people import (
 from forms.risk import DashForm, OtherToolForm
 from marac.cases import bp
 from marac.security import audit, is_allowed
-from marac.services import access, assessments, caseload, cases, people, risk_scoring, search
-from marac.services.areas import agency_choices
+from marac.services import access, assessments, caseload, cases, people, referrals, risk_scoring, search
+from marac.services import audit as audit_trail
+from marac.services.areas import agency_choices, user_areas
 from marac.templating import page_number
-from models import Area, AuditEvent, Referral, RiskAssessment, User, db
+from models import Area, RiskAssessment, db
 
 
 def _case_or_404(case_id, tab):
@@ -62,10 +61,7 @@ def case_list():
 
 
 def _area_choices():
-    areas = db.session.scalars(
-        sa.select(Area).where(Area.id.in_(current_user.area_ids), Area.is_active).order_by(Area.name)
-    )
-    return choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
+    return choices([(0, "Select the area")] + [(area.id, area.name) for area in user_areas(current_user)])
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -267,8 +263,8 @@ def assessment_new(case_id):
         abort(403)
     corrects = None
     if corrects_id := request.args.get("corrects", type=int):
-        corrects = db.session.get(RiskAssessment, corrects_id)
-        if corrects is None or corrects.case_id != case.id or not corrects.is_completed or corrects.tool != "dash":
+        corrects = assessments.correctable(case, corrects_id)
+        if corrects is None:
             abort(404)
     assessment = assessments.new_dash(case, current_user, corrects=corrects)
     assessment.version = 1
@@ -285,8 +281,8 @@ def assessment_new(case_id):
 @bp.route("/cases/<int:case_id>/risk/<int:assessment_id>", methods=["GET", "POST"])
 def assessment_view(case_id, assessment_id):
     case = _case_or_404(case_id, "risk")
-    assessment = db.session.get(RiskAssessment, assessment_id)
-    if assessment is None or assessment.case_id != case.id:
+    assessment = assessments.of_case(case, assessment_id)
+    if assessment is None:
         abort(404)
     if assessment.is_completed:
         if request.method == "POST":
@@ -342,12 +338,7 @@ def case_tab(case_id, tab):
     case = _case_or_404(case_id, tab)
     case_referrals = []
     if tab == "referrals":
-        case_referrals = db.session.scalars(
-            sa.select(Referral)
-            .where(Referral.case_id == case.id, access.visible_referrals(current_user))
-            .options(selectinload(Referral.referring_agency))
-            .order_by(Referral.referred_on.desc(), Referral.id.desc())
-        ).all()
+        case_referrals = referrals.of_case(case.id, access.visible_referrals(current_user))
     idva = None
     if tab == "idva":
         # Whether an IDVA supports the case, for everyone who sees it; the IDVA work itself only
@@ -365,14 +356,7 @@ def case_audit(case_id):
     case = _case_or_404(case_id, "audit")
     if not access.sees_case_audit(current_user, case):
         abort(403)
-    rows = db.session.execute(
-        sa.select(AuditEvent, User.name)
-        .outerjoin(User, User.id == AuditEvent.user_id)
-        .where(AuditEvent.record_type == "case", AuditEvent.record_id == case.id)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(200)
-    ).all()
-    return _render_case("cases/case_audit.html", case, "audit", rows=rows)
+    return _render_case("cases/case_audit.html", case, "audit", rows=audit_trail.case_trail(case.id))
 
 
 # Search

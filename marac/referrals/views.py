@@ -2,34 +2,25 @@
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from forms.common import choices
 from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
 from forms.risk import DashForm
 from marac.referrals import bp
 from marac.security import audit
-from marac.services import access, assessments, meeting_papers, referrals, repeats, risk_scoring
-from marac.services.areas import agency_choices
+from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage
+from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
-from models import Area, Case, Referral, ReferralStatus, RiskAssessment, db
+from models import Area, Referral, ReferralStatus, RiskAssessment, db
 from models.clock import uk_today
 
-PAGE_SIZE = 50
 TWELVE_MONTHS_LIST_DAYS = 90
 
 
-def _user_areas():
-    return db.session.scalars(
-        sa.select(Area).where(Area.id.in_(current_user.area_ids), Area.is_active).order_by(Area.name)
-    ).all()
-
-
 def _referral_form(form):
-    areas = _user_areas()
+    areas = user_areas(current_user)
     form.area_id.choices = choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
     if len(areas) == 1 and not form.area_id.data:
         form.area_id.data = areas[0].id
@@ -50,8 +41,10 @@ def _valid_referral_form(form):
         return None
     if area.id not in current_user.area_ids:
         abort(403)
-    valid = form.check_against_area(risk_scoring.Thresholds.for_area(area)) and valid
-    return area if valid else None
+    problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
+    for field, message in problems:
+        form[field].errors.append(message)
+    return area if valid and not problems else None
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
@@ -69,8 +62,8 @@ def referral_new():
 
 
 def _own_draft(referral_id):
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or referral.referrer_id != current_user.id:
+    referral = access.get_written_referral(current_user, referral_id)
+    if referral is None:
         abort(404)
     if referral.status != ReferralStatus.DRAFT:
         # Sent already (a second click, or the back button): show what was sent.
@@ -109,13 +102,9 @@ def referral_match(referral_id):
         ]
         form[f"{role}_match"].choices = choices(options + [(referrals.NEW_PERSON, "None of these: a new person")])
     if form.validate_on_submit():
-        problem = referrals.choose_matches(referral, form.victim_match.data, form.perpetrator_match.data)
-        if (
-            problem is None
-            and form.perpetrator_match.data == referrals.NEW_PERSON
-            and referrals.same_person_typed(referral)
-        ):
-            problem = "The victim and the perpetrator have the same name and date of birth: check who is who"
+        problem = referrals.choose_matches(
+            referral, form.victim_match.data, form.perpetrator_match.data
+        ) or referrals.same_person_problem(referral, form.perpetrator_match.data)
         if problem:
             form.perpetrator_match.errors.append(problem)
         else:
@@ -172,7 +161,7 @@ def referral_dash(referral_id):
         data, answers = form.data, form.answers()
         problems = {}
         if form.complete.data:
-            problems = _dash_problems(referral, data, answers, risk_scoring.Thresholds.for_area(area))
+            problems = referrals.dash_problems(referral, data, answers, risk_scoring.Thresholds.for_area(area))
             for field, message in problems.items():
                 form[field].errors.append(message)
         if not problems:
@@ -184,18 +173,6 @@ def referral_dash(referral_id):
             flash("Your answers are saved. You can finish the referral later from your referrals.", "success")
             return redirect(url_for("referrals.referral_list"))
     return render_template("referrals/dash.html", form=form, referral=referral, existing=existing)
-
-
-def _dash_problems(referral, data, answers, thresholds):
-    problems = assessments.completion_problems(
-        {**data, "judgement_reasons": data.get("judgement_reasons") or referral.draft.get("judgement_reasons")},
-        answers,
-        thresholds,
-        correcting=False,
-    )
-    if data.get("assessed_on") and referral.referred_on and data["assessed_on"] > referral.referred_on:
-        problems.setdefault("assessed_on", "The date of the DASH must be on or before the date of referral")
-    return problems
 
 
 @bp.route("/referrals/<int:referral_id>/check", methods=["GET", "POST"])
@@ -242,11 +219,7 @@ def referral_view(referral_id):
 def _render_referral(referral, triage_form=None, status=200):
     """The referral page: what was sent, the risk and repeat results, and the triage."""
     can_triage = access.can_triage(current_user, referral)
-    if (
-        triage_form is None
-        and can_triage
-        and referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
-    ):
+    if triage_form is None and can_triage and triage.awaits_triage(referral):
         triage_form = TriageForm()
         triage_form.transfer_area_id.choices = _transfer_choices(referral)
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
@@ -260,23 +233,19 @@ def _render_referral(referral, triage_form=None, status=200):
         repeat_of=repeat_of,
         repeat_of_visible=repeat_of is not None and access.get_visible_referral(current_user, repeat_of.id) is not None,
         triage_form=triage_form,
-        reply_form=ReplyForm() if _can_reply(referral) else None,
+        reply_form=ReplyForm() if access.can_reply(current_user, referral) else None,
         case_visible=case_visible,
         # Who the referral is about, children included, for those who may see the case.
         people=meeting_papers.cases_with_people([referral.case_id])[referral.case_id] if case_visible else None,
-        elsewhere=referrals.history_elsewhere(referral) if can_triage else [],
+        elsewhere=triage.history_elsewhere(referral) if can_triage else [],
         serial=repeats.serial_perpetrator_ids(perpetrator_ids) if can_triage else set(),
         warnings=referrals.warnings(referral),
     ), status
 
 
 def _transfer_choices(referral):
-    areas = db.session.scalars(sa.select(Area).where(Area.id != referral.area_id, Area.is_active).order_by(Area.name))
+    areas = triage.transfer_areas(referral)
     return choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
-
-
-def _can_reply(referral):
-    return referral.status == ReferralStatus.MORE_INFORMATION and referral.referrer_id == current_user.id
 
 
 @bp.route("/referrals/<int:referral_id>/decision", methods=["POST"])
@@ -288,13 +257,13 @@ def referral_decide(referral_id):
         abort(403)
     form = TriageForm()
     form.transfer_area_id.choices = _transfer_choices(referral)
-    if referral.status not in (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION):
+    if not triage.awaits_triage(referral):
         flash(f"Referral {referral.reference} has already been decided.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))
     if not form.validate_on_submit():
         return _render_referral(referral, triage_form=form, status=400)
     area = db.session.get(Area, form.transfer_area_id.data) if form.decision.data == "transfer" else None
-    moved = referrals.decide(
+    moved = triage.decide(
         referral, form.decision.data, reason=form.reason.data, coordinator=current_user, transfer_area=area
     )
     audit(
@@ -312,13 +281,13 @@ def referral_decide(referral_id):
 @bp.route("/referrals/<int:referral_id>/reply", methods=["POST"])
 def referral_reply(referral_id):
     referral = access.get_visible_referral(current_user, referral_id)
-    if referral is None or not _can_reply(referral):
+    if referral is None or not access.can_reply(current_user, referral):
         abort(404)
     form = ReplyForm()
     if not form.validate_on_submit():
         flash("Enter the information the coordinator asked for.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))
-    referrals.reply(referral, form.reply.data, current_user)
+    triage.reply(referral, form.reply.data, current_user)
     audit("referral.replied", record_type="referral", record_id=referral.id)
     db.session.commit()
     flash("Your reply has been sent to the coordinator.", "success")
@@ -329,25 +298,16 @@ def referral_reply(referral_id):
 def referral_list():
     status = request.args.get("status")
     page = page_number(request.args)
-    query = sa.select(Referral).where(access.visible_referrals(current_user))
-    if status in set(ReferralStatus):
-        query = query.where(Referral.status == status)
-    rows = db.session.scalars(
-        query.options(
-            selectinload(Referral.case).selectinload(Case.victim),
-            selectinload(Referral.area),
-            selectinload(Referral.referring_agency),
-        )
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    audit("referrals.listed", count=min(len(rows), PAGE_SIZE), page=page)
+    query = referrals.newest_first(
+        access.visible_referrals(current_user), status=status if status in set(ReferralStatus) else None
+    )
+    rows, has_next = paging.fetch_page(query, page)
+    audit("referrals.listed", count=len(rows), page=page)
     db.session.commit()
     return render_template(
         "referrals/list.html",
-        rows=rows[:PAGE_SIZE],
-        has_next=len(rows) > PAGE_SIZE,
+        rows=rows,
+        has_next=has_next,
         page=page,
         status=status,
         statuses=ReferralStatus,
@@ -359,7 +319,7 @@ def twelve_months():
     """Cases whose 12 months since their last referral have passed, per area: the agenda's end."""
     today = uk_today()
     since = today - timedelta(days=TWELVE_MONTHS_LIST_DAYS)
-    per_area = [(area, repeats.twelve_months_passed(area.id, today, since)) for area in _user_areas()]
+    per_area = [(area, repeats.twelve_months_passed(area.id, today, since)) for area in user_areas(current_user)]
     audit("referrals.twelve_months_listed", count=sum(len(rows) for _area, rows in per_area))
     db.session.commit()
     return render_template("referrals/twelve_months.html", per_area=per_area, window_end=repeats.window_end)

@@ -6,23 +6,23 @@ sees aggregates only, with counts from 1 to 4 shown as "<5".
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 
 from marac.reports import bp
 from marac.security import audit
-from marac.services import access, actions, caseload, reports, stats
-from models import Agency, Area, Role, db
+from marac.services import actions, caseload, reports, stats
+from marac.services.areas import agency_names, user_areas
+from models import db
 from models.clock import last_months, previous_quarter, quarter_bounds
 
 
 def _suppressed():
-    return not current_user.has_role(Role.COORDINATOR)
+    return not reports.sees_exact_figures(current_user)
 
 
 def _areas():
-    return db.session.scalars(sa.select(Area).where(Area.id.in_(current_user.area_ids)).order_by(Area.name)).all()
+    return user_areas(current_user, retired_too=True)
 
 
 def _chosen():
@@ -49,10 +49,8 @@ def index():
     months = stats.referrals_per_month(area_ids)
     referral_rows = [(f"{date(y, m, 1):%b %Y}", count) for y, m, count, _repeats in months]
     repeat_rows = [(f"{date(y, m, 1):%b %Y}", stats.percent(repeats, count) or 0) for y, m, count, repeats in months]
-    completion = actions.completion_by_agency(
-        access.visible_actions(current_user) if not suppressed else access.actions_in_areas(area_ids), quarters=4
-    )
-    names = dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())
+    completion = actions.completion_by_agency(reports.completion_actions(current_user, area_ids), quarters=4)
+    names = agency_names()
     by_agency = {}
     for agency_id, _year, _quarter, done, due in completion:
         total = by_agency.setdefault(agency_id, [0, 0])
@@ -64,7 +62,7 @@ def index():
     # IDVA service: caseload per IDVA (named for coordinators and IDVA managers, not the steering
     # group), first contact within target and outcomes at closure over the last three months.
     loads = caseload.caseload_against_capacity(area_ids)
-    names_shown = current_user.has_role(Role.COORDINATOR, Role.IDVA_MANAGER)
+    names_shown = reports.sees_idva_names(current_user)
     idva_rows = [(load.name, load.active, load.active) for load in loads] if names_shown else []
     start, end = last_months(3)
     audit("reports.dashboard_viewed")

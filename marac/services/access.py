@@ -107,18 +107,45 @@ def visible_referrals(user):
     return sa.and_(sa.or_(*clauses), not_someone_elses_draft)
 
 
+def agency_referrals(user):
+    """A WHERE clause on Referral: of the referrals the user sees, those their agency sent (not
+    drafts). The API lists these; the web's list (visible_referrals) also has the user's own
+    drafts and, for coordinators, every referral to their areas (to triage)."""
+    return sa.and_(
+        visible_referrals(user),
+        Referral.referring_agency_id == user.agency_id,
+        Referral.status != ReferralStatus.DRAFT,
+    )
+
+
 def get_visible_referral(user, referral_id):
     return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, visible_referrals(user)))
+
+
+def get_agency_referral(user, referral_id):
+    return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, agency_referrals(user)))
+
+
+def get_written_referral(user, referral_id):
+    """A referral the user wrote themselves, else None: only its author finishes a draft."""
+    return db.session.scalar(sa.select(Referral).where(Referral.id == referral_id, Referral.referrer_id == user.id))
 
 
 def can_triage(user, referral):
     return user.has_role(Role.COORDINATOR) and referral.area_id in user.area_ids
 
 
-def _agency_invited(user):
-    return sa.exists().where(
+def can_reply(user, referral):
+    """Answers the coordinator's request for more information: the referral's author."""
+    return referral.status == ReferralStatus.MORE_INFORMATION and referral.referrer_id == user.id
+
+
+def _published_to_agency(user):
+    """The meeting's case list is published, and the user's agency is invited."""
+    invited = sa.exists().where(
         meeting_agencies.c.meeting_id == Meeting.id, meeting_agencies.c.agency_id == user.agency_id
     )
+    return sa.and_(Meeting.status != MeetingStatus.PLANNED, invited)
 
 
 def visible_meetings(user):
@@ -130,12 +157,23 @@ def visible_meetings(user):
     if user.has_role(Role.CHAIR):
         clauses.append(Meeting.chair_id == user.id)
     if user.has_role(*RESEARCHERS):
-        clauses.append(sa.and_(Meeting.status != MeetingStatus.PLANNED, _agency_invited(user)))
+        clauses.append(_published_to_agency(user))
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def attended_meetings(user):
+    """A WHERE clause on Meeting: of the meetings the user sees, those whose case list is
+    published to their agency. The API lists these; the web's list (visible_meetings) also has,
+    for coordinators and chairs, the meetings not published yet or their agency is not invited to."""
+    return sa.and_(visible_meetings(user), _published_to_agency(user))
 
 
 def get_visible_meeting(user, meeting_id):
     return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, visible_meetings(user)))
+
+
+def get_attended_meeting(user, meeting_id):
+    return db.session.scalar(sa.select(Meeting).where(Meeting.id == meeting_id, attended_meetings(user)))
 
 
 def manages_meeting(user, meeting):
@@ -150,21 +188,28 @@ def runs_meeting(user, meeting):
 
 def researches_for(user, meeting):
     """Answers research for their own agency, when it is invited to a published meeting."""
-    return (
-        user.has_role(*RESEARCHERS)
-        and meeting.status != MeetingStatus.PLANNED
-        and user.agency_id in {agency.id for agency in meeting.invited_agencies}
-    )
+    return user.has_role(*RESEARCHERS) and meeting.status != MeetingStatus.PLANNED and meeting.invites(user.agency_id)
+
+
+def approves_minutes(user, meeting):
+    """The meeting's own chair."""
+    return meeting.chair_id == user.id
+
+
+def gets_case_list_paper(user, meeting):
+    """The case list as a PDF: those who run the meeting, and the agencies asked to research it."""
+    return runs_meeting(user, meeting) or researches_for(user, meeting)
+
+
+def gets_agency_actions_paper(user, meeting, agency_id):
+    """One agency's actions from a meeting as a PDF: those who run the meeting, any agency's;
+    everyone else only their own agency's."""
+    return runs_meeting(user, meeting) or agency_id == user.agency_id
 
 
 def actions_in_areas(area_ids):
     """A WHERE clause on Action: the actions of these areas' cases."""
     return Action.area_id.in_(area_ids)
-
-
-def own_agency_actions(user):
-    """A WHERE clause on Action: the user's agency's actions in the user's areas."""
-    return sa.and_(Action.owner_agency_id == user.agency_id, actions_in_areas(user.area_ids))
 
 
 def visible_actions(user):
@@ -177,12 +222,24 @@ def visible_actions(user):
     if user.has_role(Role.CHAIR):
         clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
     if user.has_role(*RESEARCHERS):
-        clauses.append(own_agency_actions(user))
+        clauses.append(sa.and_(Action.owner_agency_id == user.agency_id, actions_in_areas(user.area_ids)))
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def own_agency_actions(user):
+    """A WHERE clause on Action: of the actions the user sees, those their agency owns. For
+    agency representatives and IDVAs that is all they see. The API lists these, and the agency's
+    home page counts them; the web's list (visible_actions) also has, for coordinators and
+    chairs, other agencies' actions."""
+    return sa.and_(Action.owner_agency_id == user.agency_id, visible_actions(user))
 
 
 def get_visible_action(user, action_id):
     return db.session.scalar(sa.select(Action).where(Action.id == action_id, visible_actions(user)))
+
+
+def get_own_agency_action(user, action_id):
+    return db.session.scalar(sa.select(Action).where(Action.id == action_id, own_agency_actions(user)))
 
 
 # IDVA caseload
@@ -234,3 +291,8 @@ def team_idvas(user):
             )
         )
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def get_team_idva(user, idva_id):
+    """The user (an IDVA) whose caseload this user may look at, else None."""
+    return db.session.scalar(sa.select(User).where(User.id == idva_id, team_idvas(user)))

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from marac.services.cases import involve_agency
 from marac.services.versions import bump_version
-from models import Action, ActionStatus, ActionUpdate, Role, db
+from models import Action, ActionStatus, ActionUpdate, Agency, Meeting, Role, User, db
 from models.actions import OPEN_STATUSES
 from models.clock import last_quarters, quarter_bounds, quarter_of, uk_today
 
@@ -130,6 +130,12 @@ def history(action_id):
     ).all()
 
 
+def names_in(history):
+    """{user id: name} of the people who made these updates."""
+    user_ids = {update.user_id for update in history if update.user_id}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
 def for_case(case_id, where=None):
     query = sa.select(Action).where(Action.case_id == case_id).order_by(Action.due_on, Action.id)
     if where is not None:
@@ -159,6 +165,45 @@ def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, t
     if agency_id:
         query = query.where(Action.owner_agency_id == agency_id)
     return query.order_by(*overdue_first(today))
+
+
+def filters_by_agency(user):
+    """Coordinators, who follow up every agency's actions, narrow the list by agency."""
+    return user.has_role(Role.COORDINATOR)
+
+
+def meetings_to_filter_by(user, where, limit=50):
+    """[(id, starts_at)] of the latest meetings of the user's areas or chaired by them with an
+    action within `where`: the action list's meeting filter."""
+    # From the meetings, by date: from the actions, it read every meeting in the country (0.3 s
+    # nationally).
+    mine = sa.or_(Meeting.area_id.in_(user.area_ids), Meeting.chair_id == user.id)
+    return db.session.execute(
+        sa.select(Meeting.id, Meeting.starts_at)
+        .where(mine, sa.exists().where(Action.meeting_id == Meeting.id, where))
+        .order_by(Meeting.starts_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def owner_agencies(where):
+    """[(id, name)] of the agencies owning actions within `where`, by name."""
+    return db.session.execute(
+        sa.select(Agency.id, Agency.name)
+        .where(Agency.id.in_(sa.select(Action.owner_agency_id).where(where)))
+        .order_by(Agency.name)
+    ).all()
+
+
+def overdue_by_agency(where, today):
+    """{agency id: overdue actions} within `where`."""
+    return dict(
+        db.session.execute(
+            sa.select(Action.owner_agency_id, sa.func.count(Action.id))
+            .where(where, overdue(today))
+            .group_by(Action.owner_agency_id)
+        ).all()
+    )
 
 
 def _quarter(column):

@@ -28,6 +28,7 @@ from models.clock import UK, uk_date, utcnow
 from models.meetings import AGENDA_ORDER
 
 DEFAULT_MINUTES = 10
+MAX_PLANNED_MINUTES = 120
 
 
 # Each section's place in the order (sections are text enums: the stored text finds its rank).
@@ -96,6 +97,27 @@ def items(meeting_id, *, include_removed=False):
     if not include_removed:
         query = query.where(AgendaItem.removed_at.is_(None))
     return db.session.scalars(query).all()
+
+
+def listed_item(meeting, item_id):
+    """The item of this meeting's list (not taken off it), else None."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id or item.removed_at is not None:
+        return None
+    return item
+
+
+def case_counts(meeting_ids):
+    """{meeting id: cases on its list} in one query."""
+    if not meeting_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(AgendaItem.meeting_id, sa.func.count(AgendaItem.id))
+            .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.removed_at.is_(None))
+            .group_by(AgendaItem.meeting_id)
+        ).all()
+    )
 
 
 def build(meeting):
@@ -182,9 +204,23 @@ def remove(meeting, item, reason):
     _number([other for other in items(meeting.id) if other.id != item.id])
 
 
-def set_minutes(item, minutes):
-    item.planned_minutes = minutes
-    bump_version(item)
+def plan_minutes(listed, typed):
+    """Each item's planned minutes from what was typed ({item id: text}; blank leaves it as it
+    is). Returns the problems, one a case: if there are any, nothing is changed."""
+    problems, planned = [], []
+    for item in listed:
+        value = (typed.get(item.id) or "").strip()
+        if not value:
+            continue
+        if not value.isdigit() or not 1 <= int(value) <= MAX_PLANNED_MINUTES:
+            problems.append(f"Case {item.case.reference}: enter minutes from 1 to {MAX_PLANNED_MINUTES}")
+        elif int(value) != item.planned_minutes:
+            planned.append((item, int(value)))
+    if not problems:
+        for item, minutes in planned:
+            item.planned_minutes = minutes
+            bump_version(item)
+    return problems
 
 
 def timing(listed, meeting):

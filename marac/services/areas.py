@@ -57,3 +57,23 @@ def agency_choices(keep=None):
     """Agencies in use, and `keep` (the id already chosen) even if retired since."""
     query = sa.select(Agency).where(sa.or_(Agency.is_active, Agency.id == keep)).order_by(Agency.name)
     return [(agency.id, agency.name) for agency in db.session.scalars(query)]
+
+
+def user_areas(user, *, retired_too=False):
+    """The areas the user works in, by name: those in use, where new work goes (referrals, cases,
+    meetings). `retired_too`: with areas since retired, whose figures are still reported."""
+    query = sa.select(Area).where(Area.id.in_(user.area_ids)).order_by(Area.name)
+    if not retired_too:
+        query = query.where(Area.is_active)
+    return db.session.scalars(query).all()
+
+
+def user_area(user, area_id):
+    """The area with this id if the user works in it and it is in use, else None."""
+    area = db.session.get(Area, area_id) if area_id else None
+    return area if area is not None and area.is_active and area.id in user.area_ids else None
+
+
+def agency_names():
+    """{agency id: name}, every agency, retired ones too (old records name them)."""
+    return dict(db.session.execute(sa.select(Agency.id, Agency.name)).all())

@@ -82,6 +82,20 @@ def complete(assessment, thresholds, user):
     return result
 
 
+def of_case(case, assessment_id):
+    """The case's assessment with this id, else None."""
+    assessment = db.session.get(RiskAssessment, assessment_id)
+    return assessment if assessment is not None and assessment.case_id == case.id else None
+
+
+def correctable(case, assessment_id):
+    """The case's assessment with this id if a new DASH may correct it (a completed DASH), else None."""
+    assessment = of_case(case, assessment_id)
+    if assessment is None or not assessment.is_completed or assessment.tool != RiskTool.DASH:
+        return None
+    return assessment
+
+
 def new_dash(case, user, *, corrects=None):
     """A new draft DASH; a correction starts from the answers of the one it corrects."""
     assessment = RiskAssessment(

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from models import AuditEvent, db
+from models import AuditEvent, User, db
 from models.audit import GENESIS_HASH, canonical_sql, row_hash_of
 
 VERIFY_BATCH = 5000
@@ -155,3 +155,14 @@ def check_job(now):
     else:
         logger.error("Audit chain BROKEN: %d problems in %d events", len(report.problems), report.checked)
     return {"checked": report.checked, "problems": len(report.problems), "head_seq": report.head_seq or 0}
+
+
+def case_trail(case_id, limit=200):
+    """[(AuditEvent, the user's name)] of a case: who saw or changed it, latest first."""
+    return db.session.execute(
+        sa.select(AuditEvent, User.name)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(AuditEvent.record_type == "case", AuditEvent.record_id == case_id)
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()

@@ -3,8 +3,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import repeats
+from marac.services import paging, repeats
 from marac.services.people import save_person
+from marac.services.text import plural
 from marac.services.versions import bump_version
 from models import (
     Allocation,
@@ -21,7 +22,6 @@ from models import (
 from models.clock import uk_today
 from models.risk import current_assessment
 
-CASES_PAGE_SIZE = 50
 NOTE_FIELDS = ("victim_fears", "safe_to_share_with", "not_safe_to_share_with")
 
 
@@ -121,7 +121,7 @@ def identity(case, *, today=None, show_serial=False):
     if victim.needs_interpreter:
         flags.append("Interpreter needed")
     if case.children:
-        flags.append(f"{len(case.children)} {'child' if len(case.children) == 1 else 'children'} in household")
+        flags.append(f"{plural(len(case.children), 'child', 'children')} in household")
     return {
         "name": victim.full_name,
         "age": victim.age_on(today),
@@ -141,12 +141,10 @@ def cases_page(where, page):
         .correlate(Case)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    query = (
         sa.select(Case, latest_level.label("level"))
         .where(where)
         .options(selectinload(Case.victim), selectinload(Case.area))
         .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(CASES_PAGE_SIZE + 1)
-        .offset((page - 1) * CASES_PAGE_SIZE)
-    ).all()
-    return rows[:CASES_PAGE_SIZE], len(rows) > CASES_PAGE_SIZE
+    )
+    return paging.fetch_page(query, page, rows=True)

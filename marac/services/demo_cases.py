@@ -3,7 +3,7 @@
 import random
 from datetime import date, time, timedelta
 
-from marac.services import actions, agenda, assessments, cases, meetings, referrals, repeats, risk_scoring
+from marac.services import actions, agenda, assessments, cases, meetings, repeats, risk_scoring, triage
 from models import (
     ActionStatus,
     ActionTarget,
@@ -299,7 +299,7 @@ def _seed_referrals(rng, areas, today, coordinator):
     moving = db.session.query(Referral).filter_by(area_id=areas[1].id).order_by(Referral.id.desc()).first()
     moving.status_reason = "The victim has moved to a refuge in Northmoor"
     moving.status = ReferralStatus.TRANSFERRED
-    referrals.transfer(moving, areas[0], coordinator)
+    triage.transfer(moving, areas[0], coordinator)
 
 
 def _referral(case, assessment, on, agency, referrer, status):

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import selectinload
 
 from marac.services import agenda, caseload, workdays
 from marac.services.notifications import notify_user
@@ -13,6 +14,7 @@ from models import (
     Agency,
     AgendaItem,
     Attendance,
+    Case,
     Meeting,
     MeetingCadence,
     MeetingStatus,
@@ -70,6 +72,32 @@ def schedule(area, *, first_day, start_time, count, length_minutes, venue, onlin
     return made
 
 
+def chairs():
+    """Who may chair a meeting: the active users with the chair role, by name. [(id, name)]"""
+    return db.session.execute(
+        sa.select(User.id, User.name)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.CHAIR, User.is_active)
+        .order_by(User.name)
+    ).all()
+
+
+def latest_first(where):
+    """A select of the meetings within `where`, latest first, with their area."""
+    return (
+        sa.select(Meeting)
+        .where(where)
+        .options(selectinload(Meeting.area))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    )
+
+
+def listable_case(meeting, case_id):
+    """The case, if it may go on this meeting's list by hand: a case of the meeting's area."""
+    case = db.session.get(Case, case_id) if case_id else None
+    return case if case is not None and case.area_id == meeting.area_id else None
+
+
 def action_owners(meeting):
     """The agencies that may own an action agreed at this meeting: those invited and still in
     use, and the area's agencies in use now (one added after the meeting was scheduled)."""
@@ -81,7 +109,7 @@ def action_owners(meeting):
 def invite(meeting, agency_id):
     """An agency given an action at the meeting is invited to it, if it was not already: so it
     sees the case list and has its actions as a paper."""
-    if agency_id not in {agency.id for agency in meeting.invited_agencies}:
+    if not meeting.invites(agency_id):
         meeting.invited_agencies.append(db.session.get(Agency, agency_id))
 
 
@@ -145,11 +173,38 @@ def publish(meeting, title):
         )
 
 
+def publish_problem(meeting):
+    """Why the case list cannot be published now, else None."""
+    if meeting.status != MeetingStatus.PLANNED:
+        return "The case list is already published."
+    if not agenda.items(meeting.id):
+        return "Build the case list before publishing it."
+    return None
+
+
 def after_list_change(meeting):
     """Cases added after publishing are researched too."""
     if meeting.status != MeetingStatus.PLANNED:
         db.session.flush()
         _request_research(meeting, agenda.items(meeting.id))
+
+
+def agency_research(agency_id, listed):
+    """{agenda item id: ResearchRequest} of one agency, for these listed cases."""
+    return {
+        request.agenda_item_id: request
+        for request in db.session.scalars(
+            sa.select(ResearchRequest).where(
+                ResearchRequest.agency_id == agency_id,
+                ResearchRequest.agenda_item_id.in_([item.id for item in listed]),
+            )
+        )
+    }
+
+
+def research_request(item, agency_id):
+    """The agency's research request for this listed case, else None."""
+    return db.session.scalar(sa.select(ResearchRequest).filter_by(agenda_item_id=item.id, agency_id=agency_id))
 
 
 def research_grid(meeting, listed):
@@ -194,6 +249,19 @@ def save_discussion(item, discussion, risk_after):
     item.risk_after = risk_after or None
     item.discussed_at = utcnow()
     bump_version(item)
+
+
+def may_be_held(meeting):
+    """A meeting is held once, before its minutes are approved."""
+    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED)
+
+
+def awaits_approval(meeting):
+    return meeting.status == MeetingStatus.HELD
+
+
+def awaits_sending(meeting):
+    return meeting.status == MeetingStatus.MINUTES_APPROVED
 
 
 def mark_held(meeting):

@@ -1,17 +1,17 @@
-"""Referrals: from a draft, through matching and the DASH, to submission, triage and transfer."""
+"""Referrals: from a draft, through matching and the DASH, to submission; the lists of them. The
+coordinator's decision on one is in marac/services/triage.py."""
 
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marac.services import assessments, cases, repeats, risk_scoring
 from marac.services.matching import PersonDetails
-from marac.services.notifications import notify_area_coordinators, notify_user
+from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
 from marac.services.versions import bump_version
 from models import (
-    Action,
-    Area,
     AssessmentStatus,
     Case,
     CasePerpetrator,
@@ -26,6 +26,29 @@ from models.clock import uk_today, utcnow
 
 NEW_PERSON = "new"
 ADULT_AGE = 16
+
+
+def newest_first(where, *, status=None):
+    """A select of the referrals within `where` (of one status, if given), newest first, with
+    what a list shows of each."""
+    query = sa.select(Referral).where(where)
+    if status:
+        query = query.where(Referral.status == status)
+    return query.options(
+        selectinload(Referral.case).selectinload(Case.victim),
+        selectinload(Referral.area),
+        selectinload(Referral.referring_agency),
+    ).order_by(Referral.created_at.desc(), Referral.id.desc())
+
+
+def of_case(case_id, where):
+    """The case's referrals within `where`, latest referred first."""
+    return db.session.scalars(
+        sa.select(Referral)
+        .where(Referral.case_id == case_id, where)
+        .options(selectinload(Referral.referring_agency))
+        .order_by(Referral.referred_on.desc(), Referral.id.desc())
+    ).all()
 
 
 def start(user, area, form_data, details):
@@ -97,6 +120,13 @@ def same_person_typed(referral):
     ) and bool(victim.get("date_of_birth"))
 
 
+def same_person_problem(referral, perpetrator_choice):
+    """A new perpetrator typed with the victim's name and date of birth: likely a mistake."""
+    if perpetrator_choice == NEW_PERSON and same_person_typed(referral):
+        return "The victim and the perpetrator have the same name and date of birth: check who is who"
+    return None
+
+
 def matched_case(referral):
     """The existing case of this area with the chosen victim and perpetrator, if any."""
     victim_id, perpetrator_id = _chosen_id(referral, "victim"), _chosen_id(referral, "perpetrator")
@@ -133,6 +163,46 @@ def existing_assessments(referral):
         .order_by(RiskAssessment.assessed_on.desc())
         .limit(5)
     ).all()
+
+
+def criteria_problems(
+    thresholds, *, criteria, judgement_reasons, incidents_in_window, has_consent, lawful_basis, sharing_reason
+):
+    """[(field, message)]: the referral's reasons and consent checked against each other and the
+    area's settings (the escalation threshold). The web form and the API ask here."""
+    problems = []
+    if "professional_judgement" in criteria and not (judgement_reasons or "").strip():
+        problems.append(("judgement_reasons", "Enter the reasons for your professional judgement"))
+    if "potential_escalation" in criteria:
+        if incidents_in_window is None:
+            problems.append(("incidents_in_window", "Enter the number of incidents in the past 12 months"))
+        elif incidents_in_window < thresholds.escalation_incidents:
+            problems.append(
+                (
+                    "incidents_in_window",
+                    f"Potential escalation needs {thresholds.escalation_incidents} or more incidents "
+                    f"in {thresholds.escalation_window_months} months",
+                )
+            )
+    if not has_consent:
+        if not lawful_basis:
+            problems.append(("lawful_basis", "Select the lawful basis for sharing without consent"))
+        if not (sharing_reason or "").strip():
+            problems.append(("sharing_reason", "Enter why the information is being shared without consent"))
+    return problems
+
+
+def dash_problems(referral, data, answers, thresholds):
+    """{field: message} of a referral's DASH that cannot be completed as it is."""
+    problems = assessments.completion_problems(
+        {**data, "judgement_reasons": data.get("judgement_reasons") or referral.draft.get("judgement_reasons")},
+        answers,
+        thresholds,
+        correcting=False,
+    )
+    if data.get("assessed_on") and referral.referred_on and data["assessed_on"] > referral.referred_on:
+        problems.setdefault("assessed_on", "The date of the DASH must be on or before the date of referral")
+    return problems
 
 
 def save_dash(referral, form_data, answers):
@@ -305,99 +375,6 @@ def _referral_assessment(referral, case, user, thresholds):
     return assessment
 
 
-# Triage
-
-
-def decide(referral, decision, *, reason, coordinator, transfer_area=None):
-    """The coordinator's decision; the referrer is told in the app."""
-    referral.status_reason = (reason or "").strip() or None
-    referral.decided_at = utcnow()
-    referral.decided_by_id = coordinator.id
-    message = {
-        "accept": f"Referral {referral.reference} was accepted for the next MARAC",
-        "more_information": f"The coordinator asked for more information about referral {referral.reference}",
-        "decline": f"Referral {referral.reference} was declined",
-        "transfer": f"Referral {referral.reference} was transferred to another area's MARAC",
-    }[decision]
-    referral.status = {
-        "accept": ReferralStatus.ACCEPTED,
-        "more_information": ReferralStatus.MORE_INFORMATION,
-        "decline": ReferralStatus.DECLINED,
-        "transfer": ReferralStatus.TRANSFERRED,
-    }[decision]
-    bump_version(referral)
-    moved = transfer(referral, transfer_area, coordinator) if decision == "transfer" else None
-    notify_user(referral.referrer_id, message, f"/referrals/{referral.id}")
-    return moved
-
-
-def transfer(referral, area, coordinator):
-    """The victim moved: the case and its history go to the other area as a new referral there."""
-    case = db.session.get(Case, referral.case_id)
-    case.area_id = area.id
-    db.session.execute(sa.update(Action).where(Action.case_id == case.id).values(area_id=area.id))
-    bump_version(case)
-    moved = Referral(
-        area_id=area.id,
-        case_id=case.id,
-        status=ReferralStatus.SUBMITTED,
-        referred_on=referral.referred_on,
-        referring_agency_id=referral.referring_agency_id,
-        referrer_id=referral.referrer_id,
-        referrer_name=referral.referrer_name,
-        referrer_contact=referral.referrer_contact,
-        draft={},
-        criteria=referral.criteria,
-        risk_assessment_id=referral.risk_assessment_id,
-        is_victim_aware=referral.is_victim_aware,
-        has_consent=referral.has_consent,
-        lawful_basis=referral.lawful_basis,
-        sharing_reason=referral.sharing_reason,
-        previous_maracs=referral.previous_maracs,
-        is_repeat=referral.is_repeat,
-        repeat_of_id=referral.repeat_of_id,
-        transferred_from_id=referral.id,
-        submitted_at=utcnow(),
-    )
-    db.session.add(moved)
-    db.session.flush()
-    notify_area_coordinators(
-        area.id,
-        f"Referral {moved.reference} was transferred to your area and is waiting for triage",
-        f"/referrals/{moved.id}",
-    )
-    return moved
-
-
-def reply(referral, text, user):
-    """The referrer answers a request for more information: back to the coordinator."""
-    note = referral.status_reason or ""
-    referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
-    referral.status = ReferralStatus.SUBMITTED
-    bump_version(referral)
-    notify_area_coordinators(
-        referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
-    )
-
-
-def history_elsewhere(referral):
-    """Names of other areas where this case's victim has a case: the coordinator asks that
-    area's MARAC coordinator. Says that there is history, never what it is."""
-    case = db.session.get(Case, referral.case_id) if referral.case_id else None
-    if case is None:
-        return []
-    return (
-        db.session.execute(
-            sa.select(Area.name)
-            .join(Case, Case.area_id == Area.id)
-            .where(Case.victim_id == case.victim_id, Case.area_id != referral.area_id)
-            .distinct()
-        )
-        .scalars()
-        .all()
-    )
-
-
 # In one call (the partner systems' API)
 
 
@@ -424,19 +401,11 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
         return referral, found, problems
     if problem := choose_matches(referral, victim_choice, perpetrator_choice):
         return referral, found, {"perpetrator.person_id": problem}
-    if perpetrator_choice == NEW_PERSON and same_person_typed(referral):
-        return referral, found, {
-            "perpetrator": "The victim and the perpetrator have the same name and date of birth: check who is who"
-        }
-    judgement_reasons = dash_data.get("judgement_reasons") or referral.draft.get("judgement_reasons")
+    if problem := same_person_problem(referral, perpetrator_choice):
+        return referral, found, {"perpetrator": problem}
     problems = {
-        f"dash.{field}": message
-        for field, message in assessments.completion_problems(
-            {**dash_data, "judgement_reasons": judgement_reasons}, answers, thresholds, correcting=False
-        ).items()
+        f"dash.{field}": message for field, message in dash_problems(referral, dash_data, answers, thresholds).items()
     }
-    if dash_data.get("assessed_on") and referral.referred_on and dash_data["assessed_on"] > referral.referred_on:
-        problems.setdefault("dash.assessed_on", "The date of the DASH must be on or before the date of referral")
     if problems:
         return referral, found, problems
     save_dash(referral, dash_data, answers)

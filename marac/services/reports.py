@@ -4,14 +4,32 @@ small numbers suppressed for readers outside the coordinator role."""
 import csv
 import io
 
-from marac.services import stats
+from marac.services import access, stats
 from marac.services.pdf.data_return import data_return_pdf
 from marac.services.pdf.papers import PaperHeader
+from models import Role
 from models.clock import uk_date, utcnow
 
 FIGURES = list(stats.FIGURE_LABELS)
 # A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is written as text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sees_exact_figures(user):
+    """Coordinators see their areas' figures as they are; everyone else (the steering group, IDVA
+    managers) with counts from 1 to 4 suppressed."""
+    return user.has_role(Role.COORDINATOR)
+
+
+def sees_idva_names(user):
+    """The caseload per IDVA names them for coordinators and IDVA managers, not the steering group."""
+    return user.has_role(Role.COORDINATOR, Role.IDVA_MANAGER)
+
+
+def completion_actions(user, area_ids):
+    """A WHERE clause on Action: the actions whose completion the dashboard shows. Exact figures
+    come from the actions the user sees; suppressed ones from all the areas' actions."""
+    return access.visible_actions(user) if sees_exact_figures(user) else access.actions_in_areas(area_ids)
 
 
 def _shown(value, suppressed):

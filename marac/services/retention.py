@@ -13,7 +13,6 @@ neither list, so a new free-text field cannot slip through.
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -329,51 +328,3 @@ def checkpoint(wait_ms=1000):
     if result[0]:
         logger.warning("WAL checkpoint after a purge was busy; the next one will finish it")
     return result
-
-
-# -- Legal holds ------------------------------------------------------------------------------
-
-
-def place_hold(record_type, record_id, reason, user, now=None):
-    hold = LegalHold(record_type=record_type, record_id=record_id, reason=reason, placed_by_id=user.id)
-    hold.placed_at = now or utcnow()
-    db.session.add(hold)
-    return hold
-
-
-def lift_hold(hold, user, now=None):
-    hold.lifted_at = now or utcnow()
-    hold.lifted_by_id = user.id
-
-
-def open_reviews(user):
-    """Reviews waiting for a decision in the user's areas, oldest activity first."""
-    return db.session.scalars(
-        sa.select(RetentionReview)
-        .where(RetentionReview.decision.is_(None), RetentionReview.area_id.in_(user.area_ids))
-        .order_by(RetentionReview.last_activity_at, RetentionReview.id)
-    ).all()
-
-
-def recent_decisions(user, since=timedelta(days=90), now=None):
-    now = now or utcnow()
-    return db.session.scalars(
-        sa.select(RetentionReview)
-        .where(
-            RetentionReview.decision.is_not(None),
-            RetentionReview.area_id.in_(user.area_ids),
-            RetentionReview.decided_at >= now - since,
-        )
-        .order_by(RetentionReview.decided_at.desc())
-    ).all()
-
-
-def holds_for(user):
-    """Holds in place on cases in the user's areas (a held case that was since deleted cannot
-    exist: deletion refuses a held case)."""
-    return db.session.execute(
-        sa.select(LegalHold, Case.area_id)
-        .join(Case, sa.and_(LegalHold.record_type == CASE, Case.id == LegalHold.record_id))
-        .where(LegalHold.lifted_at.is_(None), Case.area_id.in_(user.area_ids))
-        .order_by(LegalHold.placed_at)
-    ).all()

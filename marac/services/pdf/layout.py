@@ -30,6 +30,7 @@ from reportlab.platypus import (
 )
 
 from marac.services.pdf.papers import PaperHeader
+from marac.services.text import plural
 from models.clock import UK
 
 CONFIDENTIALITY_STATEMENT = (
@@ -251,9 +252,9 @@ def duration(minutes: int) -> str:
     hours, rest = divmod(max(int(minutes), 0), 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(plural(hours, "hour"))
     if rest or not hours:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+        parts.append(plural(rest, "minute"))
     return " ".join(parts)
 
 

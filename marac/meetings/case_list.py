@@ -1,0 +1,103 @@
+"""Building a meeting's case list: adding, ordering, planning and removing cases, and publishing it."""
+
+from flask import flash, redirect, render_template, request, url_for
+
+from forms.meetings import AddCaseForm, RemoveCaseForm
+from marac.meetings import bp
+from marac.meetings.common import confirmed, item_or_404, managed_meeting
+from marac.security import audit
+from marac.services import agenda, meetings
+from marac.services.text import plural
+from models import db
+
+
+@bp.route("/<int:meeting_id>/build", methods=["POST"])
+def build_list(meeting_id):
+    meeting = managed_meeting(meeting_id)
+    confirmed()
+    added = agenda.build(meeting)
+    meetings.after_list_change(meeting)
+    audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
+    db.session.commit()
+    flash(f"{plural(added, 'case')} added to the list." if added else "No new cases to add.", "success")
+    return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/move", methods=["POST"])
+def move_item(meeting_id, item_id):
+    meeting = managed_meeting(meeting_id)
+    item = item_or_404(meeting, item_id)
+    confirmed()
+    direction = -1 if request.form.get("direction") == "up" else 1
+    if agenda.move(meeting, item, direction):
+        audit("meeting.list_moved", record_type="meeting", record_id=meeting.id, item_id=item.id, direction=direction)
+        db.session.commit()
+    return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
+
+
+@bp.route("/<int:meeting_id>/add", methods=["GET", "POST"])
+def add_case(meeting_id):
+    meeting = managed_meeting(meeting_id)
+    form = AddCaseForm()
+    if form.validate_on_submit():
+        case = meetings.listable_case(meeting, form.case_id())
+        if case is None:
+            form.case_reference.errors.append("Enter the number of a case in this meeting's area, like C000123")
+        else:
+            item = agenda.add_by_hand(meeting, case, form.section.data, form.reason.data.strip())
+            if item is None:
+                form.case_reference.errors.append("This case is already on the list")
+            else:
+                meetings.after_list_change(meeting)
+                db.session.flush()
+                audit("meeting.case_added", record_type="meeting", record_id=meeting.id, case_id=case.id)
+                db.session.commit()
+                flash(f"Case {case.reference} added to the list.", "success")
+                return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    return render_template("meetings/add_case.html", form=form, meeting=meeting, title=meetings.title(meeting))
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/remove", methods=["GET", "POST"])
+def remove_item(meeting_id, item_id):
+    meeting = managed_meeting(meeting_id)
+    item = item_or_404(meeting, item_id)
+    form = RemoveCaseForm()
+    if form.validate_on_submit():
+        agenda.remove(meeting, item, form.reason.data.strip())
+        audit("meeting.case_removed", record_type="meeting", record_id=meeting.id, case_id=item.case_id)
+        db.session.commit()
+        flash(f"Case {item.case.reference} removed from the list.", "success")
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    return render_template(
+        "meetings/remove_item.html", form=form, meeting=meeting, item=item, title=meetings.title(meeting)
+    )
+
+
+@bp.route("/<int:meeting_id>/planned-minutes", methods=["POST"])
+def set_minutes(meeting_id):
+    meeting = managed_meeting(meeting_id)
+    confirmed()
+    listed = agenda.items(meeting.id)
+    problems = agenda.plan_minutes(listed, {item.id: request.form.get(f"minutes-{item.id}") for item in listed})
+    if problems:
+        for problem in problems:
+            flash(problem)
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    audit("meeting.minutes_planned", record_type="meeting", record_id=meeting.id)
+    db.session.commit()
+    flash("Planned minutes saved.", "success")
+    return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/publish", methods=["POST"])
+def publish(meeting_id):
+    meeting = managed_meeting(meeting_id)
+    confirmed()
+    if problem := meetings.publish_problem(meeting):
+        flash(problem)
+    else:
+        meetings.publish(meeting, meetings.title(meeting))
+        audit("meeting.list_published", record_type="meeting", record_id=meeting.id)
+        db.session.commit()
+        flash("Case list published. Each invited agency has been asked for its research.", "success")
+    return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))

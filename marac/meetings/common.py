@@ -1,0 +1,41 @@
+"""What the meeting pages share: the meeting (and case on its list) of the address, if the user
+may see it and do what the page does."""
+
+from flask import abort
+from flask_login import current_user
+
+from forms.common import ConfirmForm
+from marac.services import access, agenda
+
+
+def meeting_or_404(meeting_id):
+    meeting = access.get_visible_meeting(current_user, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def managed_meeting(meeting_id):
+    meeting = meeting_or_404(meeting_id)
+    if not access.manages_meeting(current_user, meeting):
+        abort(403)
+    return meeting
+
+
+def run_meeting(meeting_id):
+    meeting = meeting_or_404(meeting_id)
+    if not access.runs_meeting(current_user, meeting):
+        abort(403)
+    return meeting
+
+
+def item_or_404(meeting, item_id):
+    item = agenda.listed_item(meeting, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def confirmed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)

@@ -1,0 +1,84 @@
+"""Research: the coordinator's grid of answers, and each agency's answer for its own records."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.common import ConfirmForm
+from forms.meetings import ResearchForm
+from marac.meetings import bp
+from marac.meetings.common import item_or_404, meeting_or_404, run_meeting
+from marac.security import audit
+from marac.services import access, agenda, meetings
+from models import db
+
+
+@bp.route("/<int:meeting_id>/research")
+def research_grid(meeting_id):
+    meeting = run_meeting(meeting_id)
+    listed = agenda.items(meeting.id)
+    audit("meeting.research_viewed", record_type="meeting", record_id=meeting.id)
+    db.session.commit()
+    return render_template(
+        "meetings/research_grid.html",
+        meeting=meeting,
+        title=meetings.title(meeting),
+        listed=listed,
+        grid=meetings.research_grid(meeting, listed),
+        agencies=meeting.invited_agencies,
+    )
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/research", methods=["GET", "POST"])
+def research_answer(meeting_id, item_id):
+    """An agency answers for its own records: 'nothing known' in one click, or facts and opinion."""
+    meeting = meeting_or_404(meeting_id)
+    if not access.researches_for(current_user, meeting):
+        abort(403)
+    item = item_or_404(meeting, item_id)
+    research = meetings.research_request(item, current_user.agency_id)
+    if research is None:
+        abort(404)
+    form = ResearchForm(obj=research)
+    if request.method == "POST" and request.form.get("nothing_known"):
+        if ConfirmForm().validate_on_submit():
+            meetings.answer_research(research, current_user, nothing_known=True)
+            audit(
+                "research.answered",
+                record_type="meeting",
+                record_id=meeting.id,
+                case_id=item.case_id,
+                nothing_known=True,
+            )
+            db.session.commit()
+            flash(f"'Nothing known' sent for case {item.case.reference}.", "success")
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
+    if form.validate_on_submit():
+        if form.is_stale(research):
+            form.version.data = research.version
+            return render_template(
+                "meetings/research_answer.html",
+                form=form,
+                meeting=meeting,
+                item=item,
+                research=research,
+                title=meetings.title(meeting),
+                conflict=True,
+            ), 409
+        meetings.answer_research(
+            research, current_user, nothing_known=False, facts=form.facts.data, opinion=form.opinion.data
+        )
+        audit(
+            "research.answered", record_type="meeting", record_id=meeting.id, case_id=item.case_id, nothing_known=False
+        )
+        db.session.commit()
+        flash(f"Research sent for case {item.case.reference}.", "success")
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
+    return render_template(
+        "meetings/research_answer.html",
+        form=form,
+        meeting=meeting,
+        item=item,
+        research=research,
+        title=meetings.title(meeting),
+        conflict=False,
+    )

@@ -1,0 +1,113 @@
+"""Triage: the coordinator's decision on a sent referral (accept, ask for more information,
+decline, transfer to another area), and the referrer's reply to a request for more."""
+
+import sqlalchemy as sa
+
+from marac.services.notifications import notify_area_coordinators, notify_user
+from marac.services.versions import bump_version
+from models import Action, Area, Case, Referral, ReferralStatus, db
+from models.clock import utcnow
+
+# The statuses a coordinator decides a referral from.
+TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
+
+
+def awaits_triage(referral):
+    return referral.status in TRIAGE_STATUSES
+
+
+def transfer_areas(referral):
+    """The areas a referral can be transferred to: the others in use."""
+    return db.session.scalars(
+        sa.select(Area).where(Area.id != referral.area_id, Area.is_active).order_by(Area.name)
+    ).all()
+
+
+def decide(referral, decision, *, reason, coordinator, transfer_area=None):
+    """The coordinator's decision; the referrer is told in the app."""
+    referral.status_reason = (reason or "").strip() or None
+    referral.decided_at = utcnow()
+    referral.decided_by_id = coordinator.id
+    message = {
+        "accept": f"Referral {referral.reference} was accepted for the next MARAC",
+        "more_information": f"The coordinator asked for more information about referral {referral.reference}",
+        "decline": f"Referral {referral.reference} was declined",
+        "transfer": f"Referral {referral.reference} was transferred to another area's MARAC",
+    }[decision]
+    referral.status = {
+        "accept": ReferralStatus.ACCEPTED,
+        "more_information": ReferralStatus.MORE_INFORMATION,
+        "decline": ReferralStatus.DECLINED,
+        "transfer": ReferralStatus.TRANSFERRED,
+    }[decision]
+    bump_version(referral)
+    moved = transfer(referral, transfer_area, coordinator) if decision == "transfer" else None
+    notify_user(referral.referrer_id, message, f"/referrals/{referral.id}")
+    return moved
+
+
+def transfer(referral, area, coordinator):
+    """The victim moved: the case and its history go to the other area as a new referral there."""
+    case = db.session.get(Case, referral.case_id)
+    case.area_id = area.id
+    db.session.execute(sa.update(Action).where(Action.case_id == case.id).values(area_id=area.id))
+    bump_version(case)
+    moved = Referral(
+        area_id=area.id,
+        case_id=case.id,
+        status=ReferralStatus.SUBMITTED,
+        referred_on=referral.referred_on,
+        referring_agency_id=referral.referring_agency_id,
+        referrer_id=referral.referrer_id,
+        referrer_name=referral.referrer_name,
+        referrer_contact=referral.referrer_contact,
+        draft={},
+        criteria=referral.criteria,
+        risk_assessment_id=referral.risk_assessment_id,
+        is_victim_aware=referral.is_victim_aware,
+        has_consent=referral.has_consent,
+        lawful_basis=referral.lawful_basis,
+        sharing_reason=referral.sharing_reason,
+        previous_maracs=referral.previous_maracs,
+        is_repeat=referral.is_repeat,
+        repeat_of_id=referral.repeat_of_id,
+        transferred_from_id=referral.id,
+        submitted_at=utcnow(),
+    )
+    db.session.add(moved)
+    db.session.flush()
+    notify_area_coordinators(
+        area.id,
+        f"Referral {moved.reference} was transferred to your area and is waiting for triage",
+        f"/referrals/{moved.id}",
+    )
+    return moved
+
+
+def reply(referral, text, user):
+    """The referrer answers a request for more information: back to the coordinator."""
+    note = referral.status_reason or ""
+    referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
+    referral.status = ReferralStatus.SUBMITTED
+    bump_version(referral)
+    notify_area_coordinators(
+        referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
+    )
+
+
+def history_elsewhere(referral):
+    """Names of other areas where this case's victim has a case: the coordinator asks that
+    area's MARAC coordinator. Says that there is history, never what it is."""
+    case = db.session.get(Case, referral.case_id) if referral.case_id else None
+    if case is None:
+        return []
+    return (
+        db.session.execute(
+            sa.select(Area.name)
+            .join(Case, Case.area_id == Area.id)
+            .where(Case.victim_id == case.victim_id, Case.area_id != referral.area_id)
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, fill_date, run_flask, screenshot, sign_in, sign_out
+from tests.browser.helpers import assert_accessible, fill_date, run_flask, screenshot, sign_in, sign_out
 
 
 def _housing_rate(page):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, fill_date, screenshot, sign_in
+from tests.browser.helpers import assert_accessible, fill_date, screenshot, sign_in
 
 NEEDS = (
     "health",

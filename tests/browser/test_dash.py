@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from models.risk import QUESTIONS
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.helpers import assert_accessible, screenshot, sign_in
 
 YES_COUNT = 15  # 15 Yes and 9 No: at or above the default threshold of 14
 

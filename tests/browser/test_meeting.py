@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import ARTIFACTS, assert_accessible, fill_date, screenshot, sign_in, sign_out
+from tests.browser.helpers import ARTIFACTS, assert_accessible, fill_date, screenshot, sign_in, sign_out
 
 CHILDREN, ADULTS = "New cases with children", "New cases, adults only"
 ACTIONS = (  # owner, who it protects, what, how completion is known, days after the meeting

@@ -6,7 +6,7 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import refer, screenshot, sign_in, sign_out
+from tests.browser.helpers import refer, screenshot, sign_in, sign_out
 
 
 def test_sign_in_refer_and_update_an_action_with_javascript_off(new_page):

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, refer, sign_in
+from tests.browser.helpers import assert_accessible, refer, sign_in
 
 
 def test_police_refer_and_then_see_the_repeat(page):

@@ -8,7 +8,7 @@ import pytest
 
 from marac.services import referrals
 from models import Area, User, db
-from tests.conftest import counted_queries, sign_in
+from tests.helpers import counted_queries, sign_in
 
 ANSWERS = {n: {"answer": "yes" if n <= 16 else "no", "source": "", "comment": ""} for n in range(1, 25)}
 

@@ -17,9 +17,9 @@ from marac import security
 from marac.services import actions
 from models import Action, ActionStatus, AgencyKind, Area, CaseAgency, Meeting, Role, User, db
 from models.actions import ACTION_STATUS_LABELS
-from tests.action_factories import ActionFactory, history, saved
-from tests.case_factories import CaseFactory
-from tests.conftest import counted_queries, csrf_from, sign_in
+from tests.factories.actions import ActionFactory, history, saved
+from tests.factories.cases import CaseFactory
+from tests.helpers import counted_queries, csrf_from, sign_in
 from tests.pages import date_boxes
 
 TODAY = date.today()

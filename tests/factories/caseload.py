@@ -26,7 +26,7 @@ from models import (
     db,
 )
 from models.base import utcnow
-from tests.case_factories import CaseFactory, stored_answers
+from tests.factories.cases import CaseFactory, stored_answers
 
 _sequence = itertools.count(1)
 

@@ -1,6 +1,6 @@
 """Builders for cases, the agencies and IDVAs involved in them, and their risk assessments.
 
-Like tests/factories.py: every name is invented, and they return plain values, not live objects.
+Like tests/factories/__init__.py: every name is invented, and they return plain values, not live objects.
 """
 
 import itertools

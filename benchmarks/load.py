@@ -24,13 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
 from benchmarks import synthetic
+from models.clock import uk_today
 from models.jobs import JobRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -250,7 +251,7 @@ def two_servers(url, workers):
         stop(second)
     # Next Monday morning: every job has come due since its last run (the weekly ones too), with
     # a week's real work; a far future date would make every open action in the country overdue.
-    today = date.today()
+    today = uk_today()
     moment = f"{(today + timedelta(days=7 - today.weekday())).isoformat()}T08:00"
     env = environment(url)
     started = datetime.now(UTC) - timedelta(seconds=1)

@@ -41,6 +41,7 @@ from models import (
     User,
     db,
 )
+from models.clock import uk_today
 
 RESULTS = Path(__file__).resolve().parent / "results"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -96,7 +97,7 @@ def add_referral_route(app):
 
         spec = request.get_json()
         area = db.session.get(Area, spec["area_id"])
-        today = date.today()
+        today = uk_today()
         person = {"aliases": [], "address": "1 Test Road", "is_address_confidential": False}
         details = {
             "victim": {**person, **spec["victim"], "is_safe_to_call": "yes"},
@@ -275,7 +276,7 @@ def pick(app):
             # namesakes made by earlier runs on this copy of the database).
             if _found(victim) and _found(perpetrators[pid])
         ]
-        today = date.today()
+        today = uk_today()
         year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
         counts = {
             "referrals": db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("referrals"))),

@@ -16,13 +16,14 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from benchmarks import names
 from marac.services import matching
 from models import db
+from models.clock import uk_today
 
 PASSWORD = "Benchmark-synthetic-2026!"  # noqa: S105 (synthetic accounts on a benchmark database only)
 EMAIL_DOMAIN = "bench.example.org"
@@ -268,7 +269,7 @@ class Generator:
         self.scale = scale
         self.rng = random.Random(seed)
         self.password_hash = password_hash
-        self.today = today or date.today()
+        self.today = today or uk_today()
         self.now = datetime.now(UTC)
         self.progress = progress
         self.ids = Ids()

@@ -1,4 +1,5 @@
-"""Fixtures every test can use: app, client, runner, a database per test, factories, helpers.
+"""Fixtures every test can use: app, client, runner, a database per test, factories. The plain
+helpers (signing in, posting a form, counting queries) are in tests/helpers.py.
 
 Each test runs inside a transaction that is rolled back at its end, so tests do not see each
 other's data. The database is SQLite in a temporary file, or the one MARAC_TEST_DB names
@@ -6,8 +7,6 @@ other's data. The database is SQLite in a temporary file, or the one MARAC_TEST_
 """
 
 import os
-import re
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -16,22 +15,13 @@ from flask_migrate import upgrade
 from marac import create_app
 from models import db
 from tests import factories
-
-TEST_DB = os.environ.get("MARAC_TEST_DB") or None
+from tests.helpers import TEST_DB, database_of_its_own
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-def reset_database():
-    """An empty database at the newest migration."""
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
 
 
 @pytest.fixture(scope="session")
@@ -42,26 +32,19 @@ def database_url(tmp_path_factory):
 @pytest.fixture
 def empty_database_url(database_url, tmp_path):
     """A database of its own, empty, on the same server as the test database."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    url = sa.engine.make_url(database_url)
-    name = f"{url.database}_empty"
-    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with database_of_its_own(database_url, "empty", tmp_path / "empty.db") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def app(database_url):
+    """The app on the test database, emptied and brought to the newest migration."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
-        reset_database()
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
     return app
 
 
@@ -104,43 +87,3 @@ def demo(app):
     with app.app_context():
         demo_service.seed(factories.PASSWORD, with_cases=False)
 
-
-CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_from(html):
-    match = CSRF_PATTERN.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def sign_in(client, email, password=factories.PASSWORD):
-    page = client.get("/auth/login")
-    return client.post(
-        "/auth/login",
-        data={"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))},
-    )
-
-
-def post_form(client, url, data, *, token_from="/"):
-    """POST with a valid CSRF token taken from a page of this session."""
-    token = csrf_from(client.get(token_from).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
-
-
-@contextmanager
-def counted_queries(app):
-    """The SQL statements run inside the block (transaction control not counted)."""
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)", statement, re.IGNORECASE):
-            statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", _count)

@@ -2,7 +2,7 @@ import sqlalchemy as sa
 
 from marac.services.demo import DEMO_USERS
 from models import Action, Agency, Area, Case, Role, User, db
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner, make):

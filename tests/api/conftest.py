@@ -1,18 +1,20 @@
 """Fixtures for the partner systems' API: tokens, a client that sends one, valid request bodies,
 and a meeting with a published case list and actions for each agency."""
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from marac.services import actions, agenda, api_tokens, meetings
-from models import Agency, AgendaSection, Area, Case, Meeting, User, db
+from marac.services import api_tokens
+from models import Agency, Area, User, db
+from models.clock import uk_today
 from models.risk import QUESTIONS
-from tests.case_factories import CaseFactory
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
 
-TODAY = date.today()
+TODAY = uk_today()
 ALL_POLICE_SCOPES = ("referrals:write", "referrals:read", "actions:read", "actions:write", "meetings:read")
 
 
@@ -114,74 +116,32 @@ def world(app, demo):
     found = ids(app)
     northmoor, eastwick = found.areas["Northmoor"], found.areas["Eastwick Vale"]
     police, housing = found.agencies["Northmoor Police"], found.agencies["Northmoor Housing"]
-    make = CaseFactory(app)
+    make, plan = CaseFactory(app), ActionFactory(app)
     open_case = make.case(northmoor, agency_ids=[police])
     hidden_case = make.case(
         northmoor, victim={"address": "1 Refuge Road", "postcode": "NM1 9ZZ", "is_address_confidential": True}
     )
     eastwick_case = make.case(eastwick)
-    with app.app_context():
-        chair = found.users["chair@example.org"]
-        published = _meeting(
-            northmoor, TODAY + timedelta(days=7), [open_case.id, hidden_case.id], publish=True, chair_id=chair
-        )
-        planned = _meeting(northmoor, TODAY + timedelta(days=21), [], publish=False)
-        elsewhere = _meeting(eastwick, TODAY + timedelta(days=7), [eastwick_case.id], publish=True)
-        coordinator = db.session.scalar(sa.select(User).filter_by(email="coordinator@example.org"))
-        police_action = _action(open_case.id, police, published, coordinator)
-        housing_action = _action(open_case.id, housing, published, coordinator)
-        db.session.commit()
-        return SimpleNamespace(
-            ids=found,
-            northmoor=northmoor,
-            eastwick=eastwick,
-            police=police,
-            housing=housing,
-            open_case=open_case,
-            hidden_case=hidden_case,
-            published=published,
-            planned=planned,
-            elsewhere=elsewhere,
-            police_action=police_action,
-            housing_action=housing_action,
-        )
-
-
-def _meeting(area_id, day, case_ids, *, publish, chair_id=None):
-    area = db.session.get(Area, area_id)
-    (meeting,) = meetings.schedule(
-        area,
-        first_day=day,
-        start_time=time(10, 0),
-        count=1,
-        length_minutes=120,
-        venue="Civic Centre",
-        online_link=None,
-        chair_id=chair_id,
-        cut_off_days=7,
+    chair, coordinator = found.users["chair@example.org"], found.users["coordinator@example.org"]
+    published = plan.meeting(
+        northmoor, TODAY + timedelta(days=7), case_ids=[open_case.id, hidden_case.id], publish=True, chair_id=chair
+    ).id
+    planned = plan.meeting(northmoor, TODAY + timedelta(days=21)).id
+    elsewhere = plan.meeting(eastwick, TODAY + timedelta(days=7), case_ids=[eastwick_case.id], publish=True).id
+    due_on = TODAY + timedelta(days=14)
+    police_action = plan.action(open_case.id, police, due_on=due_on, meeting_id=published, by=coordinator)
+    housing_action = plan.action(open_case.id, housing, due_on=due_on, meeting_id=published, by=coordinator)
+    return SimpleNamespace(
+        ids=found,
+        northmoor=northmoor,
+        eastwick=eastwick,
+        police=police,
+        housing=housing,
+        open_case=open_case,
+        hidden_case=hidden_case,
+        published=published,
+        planned=planned,
+        elsewhere=elsewhere,
+        police_action=police_action,
+        housing_action=housing_action,
     )
-    db.session.flush()
-    for case_id in case_ids:
-        agenda.add_by_hand(meeting, db.session.get(Case, case_id), AgendaSection.ADULTS, "Listed")
-    db.session.flush()
-    if publish:
-        meetings.publish(meeting, meetings.title(meeting))
-    db.session.commit()
-    return meeting.id
-
-
-def _action(case_id, agency_id, meeting_id, user):
-    data = {
-        "owner_agency_id": agency_id,
-        "owner_person": None,
-        "protects": "victim",
-        "what": "Visit the victim at home and review the safety plan",
-        "how_known": "Confirmed in writing to the MARAC coordinator",
-        "due_on": TODAY + timedelta(days=14),
-        "due_reason": None,
-    }
-    action = actions.create(
-        db.session.get(Case, case_id), data, user, meeting=db.session.get(Meeting, meeting_id), item=None
-    )
-    db.session.flush()
-    return action.id

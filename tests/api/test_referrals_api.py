@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from models import AuditEvent, IdempotencyKey, Referral, RiskAssessment, db
 from models.clock import utcnow
 from tests.api.conftest import TODAY, ids, referral_body
-from tests.conftest import csrf_from, sign_in
+from tests.helpers import csrf_from, sign_in
 from tests.views.test_referrals import _ids_offered, choose, complete_dash, refer, send, start
 
 PROBLEM = "application/problem+json"

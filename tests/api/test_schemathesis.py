@@ -13,23 +13,19 @@ the reason, when Schemathesis or gunicorn cannot run here.
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections import namedtuple
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from marac.api.openapi import OPERATIONS
-from tests.conftest import TEST_DB
 from tests.factories import PASSWORD
+from tests.helpers import TEST_DB, database_of_its_own
+from tests.live_server import flask_command, gunicorn
 
-ROOT = Path(__file__).resolve().parents[2]
 HOOKS = Path(__file__).resolve().parent / "schemathesis_hooks.py"
 ALL_CHECKS_BUT = "positive_data_acceptance"  # valid JSON is often refused by the rules (a DASH's score...)
 # scope: the demo user whose token has it (a police officer, or the steering group for figures).
@@ -53,59 +49,11 @@ def _skip_unless_runnable():
             pytest.skip(f"{why} (pip install -r requirements-dev.txt): the API contract tests cannot run")
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(url, process, log, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server stopped: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback only)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start in time")
-
-
-def _flask(env, *args):
-    done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args[:2])} failed:\n{done.stderr[-3000:]}")
-    return done
-
-
-@contextmanager
-def _fresh_database(workdir):
-    """A new empty database: SQLite in a file, or, when the suite runs on PostgreSQL
-    (MARAC_TEST_DB), a database of its own beside the suite's."""
-    if not TEST_DB or TEST_DB.startswith("sqlite"):
-        yield f"sqlite:///{workdir / 'live.db'}"
-        return
-    url = sa.engine.make_url(TEST_DB)
-    name = f"{url.database}_api_live"
-    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory):
     _skip_unless_runnable()
     workdir = tmp_path_factory.mktemp("api-live")
-    with _fresh_database(workdir) as database_url:
+    with database_of_its_own(TEST_DB or "sqlite://", "api_live", workdir / "live.db") as database_url:
         yield from _serve(workdir, database_url)
 
 
@@ -121,40 +69,25 @@ def _serve(workdir, database_url):
         "MAIL_BACKEND": "console",
     }
     env.pop("SCHEDULER_IN_PROCESS", None)
-    _flask(env, "db", "upgrade")
-    _flask(env, "marac", "seed-demo")
+    flask_command(env, "db", "upgrade")
+    flask_command(env, "marac", "seed-demo")
     engine = sa.create_engine(database_url)
     with engine.connect() as connection:
         agencies = dict(connection.execute(sa.text("SELECT email, agency_id FROM users")).all())
     engine.dispose()
     runs = {scope: (email, [scope]) for scope, email in SCOPE_USERS.items()}
     runs["every police scope"] = ("police@example.org", POLICE_SCOPES)
-    port = _free_port()
-    log = open(workdir / "gunicorn.log", "w")  # closed with the server, below
-    server = subprocess.Popen(  # starting while the tokens are made
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base_url = f"http://127.0.0.1:{port}"
 
     def create_token(email, scopes):
         scope_args = [arg for scope in scopes for arg in ("--scope", scope)]
-        made = _flask(env, "marac", "create-token", "--email", email, *scope_args, "--days", "1")
+        made = flask_command(env, "marac", "create-token", "--email", email, *scope_args, "--days", "1")
         return Token(made.stdout.strip(), scopes, agencies[email])
 
-    # One after another, before any test runs: SQLite has one writer at a time, and a write that
-    # meets another's fails ("database is locked") instead of waiting.
-    try:
-        tokens = {name: create_token(email, scopes) for name, (email, scopes) in runs.items()}
-        _wait_until_up(f"{base_url}/healthz", server, workdir / "gunicorn.log")
+    # One after another, before the server starts: SQLite has one writer at a time, and a write
+    # that meets another's fails ("database is locked") instead of waiting.
+    tokens = {name: create_token(email, scopes) for name, (email, scopes) in runs.items()}
+    with gunicorn(env, workdir / "gunicorn.log") as base_url:
         yield base_url, tokens, workdir
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
 
 
 def _schemathesis(base_url, token, *, phases, max_examples, workdir):

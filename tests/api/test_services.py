@@ -77,7 +77,7 @@ def test_an_administrator_ending_access_revokes_api_tokens(app, make, client):
     """Deactivation, an admin's password reset and 'sign them out everywhere' end tokens too."""
     from marac.services import api_tokens
     from models import ApiScope, ApiToken, Role, User, db
-    from tests.conftest import post_form, sign_in
+    from tests.helpers import post_form, sign_in
 
     person = make.user(Role.AGENCY_REP)
     with app.app_context():

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from models import ApiToken, AuditEvent, Role, User, db
 from models.clock import utcnow
 from tests.api.conftest import Api
-from tests.conftest import csrf_from, sign_in
+from tests.helpers import csrf_from, sign_in
 
 PROBLEM = "application/problem+json"
 TOKEN = re.compile(r"marac_[A-Za-z0-9_-]{43}")

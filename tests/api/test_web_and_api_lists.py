@@ -10,19 +10,20 @@ apart. Where they differ on purpose, the difference is the one named in marac/se
 """
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from marac.services import api_tokens
 from models import Action, ApiScope, Meeting, Referral, ReferralStatus, User, db
+from models.clock import uk_today
 from models.meetings import meeting_agencies
 from tests.api.conftest import Api
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 from tests.security import estate as estate_module
 
-TODAY = date.today()
+TODAY = uk_today()
 USERS = ("coordinator", "police_rep", "housing_rep", "idva", "chair", "everything")
 
 
@@ -32,7 +33,7 @@ def estate(app, make):
     referrals from other agencies and drafts, a meeting not published and one the police are not
     invited to, and actions of other agencies at the chair's meeting and of the chair's agency at no
     meeting of theirs."""
-    from tests.action_factories import ActionFactory
+    from tests.factories.actions import ActionFactory
 
     built = estate_module.build(app, make)
     users, agencies, home = built.users, built.agencies, built.areas.home

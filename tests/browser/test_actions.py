@@ -3,11 +3,12 @@ completion figures change; an overdue action notifies its agency once the schedu
 the clock moved on (issue: SMART actions)."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, fill_date, run_flask, screenshot, sign_in, sign_out
+from models.clock import uk_today
+from tests.browser.helpers import assert_accessible, fill_date, run_flask, screenshot, sign_in, sign_out
 
 
 def _housing_rate(page):
@@ -29,7 +30,7 @@ def test_housing_completes_an_action_and_an_overdue_one_is_notified(page):
     assert owners and all(owner.strip() == "Northmoor Housing" for owner in owners)
     page.locator("table tbody tr a").first.click()
     page.get_by_label("Completed", exact=True).check()
-    fill_date(page, "completed_on", date.today())
+    fill_date(page, "completed_on", uk_today())
     page.fill("#evidence", "Locks fitted on 20 November; the victim confirmed by phone.")
     assert_accessible(page)
     page.get_by_role("button", name="Save update").click()

@@ -3,11 +3,12 @@ the safety plan, records the needs at intake and closes the case with its outcom
 capacity gauge goes up at allocation and down at closure (issue: IDVA caseload)."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, fill_date, screenshot, sign_in
+from models.clock import uk_today
+from tests.browser.helpers import assert_accessible, fill_date, screenshot, sign_in
 
 NEEDS = (
     "health",
@@ -90,7 +91,7 @@ def test_manager_allocates_and_the_idva_works_and_closes_the_case(new_page):
     page.fill("#emergency_plan", "999, press 55 if unable to speak; bag kept at her sister's.")
     page.check("#legal_orders")  # a non-molestation order
     page.fill("#legal_protection", "Application made; hearing next week.")
-    fill_date(page, "review_on", date.today() + timedelta(days=28))
+    fill_date(page, "review_on", uk_today() + timedelta(days=28))
     assert_accessible(page)
     screenshot(page, "caseload-6-safety-plan")
     page.get_by_role("button", name="Save safety plan").click()

@@ -1,12 +1,13 @@
 """An IDVA opens one of their cases and completes a DASH risk assessment in a real browser."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from models.clock import uk_today
 from models.risk import QUESTIONS
-from tests.browser.conftest import assert_accessible, screenshot, sign_in
+from tests.browser.helpers import assert_accessible, screenshot, sign_in
 
 YES_COUNT = 15  # 15 Yes and 9 No: at or above the default threshold of 14
 
@@ -53,7 +54,7 @@ def test_an_idva_completes_a_dash_and_sees_visible_high_risk(page):
 
     for number in QUESTIONS:
         _question(page, number).get_by_label("Yes" if number <= YES_COUNT else "No", exact=True).check()
-    assessed_on = date.today() - timedelta(days=1)
+    assessed_on = uk_today() - timedelta(days=1)
     when = page.get_by_role("group", name="Date of the assessment")
     when.get_by_label("Day").fill(str(assessed_on.day))
     when.get_by_label("Month").fill(str(assessed_on.month))

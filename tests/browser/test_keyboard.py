@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.helpers import assert_accessible, screenshot
 from tests.factories import PASSWORD
 
 MOST_TABS = 150  # more than any page here has controls: a control not reached by then is unreachable

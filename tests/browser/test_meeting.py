@@ -7,12 +7,13 @@ read back and kept as images among the test artefacts."""
 import re
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import ARTIFACTS, assert_accessible, fill_date, screenshot, sign_in, sign_out
+from models.clock import uk_today
+from tests.browser.helpers import ARTIFACTS, assert_accessible, fill_date, screenshot, sign_in, sign_out
 
 CHILDREN, ADULTS = "New cases with children", "New cases, adults only"
 ACTIONS = (  # owner, who it protects, what, how completion is known, days after the meeting
@@ -98,7 +99,7 @@ def _download_pdf(page, link_name, stem):
 
 
 def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(page):
-    day = date.today() + timedelta(days=35)
+    day = uk_today() + timedelta(days=35)
     sign_in(page, "coordinator@example.org")
     reference = _accept_a_referral_with_children(page)
 

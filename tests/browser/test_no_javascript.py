@@ -2,11 +2,11 @@
 work: GOV.UK progressive enhancement. Sign-in, the whole referral, and an action update."""
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import refer, screenshot, sign_in, sign_out
+from models.clock import uk_today
+from tests.browser.helpers import refer, screenshot, sign_in, sign_out
 
 
 def test_sign_in_refer_and_update_an_action_with_javascript_off(new_page):
@@ -21,7 +21,7 @@ def test_sign_in_refer_and_update_an_action_with_javascript_off(new_page):
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(page.get_by_role("link", name="Select whether the victim consented")).to_be_visible()
 
-    refer(page, date.today(), "no-javascript-referral", victim=("Juniper", "Oakhollow"),
+    refer(page, uk_today(), "no-javascript-referral", victim=("Juniper", "Oakhollow"),
           perpetrator=("Dorian", "Creswell"), check=False)
     expect(page.get_by_text("Waiting for triage").first).to_be_visible()
     expect(page.get_by_text("score 15 of 24")).to_be_visible()

@@ -1,16 +1,17 @@
 """The police representative refers a victim through the browser, then refers the same victim
 and perpetrator five months later and sees the repeat (issue: MARAC referrals)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, refer, sign_in
+from models.clock import uk_today
+from tests.browser.helpers import assert_accessible, refer, sign_in
 
 
 def test_police_refer_and_then_see_the_repeat(page):
     sign_in(page, "police@example.org")
-    today = date.today()
+    today = uk_today()
     refer(page, today - timedelta(days=150), "referral-first")
     expect(page.get_by_text("Visible high risk").first).to_be_visible()
     expect(page.get_by_text("score 15 of 24")).to_be_visible()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.helpers import screenshot, sign_in
 
 WIDTHS = (320, 640)
 DAY = r"^\w+day \d+ \w+ \d{4}"  # a meeting's link: "Monday 7 December 2026 at 10:00am"

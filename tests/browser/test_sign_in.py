@@ -3,7 +3,7 @@
 import pytest
 
 from marac.services.demo import DEMO_USERS
-from tests.browser.conftest import assert_accessible, screenshot, sign_in, sign_out
+from tests.browser.helpers import assert_accessible, screenshot, sign_in, sign_out
 
 
 def test_sign_in_page_is_accessible(page):

@@ -6,7 +6,7 @@ import time
 import pyotp
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot, sign_in, sign_out
+from tests.browser.helpers import assert_accessible, screenshot, sign_in, sign_out
 
 NEW_PASSWORD = "tangerine lighthouse cobble 42"
 

@@ -2,13 +2,13 @@
 of statements must not grow with the data (benchmarks/README.md lists every page and where its
 budget is tested)."""
 
-from datetime import date
 
 import pytest
 
 from marac.services import referrals
 from models import Area, User, db
-from tests.conftest import counted_queries, sign_in
+from models.clock import uk_today
+from tests.helpers import counted_queries, sign_in
 
 ANSWERS = {n: {"answer": "yes" if n <= 16 else "no", "source": "", "comment": ""} for n in range(1, 25)}
 
@@ -43,7 +43,7 @@ def _refer(app, n):
         }
         form_data = {
             "area_id": area.id,
-            "referred_on": date.today(),
+            "referred_on": uk_today(),
             "referrer_name": user.name,
             "referrer_contact": user.email,
             "criteria": ["visible_high_risk"],
@@ -54,7 +54,7 @@ def _refer(app, n):
             "previous_maracs": None,
         }
         dash_data = {
-            "assessed_on": date.today(),
+            "assessed_on": uk_today(),
             "assessor_name": "PC Budget",
             "fears_detail": "Threats",
             "judged_level": None,

@@ -5,7 +5,7 @@ Every name is invented; the victims' surnames are distinctive so that a page or 
 one it should not is easy to catch.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -22,11 +22,14 @@ from models import (
     Role,
     db,
 )
+from models.clock import uk_today
 from models.meetings import meeting_agencies
-from tests.action_factories import ActionFactory
-from tests.case_factories import CaseFactory
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
+from tests.helpers import signed_in
+from tests.security.forms_walk import form_pages
 
-TODAY = date.today()
+TODAY = uk_today()
 
 
 def build(app, make):
@@ -183,3 +186,23 @@ def url_values(estate, *, case_id=None, meeting_id=None, referral_id=None, actio
     if agency_id is not None:
         values["agency_id"] = agency_id
     return values
+
+
+def home_values(estate, referral="police"):
+    """URL values of the home area's records that walk every page: the police's case, action and
+    agency, the home meeting, and the police's referral (or, with "draft", the draft one)."""
+    return url_values(
+        estate,
+        case_id=estate.cases.police.id,
+        meeting_id=estate.meetings.home,
+        referral_id=getattr(estate.referrals, referral),
+        action_id=estate.actions.police,
+        agency_id=estate.agencies.police.id,
+    )
+
+
+def every_form(app, estate):
+    """A client signed in as the user with every role, and every form it finds on the pages of the
+    home area's records (with each referral: the police's and the draft)."""
+    client = signed_in(app, estate.users.everything.email)
+    return client, form_pages(app, client, home_values(estate), home_values(estate, "draft"))

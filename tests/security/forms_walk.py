@@ -70,6 +70,12 @@ def post_forms(html):
     return [form for form in parser.forms if form.action not in SKIPPED_ACTIONS]
 
 
+def current_form(client, url, action, form):
+    """The form as its page shows it now (a fresh CSRF token and version), or as it was found."""
+    page = client.get(url).get_data(as_text=True)
+    return next((found for found in post_forms(page) if (found.action or url) == action), form)
+
+
 def is_text(field):
     return field.kind in TEXT_KINDS or field.kind == "textarea"
 

@@ -5,7 +5,7 @@ import pytest
 
 from marac.security import ACCESS_POLICY, PUBLIC, SIGNED_IN, SIGNING_IN
 from models import Role
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 PUBLIC_ENDPOINTS = {"auth.login", "dashboard.healthz", "static"}
 

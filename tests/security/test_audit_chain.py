@@ -11,7 +11,7 @@ from marac import create_app
 from marac.services import audit as audit_service
 from models import AuditEvent, Role, db
 from models.base import configure_sqlite
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def _dialect():

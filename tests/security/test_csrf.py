@@ -1,22 +1,16 @@
 """CSRF: the protection is on, and every POST route refuses a request without a valid token
 (walking app.url_map), changing nothing in the database."""
 
-import pytest
 import sqlalchemy as sa
 
 from models import db
-from tests.conftest import csrf_from, sign_in
-from tests.security import estate as estate_module
+from tests.helpers import csrf_from, sign_in
+from tests.security.estate import home_values
 from tests.security.routes import rules, urls_of
 
 # The JSON API authenticates each request with a bearer token, not a cookie: a forged
 # cross-site request carries no credential, so it has no CSRF token to check.
 TOKEN_AUTHENTICATED = ("api.",)
-
-
-@pytest.fixture
-def estate(app, make):
-    return estate_module.build(app, make)
 
 
 def _post_routes(app):
@@ -41,14 +35,7 @@ def test_every_post_route_refuses_a_missing_or_forged_token(app, estate):
     other = app.test_client()
     sign_in(other, estate.users.coordinator.email)
     foreign_token = csrf_from(other.get("/auth/password").get_data(as_text=True))
-    values = estate_module.url_values(
-        estate,
-        case_id=estate.cases.police.id,
-        meeting_id=estate.meetings.home,
-        referral_id=estate.referrals.police,
-        action_id=estate.actions.police,
-        agency_id=estate.agencies.police.id,
-    )
+    values = home_values(estate)
     with app.app_context():
         before = _row_counts()
     checked = []

@@ -1,13 +1,11 @@
 """A Hypothesis fuzz of every form the app offers: whatever is typed or chosen, whatever extra or
 missing fields arrive, the answer is never a server error."""
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import sign_in
-from tests.security import estate as estate_module
-from tests.security.forms_walk import answers, form_pages, is_text, post_forms
+from tests.security.estate import every_form
+from tests.security.forms_walk import answers, current_form, is_text
 
 EXAMPLES_PER_FORM = 12
 
@@ -17,11 +15,6 @@ TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=300)
 NUMBERISH = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63).map(str), st.sampled_from(["", " ", "1e9", "0x10", "١٢", "NaN"])
 )
-
-
-@pytest.fixture
-def estate(app, make):
-    return estate_module.build(app, make)
 
 
 def _fuzzed(form, data):
@@ -45,20 +38,7 @@ def _fuzzed(form, data):
 
 
 def test_no_form_answers_with_a_server_error(app, estate):
-    client = app.test_client()
-    sign_in(client, estate.users.everything.email)
-    value_sets = [
-        estate_module.url_values(
-            estate,
-            case_id=estate.cases.police.id,
-            meeting_id=estate.meetings.home,
-            referral_id=referral,
-            action_id=estate.actions.police,
-            agency_id=estate.agencies.police.id,
-        )
-        for referral in (estate.referrals.police, estate.referrals.draft)
-    ]
-    pages = form_pages(app, client, *value_sets)
+    client, pages = every_form(app, estate)
     assert len(pages) >= 25
     failures = []
     for url, action, form in pages:
@@ -78,9 +58,7 @@ def _fuzz_form(client, url, action, form, failures):
     )
     @given(data=st.data())
     def fuzz(data):
-        page = client.get(url).get_data(as_text=True)
-        current = next((found for found in post_forms(page) if (found.action or url) == action), form)
-        response = client.post(action, data=_fuzzed(current, data))
+        response = client.post(action, data=_fuzzed(current_form(client, url, action, form), data))
         if response.status_code >= 500:
             failures.append((action, response.status_code))
         assert response.status_code < 500, action

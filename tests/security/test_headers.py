@@ -1,7 +1,7 @@
 import pytest
 
 from marac import create_app
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def _assert_strict_headers(response):
@@ -46,21 +46,13 @@ def test_pages_load_nothing_from_another_host(client, make):
         assert 'src="http' not in html and 'href="http' not in html and "//" not in html.replace("://", "")
 
 
-def test_every_route_sends_the_security_headers(app, make):
+def test_every_route_sends_the_security_headers(app, estate):
     """Walking app.url_map, signed in with every role and signed out: whatever the answer (a page,
     a PDF, a redirect, a refusal, not found), the headers are there."""
-    from tests.security import estate as estate_module
+    from tests.security.estate import home_values
     from tests.security.routes import rules, urls_of
 
-    estate = estate_module.build(app, make)
-    values = estate_module.url_values(
-        estate,
-        case_id=estate.cases.police.id,
-        meeting_id=estate.meetings.home,
-        referral_id=estate.referrals.police,
-        action_id=estate.actions.police,
-        agency_id=estate.agencies.police.id,
-    )
+    values = home_values(estate)
     signed_in, anonymous = app.test_client(), app.test_client()
     sign_in(signed_in, estate.users.everything.email)
     statuses = set()

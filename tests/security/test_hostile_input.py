@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from models import Action, Agency, AgendaItem, Case, Person, ResearchRequest, db
-from tests.conftest import sign_in
-from tests.security import estate as estate_module
-from tests.security.forms_walk import answers, form_pages, is_text, post_forms
+from tests.helpers import signed_in
+from tests.security.estate import every_form, home_values
+from tests.security.forms_walk import answers, current_form, is_text
 from tests.security.routes import rules, urls_of
 
 SCRIPT = "<script>alert('pwned')</script>"
@@ -33,31 +33,8 @@ CORPUS = {
 RAW = (SCRIPT, "<img src=x onerror=alert(1)>")
 
 
-@pytest.fixture
-def estate(app, make):
-    return estate_module.build(app, make)
-
-
-def _values(estate, referral="police"):
-    return estate_module.url_values(
-        estate,
-        case_id=estate.cases.police.id,
-        meeting_id=estate.meetings.home,
-        referral_id=getattr(estate.referrals, referral),
-        action_id=estate.actions.police,
-        agency_id=estate.agencies.police.id,
-    )
-
-
-def _signed_in(app, user):
-    client = app.test_client()
-    sign_in(client, user.email)
-    return client
-
-
 def test_every_form_takes_hostile_text_without_a_server_error(app, estate):
-    client = _signed_in(app, estate.users.everything)
-    pages = form_pages(app, client, _values(estate), _values(estate, "draft"))
+    client, pages = every_form(app, estate)
     assert len(pages) >= 25, [action for _url, action, _form in pages]
     failures = []
     for kind, payload in CORPUS.items():
@@ -67,9 +44,7 @@ def test_every_form_takes_hostile_text_without_a_server_error(app, estate):
                 continue
             # 100 KB in one field (every field would pass the 2 MB request limit: a 413, not the form).
             only = text_fields[:1] if kind == "long" else text_fields
-            fresh = client.get(url).get_data(as_text=True)  # a current token and version
-            current = next((found for found in post_forms(fresh) if (found.action or url) == action), form)
-            response = client.post(action, data=answers(current, payload, only=only))
+            response = client.post(action, data=answers(current_form(client, url, action, form), payload, only=only))
             body = response.get_data(as_text=True)
             if response.status_code >= 500:
                 failures.append((kind, action, response.status_code))
@@ -102,12 +77,12 @@ def _seed_hostile_records(app, estate):
 
 def test_hostile_records_come_back_escaped_in_every_page(app, estate):
     _seed_hostile_records(app, estate)
-    client = _signed_in(app, estate.users.everything)
+    client = signed_in(app, estate.users.everything.email)
     failures, shown = [], 0
     for rule in rules(app):
         if "GET" not in rule.methods or rule.endpoint.startswith("api"):
             continue
-        for url in urls_of(rule, **_values(estate)):
+        for url in urls_of(rule, **home_values(estate)):
             response = client.get(url)
             if response.status_code >= 500:
                 failures.append((url, response.status_code))
@@ -133,7 +108,7 @@ def test_hostile_records_come_back_as_text_in_the_pdfs(app, estate):
     """ReportLab parses markup: escaped, the tags come out as text; unescaped, "<b>" would make
     bold (and lose the tag), an unclosed tag would crash the paper."""
     _seed_hostile_records(app, estate)
-    client = _signed_in(app, estate.users.coordinator)
+    client = signed_in(app, estate.users.coordinator.email)
     meeting = estate.meetings.home
     papers = {
         "case list": client.get(f"/meetings/{meeting}/case-list.pdf"),
@@ -150,7 +125,7 @@ def test_hostile_records_come_back_as_text_in_the_pdfs(app, estate):
 def test_pdf_downloads_record_a_reason_when_given(app, estate):
     from models import AuditEvent
 
-    client = _signed_in(app, estate.users.coordinator)
+    client = signed_in(app, estate.users.coordinator.email)
     meeting = estate.meetings.home
     assert client.get(f"/meetings/{meeting}/case-list.pdf?reason=meeting").status_code == 200
     assert client.get(f"/meetings/{meeting}/case-list.pdf?reason=<script>").status_code == 200
@@ -167,7 +142,7 @@ def test_pdf_downloads_record_a_reason_when_given(app, estate):
 
 def test_csv_cells_never_start_a_formula(app, estate):
     _seed_hostile_records(app, estate)
-    client = _signed_in(app, estate.users.everything)
+    client = signed_in(app, estate.users.everything.email)
     response = client.get(f"/reports/return.csv?area_id={estate.areas.home.id}")
     if response.status_code == 404:
         pytest.skip("no CSV export")

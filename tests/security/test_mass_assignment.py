@@ -1,19 +1,13 @@
 """Mass assignment: fields a form does not offer (an area, a status, a version, roles, an owner,
 "is active", a second-factor secret…) are ignored when posted anyway."""
 
-import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from models import Role, User, db
-from tests.conftest import post_form, sign_in
-from tests.security import estate as estate_module
-from tests.security.forms_walk import answers, form_pages, post_forms
-
-
-@pytest.fixture
-def estate(app, make):
-    return estate_module.build(app, make)
+from tests.helpers import post_form, sign_in
+from tests.security.estate import every_form
+from tests.security.forms_walk import answers, current_form
 
 
 def _injected(estate):
@@ -81,27 +75,13 @@ def _violations(before, after, injected, offered):
 
 
 def test_fields_a_form_does_not_offer_are_ignored(app, estate):
-    client = app.test_client()
-    sign_in(client, estate.users.everything.email)
-    value_sets = [
-        estate_module.url_values(
-            estate,
-            case_id=estate.cases.police.id,
-            meeting_id=estate.meetings.home,
-            referral_id=referral,
-            action_id=estate.actions.police,
-            agency_id=estate.agencies.police.id,
-        )
-        for referral in (estate.referrals.police, estate.referrals.draft)
-    ]
-    pages = form_pages(app, client, *value_sets)
+    client, pages = every_form(app, estate)
     injected = _injected(estate)
     problems, saved = [], 0
     for url, action, form in pages:
         if action.startswith("/auth/"):
             continue
-        page = client.get(url).get_data(as_text=True)
-        current = next((found for found in post_forms(page) if (found.action or url) == action), form)
+        current = current_form(client, url, action, form)
         offered = {field.name for field in current.fields} | {field.name.split("-")[-1] for field in current.fields}
         data = MultiDict(answers(current))
         for name, value in injected.items():

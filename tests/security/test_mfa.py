@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from marac.security import ACCESS_POLICY, PUBLIC, SIGNING_IN
 from models import AuditEvent, MfaRecoveryCode, Role, User, UserSession, db
-from tests.conftest import csrf_from, post_form, sign_in
+from tests.helpers import csrf_from, post_form, sign_in
 from tests.security.routes import methods_of, rules, url_of
 
 

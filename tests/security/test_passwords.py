@@ -7,7 +7,7 @@ import pytest
 
 from marac.services import accounts
 from models import Role
-from tests.conftest import post_form, sign_in
+from tests.helpers import post_form, sign_in
 
 
 @pytest.fixture

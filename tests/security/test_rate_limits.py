@@ -8,7 +8,7 @@ import pytest
 from marac import create_app
 from marac.extensions import limiter
 from models import User, db
-from tests.conftest import csrf_from, sign_in
+from tests.helpers import csrf_from, sign_in
 
 
 def _limited_app(database_url, **settings):

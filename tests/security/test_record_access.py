@@ -2,33 +2,24 @@
 changing the id in the address (IDOR). Every route that takes the record's id is tried, GET and
 POST (with a valid token), and must answer 403 or 404 without a trace of the record."""
 
-import pytest
-
-from tests.conftest import csrf_from, sign_in
-from tests.security import estate as estate_module
+from tests.helpers import csrf_from, signed_in
+from tests.security.estate import url_values
 from tests.security.routes import methods_of, rules, urls_of
 
 REFUSED = {403, 404}
-
-
-@pytest.fixture
-def estate(app, make):
-    return estate_module.build(app, make)
-
-
-def _client(app, user):
-    client = app.test_client()
-    sign_in(client, user.email)
-    return client
 
 
 def _routes_taking(app, argument):
     return [rule for rule in rules(app) if argument in rule.arguments and not rule.endpoint.startswith("api")]
 
 
-def _try_everything(app, client, argument, values, secret):
-    """Every route taking `argument`, with these values: (endpoint, method, status) of any answer
-    that is not a refusal or that shows `secret`."""
+def _leaks(app, user, estate, secret, **records):
+    """Signed in as `user`, every route taking the first of `records` (the others fill the rest of
+    its address), GET and POST: (endpoint, method, status) of any answer that is not a refusal or
+    that shows `secret`."""
+    client = signed_in(app, user.email)
+    argument = next(iter(records))
+    values = url_values(estate, **records)
     token = csrf_from(client.get("/auth/password").get_data(as_text=True))
     leaks = []
     tried = 0
@@ -44,91 +35,81 @@ def _try_everything(app, client, argument, values, secret):
     return leaks
 
 
+def _opens(app, user, url):
+    """The control: a user who may see the record gets the page."""
+    return signed_in(app, user.email).get(url).status_code == 200
+
+
 def test_a_coordinator_reaches_no_case_of_another_area(app, estate):
-    client = _client(app, estate.users.coordinator)
-    case = estate.cases.away
-    values = estate_module.url_values(estate, case_id=case.id)
-    assert _try_everything(app, client, "case_id", values, estate.names[case.id]) == []
-    # The control: their own area's case opens.
-    assert client.get(f"/cases/{estate.cases.police.id}").status_code == 200
+    users, cases = estate.users, estate.cases
+    assert _leaks(app, users.coordinator, estate, estate.names[cases.away.id], case_id=cases.away.id) == []
+    assert _opens(app, users.coordinator, f"/cases/{cases.police.id}")  # their own area's case
 
 
 def test_an_idva_reaches_no_case_allocated_to_another_idva(app, estate):
-    client = _client(app, estate.users.idva)
     case = estate.cases.idva
-    values = estate_module.url_values(estate, case_id=case.id)
-    assert _try_everything(app, client, "case_id", values, estate.names[case.id]) == []
-    assert _client(app, estate.users.other_idva).get(f"/cases/{case.id}").status_code == 200
+    assert _leaks(app, estate.users.idva, estate, estate.names[case.id], case_id=case.id) == []
+    assert _opens(app, estate.users.other_idva, f"/cases/{case.id}")
 
 
 def test_an_agency_rep_reaches_no_case_their_agency_has_no_part_in(app, estate):
-    client = _client(app, estate.users.housing_rep)
     case = estate.cases.police
-    values = estate_module.url_values(estate, case_id=case.id)
-    assert _try_everything(app, client, "case_id", values, estate.names[case.id]) == []
-    assert _client(app, estate.users.police_rep).get(f"/cases/{case.id}").status_code == 200
+    assert _leaks(app, estate.users.housing_rep, estate, estate.names[case.id], case_id=case.id) == []
+    assert _opens(app, estate.users.police_rep, f"/cases/{case.id}")
 
 
 def test_an_agency_rep_reaches_no_action_of_another_agency(app, estate):
-    client = _client(app, estate.users.housing_rep)
-    values = estate_module.url_values(estate, action_id=estate.actions.police)
-    assert _try_everything(app, client, "action_id", values, "panic alarm") == []
-    assert _client(app, estate.users.police_rep).get(f"/actions/{estate.actions.police}").status_code == 200
+    action = estate.actions.police
+    assert _leaks(app, estate.users.housing_rep, estate, "panic alarm", action_id=action) == []
+    assert _opens(app, estate.users.police_rep, f"/actions/{action}")
 
 
 def test_a_coordinator_reaches_no_action_of_another_area(app, estate):
-    client = _client(app, estate.users.coordinator)
-    values = estate_module.url_values(estate, action_id=estate.actions.away)
-    assert _try_everything(app, client, "action_id", values, "bail conditions") == []
+    assert _leaks(app, estate.users.coordinator, estate, "bail conditions", action_id=estate.actions.away) == []
 
 
 def test_an_idva_reaches_no_action_of_another_agency(app, estate):
-    client = _client(app, estate.users.idva)
-    values = estate_module.url_values(estate, action_id=estate.actions.police)
-    assert _try_everything(app, client, "action_id", values, "panic alarm") == []
+    assert _leaks(app, estate.users.idva, estate, "panic alarm", action_id=estate.actions.police) == []
 
 
 def test_an_agency_rep_reaches_no_referral_of_another_agency(app, estate):
-    client = _client(app, estate.users.housing_rep)
-    values = estate_module.url_values(estate, referral_id=estate.referrals.police)
-    assert _try_everything(app, client, "referral_id", values, "Officer Dibble") == []
-    assert _client(app, estate.users.police_rep).get(f"/referrals/{estate.referrals.police}").status_code == 200
+    referral = estate.referrals.police
+    assert _leaks(app, estate.users.housing_rep, estate, "Officer Dibble", referral_id=referral) == []
+    assert _opens(app, estate.users.police_rep, f"/referrals/{referral}")
 
 
 def test_a_coordinator_reaches_no_referral_of_another_area(app, estate):
-    client = _client(app, estate.users.coordinator)
-    values = estate_module.url_values(estate, referral_id=estate.referrals.away)
-    assert _try_everything(app, client, "referral_id", values, "Officer Krupke") == []
+    referral = estate.referrals.away
+    assert _leaks(app, estate.users.coordinator, estate, "Officer Krupke", referral_id=referral) == []
 
 
 def test_an_agency_reaches_no_meeting_it_is_not_invited_to(app, estate):
-    client = _client(app, estate.users.housing_rep)
-    values = estate_module.url_values(estate, meeting_id=estate.meetings.home, agency_id=estate.agencies.housing.id)
-    assert _try_everything(app, client, "meeting_id", values, estate.names[estate.cases.police.id]) == []
-    assert _client(app, estate.users.police_rep).get(f"/meetings/{estate.meetings.home}").status_code == 200
+    meeting, housing = estate.meetings.home, estate.agencies.housing.id
+    name = estate.names[estate.cases.police.id]
+    assert _leaks(app, estate.users.housing_rep, estate, name, meeting_id=meeting, agency_id=housing) == []
+    assert _opens(app, estate.users.police_rep, f"/meetings/{meeting}")
 
 
 def test_a_coordinator_reaches_no_meeting_of_another_area(app, estate):
-    client = _client(app, estate.users.coordinator)
-    values = estate_module.url_values(estate, meeting_id=estate.meetings.away, agency_id=estate.agencies.away_police.id)
-    assert _try_everything(app, client, "meeting_id", values, estate.names[estate.cases.away.id]) == []
+    meeting, police = estate.meetings.away, estate.agencies.away_police.id
+    name = estate.names[estate.cases.away.id]
+    assert _leaks(app, estate.users.coordinator, estate, name, meeting_id=meeting, agency_id=police) == []
 
 
 def test_a_chair_reaches_no_meeting_they_do_not_chair(app, estate):
-    client = _client(app, estate.users.chair)
-    values = estate_module.url_values(estate, meeting_id=estate.meetings.away, agency_id=estate.agencies.away_police.id)
-    assert _try_everything(app, client, "meeting_id", values, estate.names[estate.cases.away.id]) == []
+    meeting, police = estate.meetings.away, estate.agencies.away_police.id
+    name = estate.names[estate.cases.away.id]
+    assert _leaks(app, estate.users.chair, estate, name, meeting_id=meeting, agency_id=police) == []
 
 
 def test_another_agencys_actions_pdf_is_refused(app, estate):
     """The actions PDF takes an agency id too: a rep asks for another agency's list."""
-    client = _client(app, estate.users.police_rep)
+    client = signed_in(app, estate.users.police_rep.email)
     response = client.get(f"/meetings/{estate.meetings.home}/actions/{estate.agencies.housing.id}.pdf")
     assert response.status_code in REFUSED
 
 
 def test_steering_and_admin_see_no_case_data(app, estate):
+    case = estate.cases.police
     for user in (estate.users.steering, estate.users.admin):
-        client = _client(app, user)
-        values = estate_module.url_values(estate, case_id=estate.cases.police.id)
-        assert _try_everything(app, client, "case_id", values, estate.names[estate.cases.police.id]) == []
+        assert _leaks(app, user, estate, estate.names[case.id], case_id=case.id) == []

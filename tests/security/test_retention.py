@@ -33,10 +33,10 @@ from models import (
     User,
     db,
 )
-from models.clock import utcnow
-from tests.action_factories import ActionFactory
-from tests.case_factories import CaseFactory
-from tests.conftest import csrf_from, sign_in
+from models.clock import uk_today, utcnow
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
+from tests.helpers import csrf_from, signed_in
 
 FUTURE = utcnow() + relativedelta(years=7)  # every record made by a test is then 7 years old
 
@@ -67,11 +67,11 @@ def world(app, make):
         )
         db.session.commit()
     cases.completed_dashes(case.id, 1, agency_id=police.id)
-    meeting = actions.meeting(area.id, date.today() + timedelta(days=14), case_ids=[case.id], publish=True)
+    meeting = actions.meeting(area.id, uk_today() + timedelta(days=14), case_ids=[case.id], publish=True)
     action_id = actions.action(
         case.id,
         police.id,
-        due_on=date.today() + timedelta(days=30),
+        due_on=uk_today() + timedelta(days=30),
         meeting_id=meeting.id,
         item_id=meeting.items[case.id],
         owner_person="DC Thornbury",
@@ -106,12 +106,6 @@ def _flag(app, now=FUTURE):
 def _reviews(app):
     with app.app_context():
         return {row.record_id: row for row in db.session.scalars(sa.select(RetentionReview))}
-
-
-def _signed_in(app, user):
-    client = app.test_client()
-    sign_in(client, user.email)
-    return client
 
 
 def _decide(client, review_id, decision, confirm=True):
@@ -158,7 +152,7 @@ def test_the_retention_period_is_a_setting(app, world, monkeypatch):
 
 
 def test_a_legal_hold_stops_flagging_and_deleting(app, world):
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     page = coordinator.get("/admin/retention").get_data(as_text=True)
     response = coordinator.post(
         "/admin/retention/holds",
@@ -186,7 +180,7 @@ def test_a_hold_placed_after_flagging_allows_only_keeping(app, world):
     with app.app_context():
         db.session.add(LegalHold(record_type="case", record_id=world["case"].id, reason="Claim 123"))
         db.session.commit()
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     response = _decide(coordinator, review_id, "delete")
     assert response.status_code == 200 and "under a legal hold" in response.get_data(as_text=True)
     with app.app_context():
@@ -201,7 +195,7 @@ def test_a_hold_placed_after_flagging_allows_only_keeping(app, world):
 def test_coordinators_see_and_decide_only_their_areas_reviews(app, world):
     _flag(app)
     reviews = _reviews(app)
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     page = coordinator.get("/admin/retention").get_data(as_text=True)
     assert f"C{world['case'].id:06d}" in page and f"C{world['elsewhere'].id:06d}" not in page
     assert "Quarrendon" not in page  # references only
@@ -211,7 +205,7 @@ def test_coordinators_see_and_decide_only_their_areas_reviews(app, world):
 
 def test_anonymising_or_deleting_needs_confirmation(app, world):
     _flag(app)
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     response = _decide(coordinator, _reviews(app)[world["case"].id].id, "delete", confirm=False)
     assert "Confirm that you understand this cannot be undone" in response.get_data(as_text=True)
     with app.app_context():
@@ -220,7 +214,7 @@ def test_anonymising_or_deleting_needs_confirmation(app, world):
 
 def test_keeping_a_case_puts_it_off_for_a_year(app, world):
     _flag(app)
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     review_id = _reviews(app)[world["case"].id].id
     assert _decide(coordinator, review_id, "keep", confirm=False).status_code == 302
     with app.app_context():
@@ -236,7 +230,7 @@ def test_keeping_a_case_puts_it_off_for_a_year(app, world):
 def test_anonymising_removes_what_identifies_and_keeps_the_figures(app, world):
     _flag(app)
     case_id = world["case"].id
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     assert _decide(coordinator, _reviews(app)[case_id].id, "anonymise").status_code == 302
     with app.app_context():
         case = db.session.get(Case, case_id)
@@ -284,7 +278,7 @@ def test_deleting_removes_the_case_everything_on_it_and_the_people_only_it_names
     with app.app_context():
         victim_id = db.session.get(Case, case_id).victim_id
         child_id = db.session.scalar(sa.select(CaseChild.person_id).filter_by(case_id=case_id))
-    coordinator = _signed_in(app, world["coordinator"])
+    coordinator = signed_in(app, world["coordinator"].email)
     assert _decide(coordinator, _reviews(app)[case_id].id, "delete").status_code == 302
     with app.app_context():
         assert db.session.get(Case, case_id) is None

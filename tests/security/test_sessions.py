@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from models import Role, User, UserSession, db
-from tests.conftest import post_form, sign_in
+from tests.helpers import post_form, sign_in
 
 
 def _session_cookie(client):

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from marac.services import actions
 from models import Action, ActionStatus, AgencyKind, Area, db
-from tests.action_factories import ActionFactory
-from tests.case_factories import CaseFactory
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
 
 TODAY = date(2026, 7, 2)
 

@@ -22,8 +22,8 @@ from models import (
     User,
     db,
 )
-from tests.action_factories import ActionFactory
-from tests.case_factories import CaseFactory
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
 
 # Wednesday 10 June 2026, 07:30 in the UK (BST, so 06:30 UTC): when action_due_reminders runs.
 NOW = datetime(2026, 6, 10, 6, 30, tzinfo=UTC)

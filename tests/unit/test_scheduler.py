@@ -16,7 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from marac.services import mail, scheduler
 from models import Agency, AgencyKind, Area, JobRun, Notification, PendingForm, Referral, ReferralStatus, Role, User, db
 from models.users import UserRole
-from tests.conftest import TEST_DB
+from tests.helpers import TEST_DB, database_of_its_own
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)  # a Monday, 08:00 in the UK (GMT)
@@ -289,21 +289,11 @@ def test_no_scheduler_starts_in_tests(app):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def own_database_url(request, tmp_path):
     """A database of the test's own: the subprocesses cannot see the per-test transaction."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobs.db'}"
-        return
-    if not (TEST_DB or "").startswith("postgresql"):
+    if request.param == "postgresql" and not (TEST_DB or "").startswith("postgresql"):
         pytest.skip("MARAC_TEST_DB does not name a PostgreSQL database")
-    url = sa.engine.make_url(TEST_DB)
-    name = f"{url.database}_jobs"
-    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    server_url = TEST_DB if request.param == "postgresql" else "sqlite://"
+    with database_of_its_own(server_url, "jobs", tmp_path / "jobs.db") as url:
+        yield url
 
 
 def _flask(database_url, *args):

@@ -4,7 +4,6 @@ with a repeat whose earlier referral falls in the quarter before."""
 import csv
 import io
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -26,9 +25,8 @@ from models import (
     User,
     db,
 )
-from tests.conftest import counted_queries, sign_in
-
-UK = ZoneInfo("Europe/London")
+from models.clock import UK
+from tests.helpers import counted_queries, sign_in
 
 
 def _meeting(area, day, status=MeetingStatus.MINUTES_SENT):
@@ -170,9 +168,8 @@ def _return(app, area_id, quarter):
 def test_first_quarter_figures(app, hand_made):
     report = _return(app, hand_made, 1)
     assert len(report.meetings) == 1
-    assert report.total == stats.Figures(
+    assert report.total == stats.Figures(  # the figures not named are 0
         cases=2,
-        repeats=0,
         police_referrals=1,
         partner_referrals=1,
         children=2,
@@ -180,7 +177,6 @@ def test_first_quarter_figures(app, hand_made):
         lgbt=1,
         disabled=1,
         male=1,
-        aged_16_17=0,
         perpetrators_17_or_under=1,
     )
     assert report.cases_per_10k_women_a_year == 0.8
@@ -192,17 +188,7 @@ def test_second_quarter_figures_with_the_repeat_from_the_quarter_before(app, han
     report = _return(app, hand_made, 2)
     assert [figures.cases for _meeting, figures in report.meetings] == [1, 1]
     assert report.total == stats.Figures(
-        cases=2,
-        repeats=1,
-        police_referrals=1,
-        partner_referrals=1,
-        children=1,
-        racially_minoritised=0,
-        lgbt=0,
-        disabled=0,
-        male=0,
-        aged_16_17=1,
-        perpetrators_17_or_under=0,
+        cases=2, repeats=1, police_referrals=1, partner_referrals=1, children=1, aged_16_17=1
     )
     assert report.repeat_rate == 50.0
     assert [(name, count) for name, _kind, count in report.by_agency] == [

@@ -17,12 +17,13 @@ from marac.security import sessions
 from marac.services import actions
 from models import Action, ActionStatus, AgencyKind, Area, CaseAgency, Meeting, Role, User, db
 from models.actions import ACTION_STATUS_LABELS
-from tests.action_factories import ActionFactory, history, saved
-from tests.case_factories import CaseFactory
-from tests.conftest import counted_queries, csrf_from, sign_in
+from models.clock import uk_today
+from tests.factories.actions import ActionFactory, history, saved
+from tests.factories.cases import CaseFactory
+from tests.helpers import counted_queries, csrf_from, sign_in
 from tests.pages import date_boxes
 
-TODAY = date.today()
+TODAY = uk_today()
 MEETING_DAY = TODAY + timedelta(days=7)
 
 POLICE_TEXT = "Police to fit a panic alarm at the victim's flat and flag the address"
@@ -315,7 +316,7 @@ def test_reopening_a_completed_action_is_kept_in_the_history(app, world, as_user
         (ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED, police_id, None),
         # Reopening keeps the completion's date and evidence in the history.
         (ActionStatus.COMPLETED, ActionStatus.IN_PROGRESS, coordinator_id,
-         f"The alarm is not working\n\nReopened: it had been completed on {date.today():%d %B %Y} "
+         f"The alarm is not working\n\nReopened: it had been completed on {uk_today():%d %B %Y} "
          "with the evidence: Alarm fitted"),
         (ActionStatus.IN_PROGRESS, ActionStatus.NOT_DONE, coordinator_id, "Not repaired in 3 weeks"),
     ]

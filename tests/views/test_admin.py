@@ -3,7 +3,7 @@ import re
 import pytest
 
 from models import Agency, Area, AuditEvent, Role, User, db
-from tests.conftest import counted_queries, csrf_from, post_form, sign_in
+from tests.helpers import counted_queries, csrf_from, post_form, sign_in
 
 
 def _signed_in_admin(client, make):

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from models import AuditEvent, Role, db
-from tests.conftest import csrf_from, post_form, sign_in
+from tests.helpers import csrf_from, post_form, sign_in
 
 
 def test_signing_in_leads_to_the_dashboard(client, make):

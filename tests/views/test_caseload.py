@@ -31,22 +31,16 @@ from models import (
     db,
 )
 from models.caseload import NEED_CATEGORIES
-from models.clock import utcnow
-from tests.caseload_factories import CaseloadFactory, uk_moment
-from tests.conftest import counted_queries, csrf_from, sign_in
+from models.clock import uk_today, utcnow
+from tests.factories.caseload import CaseloadFactory, uk_moment
+from tests.helpers import counted_queries, csrf_from, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
-TODAY = date.today()
+TODAY = uk_today()
 
 
 def _text(response):
     return unescape(response.get_data(as_text=True))
-
-
-def _client(app, email):
-    client = app.test_client()
-    assert sign_in(client, email).status_code == 302
-    return client
 
 
 def _post(client, url, data):
@@ -122,7 +116,7 @@ def world(app, make):
             "ash_case": ash_case,
             "birch_case": birch_case,
             "medium": medium,
-            "client": lambda self, who: _client(app, self.people[who].email),
+            "client": lambda self, who: signed_in(app, self.people[who].email),
         },
     )()
 
@@ -685,7 +679,7 @@ def test_the_caseload_page_keeps_its_query_budget_at_5_and_500_cases(app, make):
     idva = make.user(Role.IDVA, agency_id=service.id, area_ids=[area.id])
     manager = make.user(Role.IDVA_MANAGER, agency_id=service.id, area_ids=[area.id])
     meeting_id = factory.meeting(area.id, utcnow() + timedelta(days=5), [])
-    idva_client, manager_client = _client(app, idva.email), _client(app, manager.email)
+    idva_client, manager_client = signed_in(app, idva.email), signed_in(app, manager.email)
 
     def measure():
         counts = []

@@ -20,8 +20,9 @@ from models import (
     Role,
     db,
 )
-from tests.case_factories import CaseFactory
-from tests.conftest import csrf_from, post_form, sign_in
+from models.clock import uk_today
+from tests.factories.cases import CaseFactory
+from tests.helpers import csrf_from, post_form, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 RTL_OVERRIDE = "\u202e"
@@ -40,12 +41,6 @@ def _count(app, model, *where):
 def _events(app, event, **filters):
     with app.app_context():
         return db.session.scalars(sa.select(AuditEvent).filter_by(event=event, **filters).order_by(AuditEvent.id)).all()
-
-
-def _signed_in(app, email):
-    browser = app.test_client()
-    assert sign_in(browser, email).status_code == 302
-    return browser
 
 
 @pytest.fixture
@@ -120,7 +115,7 @@ def _case_pages(world):
 @pytest.mark.parametrize("who", list(EXPECTED_STATUS))
 def test_only_the_rightful_roles_can_open_a_case(app, world, who):
     person = world.users[who]
-    browser = _signed_in(app, person.email)
+    browser = signed_in(app, person.email)
     expected = EXPECTED_STATUS[who]
     for path in _case_pages(world):
         response = browser.get(path)
@@ -147,7 +142,7 @@ def test_only_the_rightful_roles_can_open_a_case(app, world, who):
 def test_an_assessment_of_another_case_is_not_found_through_a_case_one_may_see(app, world, build):
     hidden = build.case(world.other_area.id)
     hidden_assessment = build.completed_dashes(hidden.id, 1)[0]
-    browser = _signed_in(app, world.users["coordinator"].email)
+    browser = signed_in(app, world.users["coordinator"].email)
     assert browser.get(f"/cases/{world.case.id}/risk/{hidden_assessment}").status_code == 404
     assert browser.get(f"/cases/{world.case.id}/risk/new?corrects={hidden_assessment}").status_code == 404
     assert browser.get(f"/cases/{hidden.id}").status_code == 404
@@ -155,7 +150,7 @@ def test_an_assessment_of_another_case_is_not_found_through_a_case_one_may_see(a
 
 def test_every_case_page_writes_a_case_viewed_event(app, world):
     coordinator = world.users["coordinator"]
-    browser = _signed_in(app, coordinator.email)
+    browser = signed_in(app, coordinator.email)
     base = f"/cases/{world.case.id}"
     pages = [
         ("", "overview"),
@@ -218,7 +213,7 @@ def _stored_counts(app):
 @pytest.mark.parametrize("creator_role", [Role.COORDINATOR, Role.IDVA])
 def test_a_coordinator_or_idva_creates_a_case_and_can_open_it(app, make, creator_role):
     creator = make.user(creator_role)
-    browser = _signed_in(app, creator.email)
+    browser = signed_in(app, creator.email)
     response = post_form(browser, "/cases/new", _new_case_answers(creator.area_ids[0]), token_from="/cases/new")
     assert response.status_code == 302
     case_url = response.headers["Location"]
@@ -237,70 +232,36 @@ def test_a_coordinator_or_idva_creates_a_case_and_can_open_it(app, make, creator
 
 
 def _years_ago(years, days=0):
-    today = date.today()
+    today = uk_today()
     return today.replace(year=today.year - years, day=min(today.day, 28)) - timedelta(days=days)
 
 
+def _bad(field, value, message, why):
+    """One wrong answer: `field` posted as `value`, and the message shown next to it."""
+    return pytest.param({field: value}, field, message, id=why)
+
+
+VICTIM_DOB = "victim-date_of_birth"
 BAD_INPUT = [
-    pytest.param(
-        {"victim-date_of_birth": date_boxes(date.today() + timedelta(days=1))},
-        "victim-date_of_birth",
+    _bad(
+        VICTIM_DOB,
+        date_boxes(uk_today() + timedelta(days=1)),
         "Date of birth must be in the past",
-        id="date of birth tomorrow",
+        "date of birth tomorrow",
     ),
-    pytest.param(
-        {"perpetrator-date_of_birth": date_boxes(_years_ago(121))},
-        "perpetrator-date_of_birth",
-        "Date of birth must be after",
-        id="age over 120",
-    ),
-    pytest.param(
-        {"victim-date_of_birth": ["31", "6", "1990"]},
-        "victim-date_of_birth",
-        "Date of birth must be a real date",
-        id="31 June",
-    ),
-    pytest.param(
-        {"victim-date_of_birth": ["29", "2", "1990"]},
-        "victim-date_of_birth",
-        "Date of birth must be a real date",
-        id="29 February in a common year",
-    ),
-    pytest.param(
-        {"victim-date_of_birth": ["", "3", "1990"]},
-        "victim-date_of_birth",
-        "Date of birth must include a day",
-        id="no day",
-    ),
-    pytest.param(
-        {"victim-date_of_birth": ["27", "March", "1990"]},
-        "victim-date_of_birth",
-        "Date of birth must be a real date, like 27 3 2007",
-        id="month in words",
-    ),
-    pytest.param(
-        {"victim-first_name": "A" * 10_000},
-        "victim-first_name",
-        "First name must be 100 characters or fewer",
-        id="10,000-character name",
-    ),
-    pytest.param(
-        {"perpetrator-last_name": RTL_OVERRIDE * 3},
-        "perpetrator-last_name",
-        "Enter the last name",
-        id="name of only right-to-left overrides",
-    ),
-    pytest.param(
-        {"victim-postcode": "ABC 123"},
-        "victim-postcode",
-        "Enter a real postcode, like AB1 2CD",
-        id="postcode",
-    ),
-    pytest.param(
-        {"perpetrator-relationship_to_victim": ""},
+    _bad("perpetrator-date_of_birth", date_boxes(_years_ago(121)), "Date of birth must be after", "age over 120"),
+    _bad(VICTIM_DOB, ["31", "6", "1990"], "Date of birth must be a real date", "31 June"),
+    _bad(VICTIM_DOB, ["29", "2", "1990"], "Date of birth must be a real date", "29 February in a common year"),
+    _bad(VICTIM_DOB, ["", "3", "1990"], "Date of birth must include a day", "no day"),
+    _bad(VICTIM_DOB, ["27", "March", "1990"], "Date of birth must be a real date, like 27 3 2007", "month in words"),
+    _bad("victim-first_name", "A" * 10_000, "First name must be 100 characters or fewer", "10,000-character name"),
+    _bad("perpetrator-last_name", RTL_OVERRIDE * 3, "Enter the last name", "name of only right-to-left overrides"),
+    _bad("victim-postcode", "ABC 123", "Enter a real postcode, like AB1 2CD", "postcode"),
+    _bad(
         "perpetrator-relationship_to_victim",
+        "",
         "Select the perpetrator's relationship to the victim",
-        id="no relationship",
+        "no relationship",
     ),
 ]
 
@@ -308,7 +269,7 @@ BAD_INPUT = [
 @pytest.mark.parametrize(("changes", "field", "message"), BAD_INPUT)
 def test_bad_input_is_named_next_to_its_field_and_nothing_is_stored(app, make, changes, field, message):
     creator = make.user(Role.IDVA)  # an IDVA's new case would also add an allocation
-    browser = _signed_in(app, creator.email)
+    browser = signed_in(app, creator.email)
     before = _stored_counts(app)
     answers = _new_case_answers(creator.area_ids[0], **changes)
 
@@ -332,7 +293,7 @@ def test_bad_input_is_named_next_to_its_field_and_nothing_is_stored(app, make, c
 
 def test_a_future_and_an_impossible_date_are_both_named_at_once(app, make):
     creator = make.user(Role.COORDINATOR)
-    browser = _signed_in(app, creator.email)
+    browser = signed_in(app, creator.email)
     answers = _new_case_answers(
         creator.area_ids[0],
         **{"victim-date_of_birth": ["31", "6", "1990"], "perpetrator-date_of_birth": ["1", "1", "2999"]},
@@ -350,7 +311,7 @@ def test_a_future_and_an_impossible_date_are_both_named_at_once(app, make):
 
 def test_a_date_of_birth_just_under_120_years_ago_is_accepted(app, make):
     creator = make.user(Role.COORDINATOR)
-    browser = _signed_in(app, creator.email)
+    browser = signed_in(app, creator.email)
     answers = _new_case_answers(creator.area_ids[0], **{"victim-date_of_birth": date_boxes(_years_ago(119))})
     assert post_form(browser, "/cases/new", answers, token_from="/cases/new").status_code == 302
 
@@ -358,7 +319,7 @@ def test_a_date_of_birth_just_under_120_years_ago_is_accepted(app, make):
 def test_names_are_kept_and_shown_exactly_as_typed(app, make):
     """Markup in a name is text, and right-to-left characters stay inside <bdi>."""
     creator = make.user(Role.COORDINATOR)
-    browser = _signed_in(app, creator.email)
+    browser = signed_in(app, creator.email)
     script_name = "<script>alert(1)</script>"
     rtl_name = f"Ann{RTL_OVERRIDE}Smith"
     answers = _new_case_answers(
@@ -399,7 +360,7 @@ def test_names_are_kept_and_shown_exactly_as_typed(app, make):
 def test_a_case_cannot_be_created_in_an_area_the_user_is_not_in(app, make):
     creator = make.user(Role.COORDINATOR)
     elsewhere = make.area()
-    browser = _signed_in(app, creator.email)
+    browser = signed_in(app, creator.email)
     before = _stored_counts(app)
     response = post_form(browser, "/cases/new", _new_case_answers(elsewhere.id), token_from="/cases/new")
     assert response.status_code == 200
@@ -434,7 +395,7 @@ def _shows_secret(html):
 @pytest.mark.parametrize("who", ["coordinator", "IDVA allocated"])
 def test_a_confidential_address_is_shown_only_on_request_and_the_request_is_audited(app, world, refuge_case, who):
     person = world.users[who]
-    browser = _signed_in(app, person.email)
+    browser = signed_in(app, person.email)
     case_url = f"/cases/{refuge_case.id}"
 
     html = browser.get(case_url).get_data(as_text=True)
@@ -463,7 +424,7 @@ def test_a_confidential_address_is_shown_only_on_request_and_the_request_is_audi
 
 def test_a_reveal_without_the_form_token_shows_nothing(app, world, refuge_case):
     person = world.users["coordinator"]
-    browser = _signed_in(app, person.email)
+    browser = signed_in(app, person.email)
     browser.get(f"/cases/{refuge_case.id}")
     response = browser.post(f"/cases/{refuge_case.id}/people/{refuge_case.victim_id}/address", data={})
     assert not _shows_secret(response.get_data(as_text=True))
@@ -473,7 +434,7 @@ def test_a_reveal_without_the_form_token_shows_nothing(app, world, refuge_case):
 @pytest.mark.parametrize("who", ["agency rep of an involved agency", "chair"])
 def test_a_confidential_address_never_reaches_agency_reps_or_chairs(app, world, refuge_case, who):
     person = world.users[who]
-    browser = _signed_in(app, person.email)
+    browser = signed_in(app, person.email)
     case_url = f"/cases/{refuge_case.id}"
     pages = [
         case_url,
@@ -509,7 +470,7 @@ def test_a_confidential_address_never_reaches_agency_reps_or_chairs(app, world, 
 
 
 def test_an_address_that_is_not_confidential_is_shown_to_every_viewer(app, world):
-    browser = _signed_in(app, world.users["agency rep of an involved agency"].email)
+    browser = signed_in(app, world.users["agency rep of an involved agency"].email)
     html = browser.get(f"/cases/{world.case.id}").get_data(as_text=True)
     assert "Mill Lane, Testtown" in html and "Show address" not in html
 
@@ -550,7 +511,7 @@ def _found_cases(html):
 
 
 def test_search_finds_people_by_name_other_name_and_date_of_birth_in_cases_one_may_see(app, world, search_world):
-    browser = _signed_in(app, world.users["coordinator"].email)
+    browser = signed_in(app, world.users["coordinator"].email)
     seen, unseen = search_world.seen.id, search_world.unseen.id
 
     html = _search(browser, name="Vera Quillfeather")
@@ -569,17 +530,17 @@ def test_search_finds_people_by_name_other_name_and_date_of_birth_in_cases_one_m
     assert "No one matching was found in the cases you can see." in html
 
     # The other area's coordinator finds only their own Vera.
-    elsewhere = _signed_in(app, world.users["coordinator of another area"].email)
+    elsewhere = signed_in(app, world.users["coordinator of another area"].email)
     assert _found_cases(_search(elsewhere, name="Vera Quillfeather")) == {unseen}
     # An agency that had no part in either case finds neither.
-    housing = _signed_in(app, world.users["agency rep of an uninvolved agency"].email)
+    housing = signed_in(app, world.users["agency rep of an uninvolved agency"].email)
     assert _found_cases(_search(housing, name="Vera Quillfeather")) == set()
     assert _found_cases(_search(housing, **{"date_of_birth": ["14", "5", "1991"]})) == set()
 
 
 def test_search_is_post_only_and_keeps_the_query_out_of_urls_and_the_audit_log(app, world, search_world):
     person = world.users["coordinator"]
-    browser = _signed_in(app, person.email)
+    browser = signed_in(app, person.email)
     page = browser.get("/people/search?name=Vera+Quillfeather&date_of_birth=14&date_of_birth=5&date_of_birth=1991")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -594,7 +555,7 @@ def test_search_is_post_only_and_keeps_the_query_out_of_urls_and_the_audit_log(a
 
 
 def test_search_needs_a_name_or_a_date_of_birth(app, world):
-    browser = _signed_in(app, world.users["coordinator"].email)
+    browser = signed_in(app, world.users["coordinator"].email)
     html = _search(browser, name="   ")
     assert field_errors(html) == {"name": "Enter a name or a date of birth"}
     html = _search(browser, **{"date_of_birth": ["31", "6", "1991"]})
@@ -605,8 +566,8 @@ def test_search_needs_a_name_or_a_date_of_birth(app, world):
 
 
 def test_two_people_changing_safety_notes_the_second_sees_both_and_nothing_is_overwritten(app, world):
-    first = _signed_in(app, world.users["coordinator"].email)
-    second = _signed_in(app, world.users["IDVA allocated"].email)
+    first = signed_in(app, world.users["coordinator"].email)
+    second = signed_in(app, world.users["IDVA allocated"].email)
     url = f"/cases/{world.case.id}/safety"
     first_page = first.get(url).get_data(as_text=True)
     second_page = second.get(url).get_data(as_text=True)
@@ -666,8 +627,8 @@ def _person_answers(page_html, **changes):
 
 
 def test_two_people_changing_a_person_the_second_sees_both_and_nothing_is_overwritten(app, world):
-    first = _signed_in(app, world.users["coordinator"].email)
-    second = _signed_in(app, world.users["IDVA allocated"].email)
+    first = signed_in(app, world.users["coordinator"].email)
+    second = signed_in(app, world.users["IDVA allocated"].email)
     url = f"/cases/{world.case.id}/people/{world.case.perpetrator_id}"
     first_page = first.get(url).get_data(as_text=True)
     second_page = second.get(url).get_data(as_text=True)
@@ -693,7 +654,7 @@ def test_two_people_changing_a_person_the_second_sees_both_and_nothing_is_overwr
 
 
 def test_a_person_edit_with_bad_input_keeps_the_answers_and_changes_nothing(app, world):
-    browser = _signed_in(app, world.users["coordinator"].email)
+    browser = signed_in(app, world.users["coordinator"].email)
     url = f"/cases/{world.case.id}/people/{world.case.victim_id}"
     page = browser.get(url).get_data(as_text=True)
     answers = _person_answers(page, first_name="Valeria", date_of_birth=["31", "6", "1990"], phone="call me")
@@ -712,5 +673,5 @@ def test_a_person_edit_with_bad_input_keeps_the_answers_and_changes_nothing(app,
 
 def test_people_outside_the_case_cannot_be_edited_through_it(app, world, build):
     other = build.case(world.area.id)
-    browser = _signed_in(app, world.users["coordinator"].email)
+    browser = signed_in(app, world.users["coordinator"].email)
     assert browser.get(f"/cases/{world.case.id}/people/{other.victim_id}").status_code == 404

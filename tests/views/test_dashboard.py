@@ -1,7 +1,7 @@
 import pytest
 
 from marac.services.demo import DEMO_USERS
-from tests.conftest import counted_queries, sign_in
+from tests.helpers import counted_queries, sign_in
 
 
 @pytest.mark.parametrize(("email", "roles"), [(email, roles) for email, _name, roles, _kind in DEMO_USERS])

@@ -3,7 +3,7 @@ from flask import abort
 
 from marac import create_app
 from marac.security import ACCESS_POLICY, PUBLIC
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def test_not_found_is_a_gov_uk_page(client):

@@ -1,15 +1,16 @@
 """What the coordinator types on a meeting's page and how it is kept: attendance by agency, and
 the minutes planned for each case."""
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from marac.services import agenda, meetings
 from models import AgendaItem, AgendaSection, Area, Attendance, Case, Meeting, db
-from tests.case_factories import CaseFactory
-from tests.conftest import csrf_from, sign_in
+from models.clock import uk_today
+from tests.factories.cases import CaseFactory
+from tests.helpers import csrf_from, sign_in
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def meeting(app, demo):
     with app.app_context():
         (row,) = meetings.schedule(
             db.session.get(Area, area_id),
-            first_day=date.today() + timedelta(days=7),
+            first_day=uk_today() + timedelta(days=7),
             start_time=time(10, 0),
             count=1,
             length_minutes=60,

@@ -27,12 +27,13 @@ from models import (
     User,
     db,
 )
-from tests.case_factories import CaseFactory
-from tests.conftest import counted_queries, csrf_from, sign_in
+from models.clock import UK, uk_today
+from tests.factories.cases import CaseFactory
+from tests.helpers import counted_queries, csrf_from, signed_in
 from tests.pages import date_boxes
 
-TODAY = date.today()
-UK_MEETING = datetime.combine(TODAY + timedelta(days=7), time(10, 0), tzinfo=meetings.UK)
+TODAY = uk_today()
+UK_MEETING = datetime.combine(TODAY + timedelta(days=7), time(10, 0), tzinfo=UK)
 
 
 @pytest.fixture
@@ -186,19 +187,13 @@ def test_hand_moves_and_removals_are_kept_when_the_list_is_rebuilt(app, world):
     assert [case_id for case_id, _ in _listed(app, world["meeting"])] == [adult, first_child, later_child]
 
 
-def _client_for(app, email):
-    client = app.test_client()
-    sign_in(client, email)
-    return client
-
-
 def _post(client, url, data=None, token_from=None):
     page = client.get(token_from or "/").get_data(as_text=True)
     return client.post(url, data={**(data or {}), "csrf_token": csrf_from(page)})
 
 
 def _publish(app, world):
-    coordinator = _client_for(app, "coordinator@example.org")
+    coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
     assert _post(coordinator, f"{base}/build", token_from=base).status_code == 302
     assert _post(coordinator, f"{base}/publish", token_from=base).status_code == 302
@@ -207,7 +202,7 @@ def _publish(app, world):
 
 def test_agency_reps_see_only_published_lists_of_meetings_their_agency_is_invited_to(app, world):
     refer(app, world)
-    police = _client_for(app, "police@example.org")
+    police = signed_in(app, "police@example.org")
     assert police.get(f"/meetings/{world['meeting']}").status_code == 404  # not published yet
     _publish(app, world)
     assert police.get(f"/meetings/{world['meeting']}").status_code == 200
@@ -215,7 +210,7 @@ def test_agency_reps_see_only_published_lists_of_meetings_their_agency_is_invite
         meeting = db.session.get(Meeting, world["meeting"])
         meeting.invited_agencies = [a for a in meeting.invited_agencies if a.kind != AgencyKind.HOUSING]
         db.session.commit()
-    assert _client_for(app, "housing@example.org").get(f"/meetings/{world['meeting']}").status_code == 404
+    assert signed_in(app, "housing@example.org").get(f"/meetings/{world['meeting']}").status_code == 404
 
 
 def test_reps_answer_for_their_own_agency_and_see_no_other_agencys_answer(app, world):
@@ -225,7 +220,7 @@ def test_reps_answer_for_their_own_agency_and_see_no_other_agencys_answer(app, w
         item = db.session.scalar(sa.select(AgendaItem).filter_by(meeting_id=world["meeting"], case_id=case_id))
         item_id = item.id
     base = f"/meetings/{world['meeting']}/items/{item_id}/research"
-    police, housing = _client_for(app, "police@example.org"), _client_for(app, "housing@example.org")
+    police, housing = signed_in(app, "police@example.org"), signed_in(app, "housing@example.org")
     page = police.get(base).get_data(as_text=True)
     police.post(
         base,
@@ -305,7 +300,7 @@ def test_one_agencys_actions_pdf_holds_no_other_agencys_actions(app, world):
                 item=item,
             )
         db.session.commit()
-    housing = _client_for(app, "housing@example.org")
+    housing = signed_in(app, "housing@example.org")
     own = "\n".join(
         _pdf_text(housing.get(f"/meetings/{world['meeting']}/actions/{world['agencies'][AgencyKind.HOUSING]}.pdf"))
     )
@@ -400,7 +395,7 @@ def test_from_meeting_mode_to_minutes_sent(app, world):
     assert _post(coordinator, f"{base}/held", token_from=base).status_code == 302
     # Only the chair approves.
     assert _post(coordinator, f"{base}/approve", token_from=base).status_code == 403
-    chair = _client_for(app, "chair@example.org")
+    chair = signed_in(app, "chair@example.org")
     assert _post(chair, f"{base}/approve", token_from=base).status_code == 302
     minutes = "\n".join(_pdf_text(coordinator.get(f"{base}/minutes.pdf")))
     assert "Bail conditions breached" in minutes and "Approved by Charlie Chair" in minutes and "DRAFT" not in minutes
@@ -429,7 +424,7 @@ def test_from_meeting_mode_to_minutes_sent(app, world):
 def test_the_planned_time_warns_when_the_list_overruns(app, world):
     for _ in range(7):
         refer(app, world)
-    coordinator = _client_for(app, "coordinator@example.org")
+    coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
     _post(coordinator, f"{base}/build", token_from=base)
     html = coordinator.get(base).get_data(as_text=True)
@@ -439,7 +434,7 @@ def test_the_planned_time_warns_when_the_list_overruns(app, world):
 
 def test_one_case_added_is_said_in_the_singular(app, world):
     refer(app, world)
-    coordinator = _client_for(app, "coordinator@example.org")
+    coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
     _post(coordinator, f"{base}/build", token_from=base)
     assert "1 case added to the list." in coordinator.get(base).get_data(as_text=True)
@@ -455,7 +450,7 @@ def test_the_calendar_invite_names_nobody(app, world):
 
 def test_building_the_list_keeps_a_fixed_query_budget(app, world):
     """The statements of the build do not grow with the cases it lists (5, then 20)."""
-    coordinator = _client_for(app, "coordinator@example.org")
+    coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
 
     def build():
@@ -484,7 +479,7 @@ def test_building_the_list_keeps_a_fixed_query_budget(app, world):
 def test_the_list_and_its_pdf_keep_a_fixed_query_budget(app, world, path):
     for _ in range(5):
         refer(app, world, children=1)
-    coordinator = _client_for(app, "coordinator@example.org")
+    coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
     _post(coordinator, f"{base}/build", token_from=base)
     coordinator.get(base + path)

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 import pytest
 
 from models import Case, Notification, Referral, ReferralStatus, User, db
-from tests.case_factories import dash_answers
-from tests.conftest import counted_queries, csrf_from, sign_in
+from models.clock import uk_today
+from tests.factories.cases import dash_answers
+from tests.helpers import counted_queries, csrf_from, sign_in
 
-TODAY = date.today()
+TODAY = uk_today()
 
 
 def _date(prefix, day):

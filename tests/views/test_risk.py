@@ -4,7 +4,7 @@ people editing a draft), other tools' results, and the query budget of the case 
 The scoring itself is unit-tested in tests/unit/test_dash.py; here is what a user sees and keeps."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from html import unescape
 from types import SimpleNamespace
 
@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from models import AgencyKind, AssessmentStatus, AuditEvent, RiskAssessment, Role, db
+from models.clock import uk_today
 from models.risk import QUESTIONS
-from tests.case_factories import CaseFactory, dash_answers, stored_answers
-from tests.conftest import counted_queries, csrf_from, sign_in
+from tests.factories.cases import CaseFactory, dash_answers, stored_answers
+from tests.helpers import counted_queries, csrf_from, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 # The SQL statements the pages run for a coordinator, whatever the number of assessments
@@ -51,12 +52,6 @@ def setting(app, make, build):
     )
 
 
-def _signed_in(app, email):
-    browser = app.test_client()
-    assert sign_in(browser, email).status_code == 302
-    return browser
-
-
 def _assessments(app, case_id):
     with app.app_context():
         return db.session.scalars(
@@ -69,7 +64,7 @@ def _events(app, event, **filters):
         return db.session.scalars(sa.select(AuditEvent).filter_by(event=event, **filters).order_by(AuditEvent.id)).all()
 
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = uk_today() - timedelta(days=1)
 
 
 def _dash(answers, *, button="complete", **fields):
@@ -98,7 +93,7 @@ def _legends(html):
 
 
 def test_the_dash_form_asks_every_question_in_order(app, setting):
-    browser = _signed_in(app, setting.idva.email)
+    browser = signed_in(app, setting.idva.email)
     html = browser.get(f"{setting.url}/risk/new").get_data(as_text=True)
     asked = [legend for legend in _legends(html) if re.match(r"\d+\. ", legend)]
     assert asked == [f"{number}. {label}" for number, label in QUESTIONS.items()]
@@ -107,7 +102,7 @@ def test_the_dash_form_asks_every_question_in_order(app, setting):
 
 
 def test_completing_a_dash_scores_it_and_shows_why_it_meets_the_criteria(app, setting):
-    browser = _signed_in(app, setting.idva.email)
+    browser = signed_in(app, setting.idva.email)
     setting_url = setting.url
     html = browser.get(f"{setting_url}/risk/new").get_data(as_text=True)
     assert "No completed risk assessment" in html
@@ -136,7 +131,7 @@ def test_completing_a_dash_scores_it_and_shows_why_it_meets_the_criteria(app, se
 
 
 def test_missing_answers_are_each_named_and_everything_given_is_kept(app, setting):
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     answers = dash_answers(3, no=7)  # questions 1-10 answered, 11-24 not
     data = _dash(
         answers,
@@ -171,14 +166,14 @@ def test_missing_answers_are_each_named_and_everything_given_is_kept(app, settin
 @pytest.mark.parametrize(
     ("day", "message"),
     [
-        (date_boxes(date.today() + timedelta(days=1)), "Date of the assessment must be today or in the past"),
+        (date_boxes(uk_today() + timedelta(days=1)), "Date of the assessment must be today or in the past"),
         (["31", "6", str(YESTERDAY.year - 1)], "Date of the assessment must be a real date"),
         (["", "", ""], "Enter the date of the assessment"),
     ],
     ids=["tomorrow", "31 June", "blank"],
 )
 def test_the_date_of_the_assessment_must_be_real_and_not_in_the_future(app, setting, day, message):
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     response = _post_dash(browser, f"{setting.url}/risk/new", _dash(dash_answers(15), assessed_on=day))
     html = response.get_data(as_text=True)
     assert field_errors(html) == {"assessed_on": message}
@@ -189,7 +184,7 @@ def test_the_date_of_the_assessment_must_be_real_and_not_in_the_future(app, sett
 
 
 def test_professional_judgement_needs_reasons(app, setting):
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     data = _dash(dash_answers(5), judged_level="high", judgement_reasons="  ")
     html = _post_dash(browser, f"{setting.url}/risk/new", data).get_data(as_text=True)
     assert field_errors(html) == {"judgement_reasons": "Enter the reasons for your professional judgement"}
@@ -199,7 +194,7 @@ def test_professional_judgement_needs_reasons(app, setting):
 
 @pytest.mark.parametrize("judged", ["standard", "medium"])
 def test_professional_judgement_cannot_lower_a_visible_high_risk(app, setting, judged):
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     data = _dash(dash_answers(15), judged_level=judged, judgement_reasons="She says things are calmer")
     html = _post_dash(browser, f"{setting.url}/risk/new", data).get_data(as_text=True)
     assert field_errors(html) == {
@@ -213,7 +208,7 @@ def test_professional_judgement_cannot_lower_a_visible_high_risk(app, setting, j
 
 
 def test_professional_judgement_and_escalation_can_raise_a_low_score(app, setting):
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     data = _dash(
         dash_answers(5),
         judged_level="high",
@@ -232,7 +227,7 @@ def test_professional_judgement_and_escalation_can_raise_a_low_score(app, settin
 
 
 def test_a_draft_can_be_saved_with_gaps_and_finished_later(app, setting):
-    browser = _signed_in(app, setting.idva.email)
+    browser = signed_in(app, setting.idva.email)
     response = _post_dash(
         browser,
         f"{setting.url}/risk/new",
@@ -271,7 +266,7 @@ def test_a_draft_can_be_saved_with_gaps_and_finished_later(app, setting):
 
 def test_a_completed_assessment_is_never_changed(app, setting, build):
     (assessment_id,) = build.completed_dashes(setting.case.id, 1, yes=15)
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     url = f"{setting.url}/risk/{assessment_id}"
     page = browser.get(url).get_data(as_text=True)
     assert "Correct this assessment" in page
@@ -286,7 +281,7 @@ def test_a_completed_assessment_is_never_changed(app, setting, build):
 
 def test_a_correction_is_a_new_assessment_with_a_reason_and_both_stay_in_the_history(app, setting, build):
     (original_id,) = build.completed_dashes(setting.case.id, 1, yes=13, first_on=YESTERDAY)
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     url = f"{setting.url}/risk/new?corrects={original_id}"
 
     page = browser.get(url).get_data(as_text=True)
@@ -330,7 +325,7 @@ def test_the_current_level_comes_from_the_correction_even_when_it_moves_the_date
     """A correction of the date as well as the answers: the corrected original no longer counts,
     so the case shows the correction's level, here standard, not the original's high."""
     (original_id,) = build.completed_dashes(setting.case.id, 1, yes=15, first_on=YESTERDAY)
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     url = f"{setting.url}/risk/new?corrects={original_id}"
     data = _dash(
         dash_answers(5),
@@ -348,7 +343,7 @@ def test_the_current_level_comes_from_the_correction_even_when_it_moves_the_date
 
 def test_only_a_completed_dash_of_this_case_can_be_corrected(app, setting, build):
     draft = build.draft(setting.case.id, answers=stored_answers(3))
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     assert browser.get(f"{setting.url}/risk/new?corrects={draft.id}").status_code == 404
     assert browser.get(f"{setting.url}/risk/new?corrects=99999999").status_code == 404
 
@@ -356,8 +351,8 @@ def test_only_a_completed_dash_of_this_case_can_be_corrected(app, setting, build
 def test_two_people_finishing_one_draft_the_second_is_told_and_nothing_is_overwritten(app, setting, build):
     draft = build.draft(setting.case.id, answers=stored_answers(2), assessed_on=YESTERDAY)
     url = f"{setting.url}/risk/{draft.id}"
-    first = _signed_in(app, setting.coordinator.email)
-    second = _signed_in(app, setting.idva.email)
+    first = signed_in(app, setting.coordinator.email)
+    second = signed_in(app, setting.idva.email)
     first_page = first.get(url).get_data(as_text=True)
     second_page = second.get(url).get_data(as_text=True)
 
@@ -391,12 +386,12 @@ def test_two_people_finishing_one_draft_the_second_is_told_and_nothing_is_overwr
 
 
 def test_an_agency_rep_assesses_only_cases_their_agency_is_part_of(app, setting):
-    rep = _signed_in(app, setting.police_rep.email)
+    rep = signed_in(app, setting.police_rep.email)
     assert _post_dash(rep, f"{setting.url}/risk/new", _dash(dash_answers(10))).status_code == 302
     (assessment,) = _assessments(app, setting.case.id)
     assert (assessment.level, assessment.agency_id) == ("medium", setting.police.id)
 
-    outsider = _signed_in(app, setting.housing_rep.email)
+    outsider = signed_in(app, setting.housing_rep.email)
     assert outsider.get(f"{setting.url}/risk/new").status_code == 404
     assert outsider.get(f"{setting.url}/risk/{assessment.id}").status_code == 404
     token = csrf_from(outsider.get("/").get_data(as_text=True))
@@ -412,7 +407,7 @@ def test_an_agency_rep_assesses_only_cases_their_agency_is_part_of(app, setting)
 
 @pytest.mark.parametrize(("tool", "label"), [("police_dash", "Police DASH (27 questions)"), ("dara", "DARA")])
 def test_another_tools_result_is_recorded_with_its_level_source_and_rationale(app, setting, tool, label):
-    browser = _signed_in(app, setting.police_rep.email)
+    browser = signed_in(app, setting.police_rep.email)
     page = browser.get(f"{setting.url}/risk/other").get_data(as_text=True)
     answers = {
         "tool": tool,
@@ -444,13 +439,13 @@ def test_another_tools_result_is_recorded_with_its_level_source_and_rationale(ap
 
 
 def test_another_tools_result_needs_every_answer(app, setting):
-    browser = _signed_in(app, setting.coordinator.email)
+    browser = signed_in(app, setting.coordinator.email)
     page = browser.get(f"{setting.url}/risk/other").get_data(as_text=True)
     response = browser.post(
         f"{setting.url}/risk/other",
         data={
             "source": "PC 4471",
-            "assessed_on": date_boxes(date.today() + timedelta(days=3)),
+            "assessed_on": date_boxes(uk_today() + timedelta(days=3)),
             "csrf_token": csrf_from(page),
         },
     )
@@ -474,7 +469,7 @@ def test_case_and_risk_pages_run_the_same_queries_for_1_or_200_assessments(app, 
     area = make.area()
     police = make.agency(area_ids=[area.id])
     coordinator = make.user(Role.COORDINATOR, agency_id=police.id, area_ids=[area.id])
-    browser = _signed_in(app, coordinator.email)
+    browser = signed_in(app, coordinator.email)
     counts = {}
     for number in (1, 200):
         case = build.case(area.id, agency_ids=[police.id])

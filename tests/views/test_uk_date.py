@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from models import ActionStatus, AgencyKind, Area, clock, db
-from tests.action_factories import ActionFactory
-from tests.case_factories import CaseFactory
-from tests.conftest import csrf_from, sign_in
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
+from tests.helpers import csrf_from, sign_in
 from tests.pages import date_boxes
 
 HALF_PAST_MIDNIGHT = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 BST on 2 July

@@ -1,6 +1,6 @@
 """Builders for cases, the agencies and IDVAs involved in them, and their risk assessments.
 
-Like tests/factories.py: every name is invented, and they return plain values, not live objects.
+Like tests/factories/__init__.py: every name is invented, and they return plain values, not live objects.
 """
 
 import itertools
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from marac.services import cases, risk_scoring
 from models import Allocation, AssessmentStatus, Case, CaseAgency, CasePerpetrator, RiskAssessment, RiskTool, db
-from models.clock import utcnow
+from models.clock import uk_today, utcnow
 
 _sequence = itertools.count(1)
 
@@ -100,7 +100,7 @@ class CaseFactory:
 
     def completed_dashes(self, case_id, count, *, yes=15, first_on=None, agency_id=None):
         """`count` completed DASH assessments, one a day up to `first_on + count - 1` (in one INSERT)."""
-        first_on = first_on or date.today() - timedelta(days=count + 1)
+        first_on = first_on or uk_today() - timedelta(days=count + 1)
         result = risk_scoring.assess(
             {n: risk_scoring.Answer(a["answer"]) for n, a in _int_keys(stored_answers(yes)).items()},
             risk_scoring.Thresholds(),

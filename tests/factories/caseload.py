@@ -26,8 +26,8 @@ from models import (
     clock,
     db,
 )
-from models.clock import utcnow
-from tests.case_factories import CaseFactory, stored_answers
+from models.clock import uk_today, utcnow
+from tests.factories.cases import CaseFactory, stored_answers
 
 _sequence = itertools.count(1)
 
@@ -94,7 +94,7 @@ class CaseloadFactory:
         """`count` active cases allocated to one IDVA, each with a victim, a completed DASH, a
         support, two contacts (an attempt and a contact), an open task and, with a meeting, an
         agenda item: a handful of multi-row INSERTs, however many cases."""
-        today = today or date.today()
+        today = today or uk_today()
         now = utcnow()
         n = next(_sequence)
         with self.app.app_context():

@@ -1,4 +1,9 @@
-"""Test data builders. Every name is invented; they return plain values, not live objects."""
+"""Test data builders. Every name is invented; they return plain values, not live objects.
+
+Here: areas, agencies and users (the `make` fixture) and their PASSWORD. Beside it: cases.py (cases,
+allocations, risk assessments), actions.py (meetings with a case list, actions), caseload.py (the
+IDVA caseload).
+"""
 
 import itertools
 from types import SimpleNamespace

@@ -1,6 +1,6 @@
 """Builders for meetings with a case list, SMART actions and many actions at once.
 
-Like tests/factories.py: every name is invented, and they return plain values, not live objects.
+Like tests/factories/__init__.py: every name is invented, and they return plain values, not live objects.
 """
 
 import itertools

@@ -1,17 +1,13 @@
 """The SMART action form and the status update form."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
 
-from forms.common import BaseForm, GovDateField, VersionedForm, choices, single_line
+from forms.common import BaseForm, GovDateField, VersionedForm, max_length, radios, single_line
 from models.actions import ACTION_STATUS_LABELS, ACTION_TARGET_LABELS
 
 TEXT_MAX = 5000
-
-
-def _max(label, size):
-    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
 class ActionForm(BaseForm):
@@ -25,37 +21,32 @@ class ActionForm(BaseForm):
         "Named person (optional)",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), _max("Named person", 120)],
+        validators=[Optional(), max_length("Named person", 120)],
     )
-    protects = RadioField(
-        "Who the action protects",
-        widget=GovRadioInput(),
-        choices=choices(ACTION_TARGET_LABELS.items()),
-        validators=[Optional()],
-    )
+    protects = radios("Who the action protects", ACTION_TARGET_LABELS)
     what = TextAreaField(
         "What will be done",
         widget=GovTextArea(),
         description="Be specific: who will do what, and how.",
-        validators=[Optional(), _max("What", TEXT_MAX)],
+        validators=[Optional(), max_length("What", TEXT_MAX)],
     )
     how_known = TextAreaField(
-        "How will we know it is done?", widget=GovTextArea(), validators=[Optional(), _max("How it is known", TEXT_MAX)]
+        "How will we know it is done?",
+        widget=GovTextArea(),
+        validators=[Optional(), max_length("How it is known", TEXT_MAX)],
     )
     due_on = GovDateField("Due date", description="For example, 17 12 2026")
     due_reason = TextAreaField(
-        "Why more than 3 months?", widget=GovTextArea(), validators=[Optional(), _max("Reason", TEXT_MAX)]
+        "Why more than 3 months?", widget=GovTextArea(), validators=[Optional(), max_length("Reason", TEXT_MAX)]
     )
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
 
 class ActionStatusForm(VersionedForm):
-    status = RadioField(
-        "Status", widget=GovRadioInput(), choices=choices(ACTION_STATUS_LABELS.items()), validators=[Optional()]
-    )
+    status = radios("Status", ACTION_STATUS_LABELS)
     completed_on = GovDateField("Date completed")
     evidence = TextAreaField(
-        "Evidence it is complete", widget=GovTextArea(), validators=[Optional(), _max("Evidence", TEXT_MAX)]
+        "Evidence it is complete", widget=GovTextArea(), validators=[Optional(), max_length("Evidence", TEXT_MAX)]
     )
-    note = TextAreaField("Note or reason", widget=GovTextArea(), validators=[Optional(), _max("Note", TEXT_MAX)])
+    note = TextAreaField("Note or reason", widget=GovTextArea(), validators=[Optional(), max_length("Note", TEXT_MAX)])
     submit = SubmitField("Save update", widget=GovSubmitInput())

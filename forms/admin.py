@@ -2,20 +2,31 @@
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextInput,
-)
-from wtforms import BooleanField, DecimalField, EmailField, RadioField, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, DecimalField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.common import BaseForm, CheckboxesField, VersionedForm, WholeNumberField, choices, single_line, strip_text
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    VersionedForm,
+    WholeNumberField,
+    choices,
+    max_length,
+    radios,
+    single_line,
+    strip_text,
+)
 from models import AgencyKind, MeetingCadence, Role
-from models.areas import AGENCY_KIND_LABELS
-from models.users import ROLE_LABELS
+
+
+def _setting(label, hint, missing, in_range):
+    """A whole number an area must have: `missing` is the message when it is blank, `in_range` the
+    NumberRange it must fall in."""
+    return WholeNumberField(label, description=hint, validators=[InputRequired(missing), in_range])
+
+
+DASH_SCORE = NumberRange(min=1, max=24, message="Enter a score between 1 and 24")
 
 
 def _percent(label):
@@ -33,10 +44,7 @@ class AreaForm(VersionedForm):
         "Area name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[
-            DataRequired("Enter the area name"),
-            Length(max=120, message="Area name must be 120 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter the area name"), max_length("Area name", 120)],
     )
     adult_female_population = WholeNumberField(
         "Adult female population (aged 16 and over)",
@@ -46,55 +54,40 @@ class AreaForm(VersionedForm):
             NumberRange(min=1, max=50_000_000, message="Enter a population between 1 and 50,000,000"),
         ],
     )
-    meeting_cadence = RadioField(
+    meeting_cadence = radios(
         "How often the MARAC meets",
-        widget=GovRadioInput(),
-        choices=choices((c.value, c.value.capitalize()) for c in MeetingCadence),
-        validators=[InputRequired("Select how often the MARAC meets")],
+        {cadence: cadence.capitalize() for cadence in MeetingCadence},
+        "Select how often the MARAC meets",
     )
-    dash_high_threshold = WholeNumberField(
+    dash_high_threshold = _setting(
         "DASH score for visible high risk",
-        widget=GovTextInput(),
-        description="Number of Yes answers. SafeLives recommends 14.",
-        validators=[
-            InputRequired("Enter the DASH score for visible high risk"),
-            NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
-        ],
+        "Number of Yes answers. SafeLives recommends 14.",
+        "Enter the DASH score for visible high risk",
+        DASH_SCORE,
     )
-    dash_medium_threshold = WholeNumberField(
+    dash_medium_threshold = _setting(
         "DASH score for medium risk",
-        widget=GovTextInput(),
-        description="Scores from this up to the high-risk score are medium. Commonly 10.",
-        validators=[
-            InputRequired("Enter the DASH score for medium risk"),
-            NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
-        ],
+        "Scores from this up to the high-risk score are medium. Commonly 10.",
+        "Enter the DASH score for medium risk",
+        DASH_SCORE,
     )
-    escalation_incident_count = WholeNumberField(
+    escalation_incident_count = _setting(
         "Incidents that show potential escalation",
-        widget=GovTextInput(),
-        description="Commonly 3.",
-        validators=[
-            InputRequired("Enter the number of incidents"),
-            NumberRange(min=1, max=50, message="Enter a number between 1 and 50"),
-        ],
+        "Commonly 3.",
+        "Enter the number of incidents",
+        NumberRange(min=1, max=50, message="Enter a number between 1 and 50"),
     )
-    escalation_window_months = WholeNumberField(
+    escalation_window_months = _setting(
         "Within this many months",
-        widget=GovTextInput(),
-        description="Commonly 12.",
-        validators=[
-            InputRequired("Enter the number of months"),
-            NumberRange(min=1, max=24, message="Enter a number of months between 1 and 24"),
-        ],
+        "Commonly 12.",
+        "Enter the number of months",
+        NumberRange(min=1, max=24, message="Enter a number of months between 1 and 24"),
     )
-    idva_capacity_per_fte = WholeNumberField(
+    idva_capacity_per_fte = _setting(
         "Active cases per full-time IDVA",
-        description="An IDVA's capacity is this times their FTE. SafeLives suggests 60 to 80.",
-        validators=[
-            InputRequired("Enter the cases per full-time IDVA"),
-            NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
-        ],
+        "An IDVA's capacity is this times their FTE. SafeLives suggests 60 to 80.",
+        "Enter the cases per full-time IDVA",
+        NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
     )
     pct_racially_minoritised = _percent("Black, Asian or racially minoritised (% of the population)")
     pct_lgbt = _percent("LGBT+ (% of the population)")
@@ -114,17 +107,12 @@ class AgencyForm(VersionedForm):
         "Agency name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[
-            DataRequired("Enter the agency name"),
-            Length(max=120, message="Agency name must be 120 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter the agency name"), max_length("Agency name", 120)],
     )
     kind = SelectField(
         "Kind of agency",
         widget=GovSelect(),
-        choices=choices(
-            [("", "Select the kind of agency")] + [(kind.value, AGENCY_KIND_LABELS[kind]) for kind in AgencyKind]
-        ),
+        choices=choices([("", "Select the kind of agency")] + [(kind.value, kind.label) for kind in AgencyKind]),
         validators=[DataRequired("Select the kind of agency")],
     )
     area_ids = CheckboxesField("Areas it takes part in", coerce=int, validators=[Optional()])
@@ -137,10 +125,7 @@ class UserForm(VersionedForm):
         "Full name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[
-            DataRequired("Enter the person's full name"),
-            Length(max=120, message="Full name must be 120 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter the person's full name"), max_length("Full name", 120)],
     )
     email = EmailField(
         "Email address",
@@ -148,14 +133,14 @@ class UserForm(VersionedForm):
         filters=[strip_text],
         validators=[
             DataRequired("Enter the email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
+            max_length("Email address", 254),
             Email("Enter an email address in the correct format, like name@example.org"),
         ],
     )
     agency_id = SelectField("Agency", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the agency")])
     roles = CheckboxesField(
         "Roles",
-        choices=choices((role.value, ROLE_LABELS[role]) for role in Role),
+        choices=choices((role.value, role.label) for role in Role),
         validators=[DataRequired("Select at least one role")],
     )
     area_ids = CheckboxesField("MARAC areas", coerce=int, validators=[DataRequired("Select at least one area")])
@@ -195,17 +180,14 @@ def _parse_iso_date(text):
 
 
 class RetentionDecisionForm(BaseForm):
-    decision = RadioField(
+    decision = radios(
         "What should happen to this case?",
-        widget=GovRadioInput(),
-        choices=choices(
-            [
-                ("keep", "Keep it for another year, then review it again"),
-                ("anonymise", "Anonymise it: remove names, contact details and all free text, keep the figures"),
-                ("delete", "Delete it and everything recorded on it"),
-            ]
-        ),
-        validators=[InputRequired("Select what should happen to this case")],
+        {
+            "keep": "Keep it for another year, then review it again",
+            "anonymise": "Anonymise it: remove names, contact details and all free text, keep the figures",
+            "delete": "Delete it and everything recorded on it",
+        },
+        "Select what should happen to this case",
     )
     confirm = BooleanField(
         "I understand that anonymising or deleting cannot be undone",
@@ -231,10 +213,7 @@ class LegalHoldForm(BaseForm):
         widget=GovTextInput(),
         description="A reference, not personal details: a claim number, “domestic homicide review”.",
         filters=[single_line],
-        validators=[
-            DataRequired("Enter the reason for the hold"),
-            Length(max=200, message="Reason must be 200 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter the reason for the hold"), max_length("Reason", 200)],
     )
     submit = SubmitField("Place legal hold", widget=GovSubmitInput())
 

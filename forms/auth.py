@@ -1,8 +1,8 @@
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Regexp
 
-from forms.common import BaseForm, strip_text
+from forms.common import BaseForm, max_length, strip_text
 
 
 class SignInForm(BaseForm):
@@ -10,18 +10,12 @@ class SignInForm(BaseForm):
         "Email address",
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter your email address"), max_length("Email address", 254)],
     )
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[
-            DataRequired("Enter your password"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter your password"), max_length("Password", 128)],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
@@ -70,10 +64,7 @@ class RecoveryCodeForm(BaseForm):
             "One of the recovery codes you kept when you set up two-factor sign-in, like abcde-fghjk-mnpqr-stuvw."
         ),
         filters=[strip_text],
-        validators=[
-            DataRequired("Enter one of your recovery codes"),
-            Length(max=40, message="Recovery code must be 40 characters or fewer"),
-        ],
+        validators=[DataRequired("Enter one of your recovery codes"), max_length("Recovery code", 40)],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 

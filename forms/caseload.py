@@ -13,9 +13,19 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from forms.common import BaseForm, CheckboxesField, GovDateField, NotInFuture, VersionedForm, choices, single_line
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    GovDateField,
+    NotInFuture,
+    VersionedForm,
+    choices,
+    max_length,
+    radios,
+    single_line,
+)
 from models.caseload import (
     CLOSURE_REASON_LABELS,
     CONTACT_METHOD_LABELS,
@@ -38,10 +48,6 @@ TEXT_MAX = 5000
 TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
 YES_NO_NOT_KNOWN = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 NOT_ANSWERED = "Not asked, or they did not answer"
-
-
-def _max(label, size=TEXT_MAX):
-    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
 def yes_no(value):
@@ -74,22 +80,15 @@ def parse_time(text):
 
 def _scale(label, labels, *, descending=False, blank=NOT_ANSWERED):
     items = sorted(labels.items(), reverse=descending)
-    return RadioField(
-        label,
-        widget=GovRadioInput(),
-        choices=choices([(str(value), text) for value, text in items] + [("", blank)]),
-        validators=[Optional()],
-        default="",
-    )
+    return radios(label, {str(value): text for value, text in items} | {"": blank}, default="")
 
 
 def _need_fields(when):
     return {
-        f"need_{key}": RadioField(
+        f"need_{key}": radios(
             label,
-            widget=GovRadioInput(),
-            choices=choices(NEED_LEVELS.items()),
-            validators=[InputRequired(f"Select the level of need {when} for {label[0].lower()}{label[1:]}")],
+            NEED_LEVELS,
+            f"Select the level of need {when} for {label[0].lower()}{label[1:]}",
         )
         for key, label in NEED_CATEGORIES.items()
     }
@@ -102,11 +101,9 @@ def need_levels(form):
 
 def _outcome_fields(when):
     return {
-        "abuse_ongoing": RadioField(
+        "abuse_ongoing": radios(
             f"Is the abuse still happening {when}?",
-            widget=GovRadioInput(),
-            choices=choices(YES_NO_NOT_KNOWN.items()),
-            validators=[Optional()],
+            YES_NO_NOT_KNOWN,
             default="not_known",
         ),
         "feels_safe": _scale(f"How safe does the victim feel {when}?", FEELS_SAFE_LABELS),
@@ -138,26 +135,17 @@ class ContactForm(BaseForm):
         filters=[single_line],
         validators=[InputRequired("Enter the time of the contact or attempt")],
     )
-    method = RadioField(
-        "How",
-        widget=GovRadioInput(),
-        choices=choices(CONTACT_METHOD_LABELS.items()),
-        validators=[InputRequired("Select how you contacted or tried to contact the victim")],
-    )
-    outcome = RadioField(
-        "Outcome",
-        widget=GovRadioInput(),
-        choices=choices(CONTACT_OUTCOME_LABELS.items()),
-        validators=[InputRequired("Select the outcome")],
-    )
-    was_safe = RadioField(
+    method = radios("How", CONTACT_METHOD_LABELS, "Select how you contacted or tried to contact the victim")
+    outcome = radios("Outcome", CONTACT_OUTCOME_LABELS, "Select the outcome")
+    was_safe = radios(
         "Was it safe?",
-        widget=GovRadioInput(),
+        YES_NO_NOT_KNOWN,
+        "Select whether it was safe",
         description="For example, the victim could talk freely and the perpetrator was not there.",
-        choices=choices(YES_NO_NOT_KNOWN.items()),
-        validators=[InputRequired("Select whether it was safe")],
     )
-    note = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), _max("Notes")])
+    note = TextAreaField(
+        "Notes (optional)", widget=GovTextArea(), validators=[Optional(), max_length("Notes", TEXT_MAX)]
+    )
     next_contact_on = GovDateField(
         "Next contact due (optional)",
         description="Leave blank to use the usual interval after a contact.",
@@ -186,46 +174,36 @@ class ContactForm(BaseForm):
         return valid
 
 
-class SafetyPlanForm(VersionedForm):
-    home_security = TextAreaField(
-        SAFETY_PLAN_AREAS["home_security"],
-        widget=GovTextArea(),
-        description="For example, lock changes, door and window alarms, a sanctuary scheme, a police marker.",
-        validators=[Optional(), _max(SAFETY_PLAN_AREAS["home_security"])],
+def _plan_part(area, hint=""):
+    """The safety plan's notes on one of SAFETY_PLAN_AREAS, optional."""
+    label = SAFETY_PLAN_AREAS[area]
+    return TextAreaField(
+        label, widget=GovTextArea(), description=hint, validators=[Optional(), max_length(label, TEXT_MAX)]
     )
-    emergency_plan = TextAreaField(
-        SAFETY_PLAN_AREAS["emergency_plan"],
-        widget=GovTextArea(),
-        description="In an emergency: 999 (press 55 if they cannot speak), a safe place to go, a code word.",
-        validators=[Optional(), _max(SAFETY_PLAN_AREAS["emergency_plan"])],
+
+
+class SafetyPlanForm(VersionedForm):
+    home_security = _plan_part(
+        "home_security", "For example, lock changes, door and window alarms, a sanctuary scheme, a police marker."
+    )
+    emergency_plan = _plan_part(
+        "emergency_plan", "In an emergency: 999 (press 55 if they cannot speak), a safe place to go, a code word."
     )
     legal_orders = CheckboxesField(
         "Orders in place or applied for",
         choices=choices(LEGAL_ORDERS.items()),
         validators=[Optional()],
     )
-    legal_protection = TextAreaField(
-        SAFETY_PLAN_AREAS["legal_protection"],
-        widget=GovTextArea(),
-        description="For example, the non-molestation order hearing date, bail conditions, a Clare's Law disclosure.",
-        validators=[Optional(), _max(SAFETY_PLAN_AREAS["legal_protection"])],
+    legal_protection = _plan_part(
+        "legal_protection",
+        "For example, the non-molestation order hearing date, bail conditions, a Clare's Law disclosure.",
     )
-    housing = TextAreaField(
-        SAFETY_PLAN_AREAS["housing"],
-        widget=GovTextArea(),
-        validators=[Optional(), _max(SAFETY_PLAN_AREAS["housing"])],
+    housing = _plan_part("housing")
+    children = _plan_part(
+        "children", "For example, school collection arrangements and who the school may release them to."
     )
-    children = TextAreaField(
-        SAFETY_PLAN_AREAS["children"],
-        widget=GovTextArea(),
-        description="For example, school collection arrangements and who the school may release them to.",
-        validators=[Optional(), _max(SAFETY_PLAN_AREAS["children"])],
-    )
-    online_safety = TextAreaField(
-        SAFETY_PLAN_AREAS["online_safety"],
-        widget=GovTextArea(),
-        description="For example, location sharing turned off, passwords changed, devices checked.",
-        validators=[Optional(), _max(SAFETY_PLAN_AREAS["online_safety"])],
+    online_safety = _plan_part(
+        "online_safety", "For example, location sharing turned off, passwords changed, devices checked."
     )
     review_on = GovDateField(
         "Review the plan by",
@@ -254,12 +232,7 @@ IntakeForm.__doc__ = """Needs at intake in the eight categories, and the victim'
 
 
 class OnwardReferralForm(BaseForm):
-    service = RadioField(
-        "Service",
-        widget=GovRadioInput(),
-        choices=choices(ONWARD_SERVICES.items()),
-        validators=[InputRequired("Select the service you referred the victim to")],
-    )
+    service = radios("Service", ONWARD_SERVICES, "Select the service you referred the victim to")
     victim_asked = BooleanField(
         "The victim asked for restorative justice", widget=GovCheckboxInput(), validators=[Optional()]
     )
@@ -273,7 +246,9 @@ class OnwardReferralForm(BaseForm):
         required_message="Enter the date of the referral",
         validators=[NotInFuture("The date of the referral must be today or in the past")],
     )
-    note = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), _max("Notes")])
+    note = TextAreaField(
+        "Notes (optional)", widget=GovTextArea(), validators=[Optional(), max_length("Notes", TEXT_MAX)]
+    )
     submit = SubmitField("Save referral", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None):
@@ -290,24 +265,17 @@ class OnwardReferralForm(BaseForm):
 
 def _closure_fields():
     fields = {
-        "reason": RadioField(
-            "Why is the case closing?",
-            widget=GovRadioInput(),
-            choices=choices(CLOSURE_REASON_LABELS.items()),
-            validators=[InputRequired("Select why the case is closing")],
-        ),
+        "reason": radios("Why is the case closing?", CLOSURE_REASON_LABELS, "Select why the case is closing"),
         "note": TextAreaField(
             "Closing note",
             widget=GovTextArea(),
             description="Required when the reason is Other.",
-            validators=[Optional(), _max("Closing note")],
+            validators=[Optional(), max_length("Closing note", TEXT_MAX)],
         ),
-        "risk_level": RadioField(
+        "risk_level": radios(
             "Risk level at closure",
-            widget=GovRadioInput(),
+            {level: level.label for level in reversed(RiskLevel)} | {"": "Not known"},
             description="From the latest risk review. It is matched with the risk level at intake.",
-            choices=choices([(level.value, level.label) for level in reversed(list(RiskLevel))] + [("", "Not known")]),
-            validators=[Optional()],
             default="",
         ),
     }

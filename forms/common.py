@@ -1,14 +1,20 @@
 """What every form shares: refusing characters the database cannot keep, edit versions, a
-confirm button, GOV.UK date fields and choices."""
+confirm button, GOV.UK date fields, radios and choices, and the length limit's message."""
 
 import unicodedata
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovSubmitInput, GovTextInput
-from wtforms import Field, FormField, HiddenField, IntegerField, SelectMultipleField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import Field, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
 from models.clock import uk_today
@@ -113,6 +119,23 @@ class WholeNumberField(IntegerField):
 def choices(pairs):
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def radios(label, options, required=None, **kwargs):
+    """GOV.UK radios offering {value: label}. `required` is the message when none is chosen;
+    without it the question may be left unanswered."""
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        choices=choices(options.items()),
+        validators=[InputRequired(required) if required else Optional()],
+        **kwargs,
+    )
+
+
+def max_length(label, size):
+    """At most `size` characters, in GOV.UK's words."""
+    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
 class DateInput(GovDateInput):

@@ -1,18 +1,22 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from forms.common import BaseForm, GovDateField, VersionedForm, WholeNumberField, choices, single_line
+from forms.common import (
+    BaseForm,
+    GovDateField,
+    VersionedForm,
+    WholeNumberField,
+    max_length,
+    radios,
+    single_line,
+)
 from models.meetings import AGENDA_SECTION_LABELS
 from models.risk import RiskLevel
 
 TEXT_MAX = 20_000
-
-
-def _max(label, size):
-    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
 class ScheduleForm(BaseForm):
@@ -45,13 +49,13 @@ class ScheduleForm(BaseForm):
         validators=[InputRequired("Enter the cut-off"), NumberRange(min=0, max=28, message="Enter 0 to 28 days")],
     )
     venue = StringField(
-        "Venue", widget=GovTextInput(), filters=[single_line], validators=[Optional(), _max("Venue", 200)]
+        "Venue", widget=GovTextInput(), filters=[single_line], validators=[Optional(), max_length("Venue", 200)]
     )
     online_link = StringField(
         "Online meeting link",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), _max("Online meeting link", 500)],
+        validators=[Optional(), max_length("Online meeting link", 500)],
     )
     chair_id = SelectField("Chair", widget=GovSelect(), coerce=int, validators=[Optional()])
     submit = SubmitField("Create meetings", widget=GovSubmitInput())
@@ -78,16 +82,11 @@ class AddCaseForm(BaseForm):
         filters=[single_line],
         validators=[DataRequired("Enter the case number")],
     )
-    section = RadioField(
-        "Section of the list",
-        widget=GovRadioInput(),
-        choices=choices(AGENDA_SECTION_LABELS.items()),
-        validators=[InputRequired("Select the section")],
-    )
+    section = radios("Section of the list", AGENDA_SECTION_LABELS, "Select the section")
     reason = TextAreaField(
         "Why add it",
         widget=GovTextArea(),
-        validators=[DataRequired("Enter why you are adding the case"), _max("Reason", 2000)],
+        validators=[DataRequired("Enter why you are adding the case"), max_length("Reason", 2000)],
     )
     submit = SubmitField("Add to the list", widget=GovSubmitInput())
 
@@ -100,7 +99,7 @@ class RemoveCaseForm(BaseForm):
     reason = TextAreaField(
         "Why remove it",
         widget=GovTextArea(),
-        validators=[DataRequired("Enter why you are removing the case"), _max("Reason", 2000)],
+        validators=[DataRequired("Enter why you are removing the case"), max_length("Reason", 2000)],
     )
     submit = SubmitField("Remove from the list", widget=GovSubmitInput())
 
@@ -110,13 +109,13 @@ class ResearchForm(VersionedForm):
         "What your agency's records show",
         widget=GovTextArea(),
         description="Facts only: dates, incidents, contacts, orders. Relevant and proportionate.",
-        validators=[Optional(), _max("Facts", TEXT_MAX)],
+        validators=[Optional(), max_length("Facts", TEXT_MAX)],
     )
     opinion = TextAreaField(
         "Your agency's view of the risk (optional)",
         widget=GovTextArea(),
         description="Kept apart from the facts.",
-        validators=[Optional(), _max("View of the risk", TEXT_MAX)],
+        validators=[Optional(), max_length("View of the risk", TEXT_MAX)],
     )
     submit = SubmitField("Send research", widget=GovSubmitInput())
 
@@ -127,14 +126,9 @@ class ResearchForm(VersionedForm):
 
 class DiscussionForm(VersionedForm):
     discussion = TextAreaField(
-        "Discussion notes", widget=GovTextArea(), validators=[Optional(), _max("Discussion notes", TEXT_MAX)]
+        "Discussion notes", widget=GovTextArea(), validators=[Optional(), max_length("Discussion notes", TEXT_MAX)]
     )
-    risk_after = RadioField(
-        "Risk after discussion",
-        widget=GovRadioInput(),
-        choices=choices([(level.value, level.label) for level in RiskLevel]),
-        validators=[Optional()],
-    )
+    risk_after = radios("Risk after discussion", RiskLevel.labels())
     submit = SubmitField("Save notes", widget=GovSubmitInput())
 
 

@@ -4,26 +4,31 @@ import re
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, Form, FormField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Optional, ValidationError
 
-from forms.common import AgeAtMost, BaseForm, GovDateField, NotInFuture, VersionedForm, choices, single_line
+from forms.common import (
+    AgeAtMost,
+    BaseForm,
+    GovDateField,
+    NotInFuture,
+    VersionedForm,
+    choices,
+    max_length,
+    radios,
+    single_line,
+)
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.people import ETHNICITIES, GENDER_LABELS, NAME_MAX, YES_NO_PREFER_NOT_LABELS
 
 # Lenient: the shape of a UK postcode, any case, with or without the space.
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$", re.IGNORECASE)
 NOTE_MAX = 5000
-
-
-def _max(label, size):
-    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
 def parse_aliases(text):
@@ -41,31 +46,26 @@ class NameFields(Form):
         "First name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[DataRequired("Enter the first name"), _max("First name", NAME_MAX)],
+        validators=[DataRequired("Enter the first name"), max_length("First name", NAME_MAX)],
     )
     last_name = StringField(
         "Last name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[DataRequired("Enter the last name"), _max("Last name", NAME_MAX)],
+        validators=[DataRequired("Enter the last name"), max_length("Last name", NAME_MAX)],
     )
     aliases = TextAreaField(
         "Other names they use or have used",
         widget=GovTextArea(),
         description="One name a line, first name then last name. Include maiden names and nicknames.",
-        validators=[Optional(), _max("Other names", 1000)],
+        validators=[Optional(), max_length("Other names", 1000)],
     )
     date_of_birth = GovDateField(
         "Date of birth",
         description="For example, 27 3 1990. Leave blank if not known.",
         validators=[NotInFuture("Date of birth must be in the past"), AgeAtMost(120)],
     )
-    gender = RadioField(
-        "Gender",
-        widget=GovRadioInput(),
-        choices=choices(GENDER_LABELS.items()),
-        validators=[Optional()],
-    )
+    gender = radios("Gender", GENDER_LABELS)
 
     def person_data(self):
         """The answers for services.people: other names as (first, last) pairs."""
@@ -78,9 +78,9 @@ class NameFields(Form):
 
 
 class AddressFields(Form):
-    address = TextAreaField("Address", widget=GovTextArea(), validators=[Optional(), _max("Address", 500)])
+    address = TextAreaField("Address", widget=GovTextArea(), validators=[Optional(), max_length("Address", 500)])
     postcode = StringField(
-        "Postcode", widget=GovTextInput(), filters=[single_line], validators=[Optional(), _max("Postcode", 10)]
+        "Postcode", widget=GovTextInput(), filters=[single_line], validators=[Optional(), max_length("Postcode", 10)]
     )
     is_address_confidential = BooleanField(
         "The address is confidential (for example, a refuge)",
@@ -100,23 +100,16 @@ class EqualityFields(Form):
         choices=choices([("", "Not recorded")] + [(code, label) for code, label, _g, _m in ETHNICITIES]),
         validators=[Optional()],
     )
-    disability = RadioField(
-        "Do they consider themselves to have a disability?",
-        widget=GovRadioInput(),
-        choices=choices(YES_NO_PREFER_NOT_LABELS.items()),
-        validators=[Optional()],
-    )
-    lgbt = RadioField(
+    disability = radios("Do they consider themselves to have a disability?", YES_NO_PREFER_NOT_LABELS)
+    lgbt = radios(
         "Do they identify as lesbian, gay, bisexual, trans or another minority sexual orientation or gender identity?",
-        widget=GovRadioInput(),
-        choices=choices(YES_NO_PREFER_NOT_LABELS.items()),
-        validators=[Optional()],
+        YES_NO_PREFER_NOT_LABELS,
     )
     language = StringField(
         "Main language",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), _max("Main language", 60)],
+        validators=[Optional(), max_length("Main language", 60)],
     )
     needs_interpreter = BooleanField("They need an interpreter", widget=GovCheckboxInput())
 
@@ -126,14 +119,9 @@ class ContactFields(Form):
         "Safe contact number",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), _max("Phone number", 30)],
+        validators=[Optional(), max_length("Phone number", 30)],
     )
-    is_safe_to_call = RadioField(
-        "Is it safe to call this number?",
-        widget=GovRadioInput(),
-        choices=choices([("yes", "Yes"), ("no", "No"), ("unknown", "Not known")]),
-        validators=[Optional()],
-    )
+    is_safe_to_call = radios("Is it safe to call this number?", {"yes": "Yes", "no": "No", "unknown": "Not known"})
 
     def validate_phone(self, field):
         if field.data and not re.fullmatch(r"[0-9+() -]{6,30}", field.data):
@@ -145,29 +133,23 @@ class VictimFields(NameFields, AddressFields, EqualityFields, ContactFields):
 
 
 class PerpetratorFields(NameFields, AddressFields):
-    relationship_to_victim = RadioField(
-        "Relationship to the victim",
-        widget=GovRadioInput(),
-        choices=choices(PERPETRATOR_RELATIONSHIPS.items()),
-        validators=[InputRequired("Select the perpetrator's relationship to the victim")],
+    relationship_to_victim = radios(
+        "Relationship to the victim", PERPETRATOR_RELATIONSHIPS, "Select the perpetrator's relationship to the victim"
     )
 
 
 class ChildFields(NameFields):
-    relationship_to_victim = RadioField(
-        "Relationship to the victim",
-        widget=GovRadioInput(),
-        choices=choices(CHILD_TO_VICTIM.items()),
-        validators=[InputRequired("Select the child's relationship to the victim")],
+    relationship_to_victim = radios(
+        "Relationship to the victim", CHILD_TO_VICTIM, "Select the child's relationship to the victim"
     )
-    relationship_to_perpetrator = RadioField(
-        "Relationship to the perpetrator",
-        widget=GovRadioInput(),
-        choices=choices(CHILD_TO_PERPETRATOR.items()),
-        validators=[InputRequired("Select the child's relationship to the perpetrator")],
+    relationship_to_perpetrator = radios(
+        "Relationship to the perpetrator", CHILD_TO_PERPETRATOR, "Select the child's relationship to the perpetrator"
     )
     school = StringField(
-        "School or nursery", widget=GovTextInput(), filters=[single_line], validators=[Optional(), _max("School", 200)]
+        "School or nursery",
+        widget=GovTextInput(),
+        filters=[single_line],
+        validators=[Optional(), max_length("School", 200)],
     )
 
 
@@ -175,18 +157,18 @@ class SafetyNoteFields(Form):
     victim_fears = TextAreaField(
         "Who does the victim fear?",
         widget=GovTextArea(),
-        validators=[Optional(), _max("Who the victim fears", NOTE_MAX)],
+        validators=[Optional(), max_length("Who the victim fears", NOTE_MAX)],
     )
     safe_to_share_with = TextAreaField(
         "Who is it safe to share information with?",
         widget=GovTextArea(),
-        validators=[Optional(), _max("Who is safe", NOTE_MAX)],
+        validators=[Optional(), max_length("Who is safe", NOTE_MAX)],
     )
     not_safe_to_share_with = TextAreaField(
         "Who must information not be shared with?",
         widget=GovTextArea(),
         description="Only the coordinator and IDVAs see this.",
-        validators=[Optional(), _max("Who is not safe", NOTE_MAX)],
+        validators=[Optional(), max_length("Who is not safe", NOTE_MAX)],
     )
 
 
@@ -225,7 +207,7 @@ class PersonSearchForm(BaseForm):
         "Name or other name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), _max("Name", NAME_MAX * 2)],
+        validators=[Optional(), max_length("Name", NAME_MAX * 2)],
     )
     date_of_birth = GovDateField("Date of birth", validators=[Optional()])
     submit = SubmitField("Search", widget=GovSubmitInput())

@@ -4,9 +4,19 @@ from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import FieldList, FormField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
-from forms.common import BaseForm, CheckboxesField, GovDateField, NotInFuture, WholeNumberField, choices, single_line
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    GovDateField,
+    NotInFuture,
+    WholeNumberField,
+    choices,
+    max_length,
+    radios,
+    single_line,
+)
 from forms.people import ChildFields, PerpetratorFields, SafetyNoteFields, VictimFields, parse_aliases
 from models.referrals import LAWFUL_BASES
 
@@ -19,11 +29,7 @@ CRITERIA_CHOICES = [
     ("potential_escalation", "Potential escalation: several incidents in the past 12 months"),
     ("repeat", "Repeat: referred to a MARAC in the past 12 months, here or elsewhere"),
 ]
-YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def _max(label, size):
-    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
+YES_NO = {"yes": "Yes", "no": "No"}
 
 
 class OptionalChildFields(ChildFields):
@@ -57,13 +63,13 @@ class ReferralForm(BaseForm):
         "Your name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[DataRequired("Enter your name"), _max("Your name", 120)],
+        validators=[DataRequired("Enter your name"), max_length("Your name", 120)],
     )
     referrer_contact = StringField(
         "Your phone number or email address",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[DataRequired("Enter how the coordinator can contact you"), _max("Contact details", 200)],
+        validators=[DataRequired("Enter how the coordinator can contact you"), max_length("Contact details", 200)],
     )
     victim = FormField(VictimFields, label="Victim")
     perpetrator = FormField(PerpetratorFields, label="Perpetrator")
@@ -79,40 +85,29 @@ class ReferralForm(BaseForm):
     judgement_reasons = TextAreaField(
         "Reasons for your professional judgement",
         widget=GovTextArea(),
-        validators=[Optional(), _max("Reasons", TEXT_MAX)],
+        validators=[Optional(), max_length("Reasons", TEXT_MAX)],
     )
     incidents_in_window = WholeNumberField(
         "Incidents of abuse in the past 12 months",
         validators=[Optional()],
     )
-    is_victim_aware = RadioField(
-        "Does the victim know about this referral?",
-        widget=GovRadioInput(),
-        choices=choices(YES_NO),
-        validators=[InputRequired("Select whether the victim knows about the referral")],
+    is_victim_aware = radios(
+        "Does the victim know about this referral?", YES_NO, "Select whether the victim knows about the referral"
     )
-    has_consent = RadioField(
-        "Has the victim consented to their information being shared?",
-        widget=GovRadioInput(),
-        choices=choices(YES_NO),
-        validators=[InputRequired("Select whether the victim consented")],
+    has_consent = radios(
+        "Has the victim consented to their information being shared?", YES_NO, "Select whether the victim consented"
     )
-    lawful_basis = RadioField(
-        "Lawful basis for sharing without consent",
-        widget=GovRadioInput(),
-        choices=choices(LAWFUL_BASES.items()),
-        validators=[Optional()],
-    )
+    lawful_basis = radios("Lawful basis for sharing without consent", LAWFUL_BASES)
     sharing_reason = TextAreaField(
         "Why share without consent?",
         widget=GovTextArea(),
-        validators=[Optional(), _max("Reason for sharing", TEXT_MAX)],
+        validators=[Optional(), max_length("Reason for sharing", TEXT_MAX)],
     )
     previous_maracs = TextAreaField(
         "Previous MARACs in other areas",
         widget=GovTextArea(),
         description="Which area and roughly when, if you know.",
-        validators=[Optional(), _max("Previous MARACs", TEXT_MAX)],
+        validators=[Optional(), max_length("Previous MARACs", TEXT_MAX)],
     )
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
@@ -201,22 +196,21 @@ class SubmitReferralForm(BaseForm):
 
 
 class TriageForm(BaseForm):
-    decision = RadioField(
+    decision = radios(
         "Decision",
-        widget=GovRadioInput(),
-        choices=choices(
-            [
-                ("accept", "Accept: list for the next meeting"),
-                ("more_information", "Ask the referrer for more information"),
-                ("decline", "Decline"),
-                ("transfer", "Transfer to the MARAC of the area the victim has moved to"),
-            ]
-        ),
-        validators=[InputRequired("Select a decision")],
+        {
+            "accept": "Accept: list for the next meeting",
+            "more_information": "Ask the referrer for more information",
+            "decline": "Decline",
+            "transfer": "Transfer to the MARAC of the area the victim has moved to",
+        },
+        "Select a decision",
     )
     transfer_area_id = SelectField("Area to transfer to", widget=GovSelect(), coerce=int, validators=[Optional()])
     reason = TextAreaField(
-        "Reason or message to the referrer", widget=GovTextArea(), validators=[Optional(), _max("Reason", TEXT_MAX)]
+        "Reason or message to the referrer",
+        widget=GovTextArea(),
+        validators=[Optional(), max_length("Reason", TEXT_MAX)],
     )
     submit = SubmitField("Record decision", widget=GovSubmitInput())
 
@@ -242,6 +236,6 @@ class ReplyForm(BaseForm):
     reply = TextAreaField(
         "Your reply",
         widget=GovTextArea(),
-        validators=[DataRequired("Enter the information the coordinator asked for"), _max("Reply", TEXT_MAX)],
+        validators=[DataRequired("Enter the information the coordinator asked for"), max_length("Reply", TEXT_MAX)],
     )
     submit = SubmitField("Send to the coordinator", widget=GovSubmitInput())

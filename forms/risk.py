@@ -2,16 +2,22 @@
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
-from forms.common import BaseForm, GovDateField, NotInFuture, VersionedForm, WholeNumberField, choices, single_line
-from models.risk import ANSWER_LABELS, QUESTIONS, RiskLevel
+from forms.common import (
+    BaseForm,
+    GovDateField,
+    NotInFuture,
+    VersionedForm,
+    WholeNumberField,
+    choices,
+    max_length,
+    radios,
+    single_line,
+)
+from models.risk import ANSWER_LABELS, QUESTIONS, RiskLevel, RiskTool
 
 TEXT_MAX = 5000
-
-
-def _max(label, size):
-    return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
 class DashFormBase(VersionedForm):
@@ -22,14 +28,14 @@ class DashFormBase(VersionedForm):
         "Assessor's name",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), _max("Assessor's name", 120)],
+        validators=[Optional(), max_length("Assessor's name", 120)],
     )
     agency_id = SelectField("Assessor's agency", widget=GovSelect(), coerce=int, validators=[Optional()])
     fears_detail = TextAreaField(
         "What are they afraid of, and for whom?",
         widget=GovTextArea(),
         description="For example, further injury or violence, being killed, the children being harmed.",
-        validators=[Optional(), _max("What they are afraid of", TEXT_MAX)],
+        validators=[Optional(), max_length("What they are afraid of", TEXT_MAX)],
     )
     incidents_in_window = WholeNumberField(
         "Incidents of abuse in the past 12 months",
@@ -37,24 +43,20 @@ class DashFormBase(VersionedForm):
         description="Include incidents not reported to the police.",
         validators=[Optional(), NumberRange(min=0, max=1000, message="Enter a number of incidents from 0 to 1,000")],
     )
-    judged_level = RadioField(
+    judged_level = radios(
         "Professional judgement of the risk",
-        widget=GovRadioInput(),
-        choices=choices(
-            [("", "No professional judgement: use the score")] + [(lvl.value, f"{lvl.label} risk") for lvl in RiskLevel]
-        ),
-        validators=[Optional()],
+        {"": "No professional judgement: use the score"} | {level: f"{level.label} risk" for level in RiskLevel},
         default="",
     )
     judgement_reasons = TextAreaField(
         "Reasons for your professional judgement",
         widget=GovTextArea(),
-        validators=[Optional(), _max("Reasons", TEXT_MAX)],
+        validators=[Optional(), max_length("Reasons", TEXT_MAX)],
     )
     correction_reason = TextAreaField(
         "Why is this assessment being corrected?",
         widget=GovTextArea(),
-        validators=[Optional(), _max("Reason for the correction", TEXT_MAX)],
+        validators=[Optional(), max_length("Reason for the correction", TEXT_MAX)],
     )
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
     complete = SubmitField("Complete assessment", widget=GovSubmitInput())
@@ -113,10 +115,10 @@ def _build_dash_form():
             validators=[Optional()],
         )
         fields[f"q{number}_source"] = StringField(
-            "Source, if not the victim", widget=GovTextInput(), validators=[Optional(), _max("Source", 200)]
+            "Source, if not the victim", widget=GovTextInput(), validators=[Optional(), max_length("Source", 200)]
         )
         fields[f"q{number}_comment"] = TextAreaField(
-            "Comment", widget=GovTextArea(), validators=[Optional(), _max("Comment", TEXT_MAX)]
+            "Comment", widget=GovTextArea(), validators=[Optional(), max_length("Comment", TEXT_MAX)]
         )
     return type("DashForm", (DashFormBase,), fields)
 
@@ -125,18 +127,10 @@ DashForm = _build_dash_form()
 
 
 class OtherToolForm(BaseForm):
-    tool = RadioField(
-        "Risk tool",
-        widget=GovRadioInput(),
-        choices=choices([("police_dash", "Police DASH (27 questions)"), ("dara", "DARA")]),
-        validators=[InputRequired("Select the risk tool")],
+    tool = radios(
+        "Risk tool", {tool: tool.label for tool in (RiskTool.POLICE_DASH, RiskTool.DARA)}, "Select the risk tool"
     )
-    level = RadioField(
-        "Risk level it gave",
-        widget=GovRadioInput(),
-        choices=choices((lvl.value, lvl.label) for lvl in RiskLevel),
-        validators=[InputRequired("Select the risk level")],
-    )
+    level = radios("Risk level it gave", RiskLevel.labels(), "Select the risk level")
     assessed_on = GovDateField(
         "Date of the assessment",
         required_message="Enter the date of the assessment",
@@ -146,11 +140,11 @@ class OtherToolForm(BaseForm):
         "Who carried it out",
         widget=GovTextInput(),
         description="For example, the officer's collar number and force.",
-        validators=[DataRequired("Enter who carried out the assessment"), _max("Who carried it out", 200)],
+        validators=[DataRequired("Enter who carried out the assessment"), max_length("Who carried it out", 200)],
     )
     rationale = TextAreaField(
         "Rationale",
         widget=GovTextArea(),
-        validators=[DataRequired("Enter the rationale for the risk level"), _max("Rationale", TEXT_MAX)],
+        validators=[DataRequired("Enter the rationale for the risk level"), max_length("Rationale", TEXT_MAX)],
     )
     submit = SubmitField("Save result", widget=GovSubmitInput())

@@ -1,7 +1,6 @@
 """SMART actions agreed at MARAC, owned by one agency each, and their history."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,39 +9,29 @@ from models.areas import Agency
 from models.base import UTCDateTime, db, pointer_index
 from models.cases import Case, case_reference
 from models.clock import utcnow
+from models.labels import LabelledEnum
 
 
-class ActionStatus(StrEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    NOT_POSSIBLE = "not_possible"  # circumstances changed
-    NOT_DONE = "not_done"  # the agency did not act (set by the coordinator only)
+class ActionStatus(LabelledEnum):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    NOT_POSSIBLE = "not_possible", "Not possible: circumstances changed"
+    NOT_DONE = "not_done", "Not done: agency did not act"  # set by the coordinator only
 
 
-ACTION_STATUS_LABELS = {
-    ActionStatus.NOT_STARTED: "Not started",
-    ActionStatus.IN_PROGRESS: "In progress",
-    ActionStatus.COMPLETED: "Completed",
-    ActionStatus.NOT_POSSIBLE: "Not possible: circumstances changed",
-    ActionStatus.NOT_DONE: "Not done: agency did not act",
-}
+ACTION_STATUS_LABELS = ActionStatus.labels()
 OPEN_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
 
 
-class ActionTarget(StrEnum):
-    VICTIM = "victim"
-    CHILDREN = "children"
-    OTHER_ADULTS = "other_adults"
-    PERPETRATOR = "perpetrator"
+class ActionTarget(LabelledEnum):
+    VICTIM = "victim", "Victim"
+    CHILDREN = "children", "Children"
+    OTHER_ADULTS = "other_adults", "Other adults at risk"
+    PERPETRATOR = "perpetrator", "Perpetrator"
 
 
-ACTION_TARGET_LABELS = {
-    ActionTarget.VICTIM: "Victim",
-    ActionTarget.CHILDREN: "Children",
-    ActionTarget.OTHER_ADULTS: "Other adults at risk",
-    ActionTarget.PERPETRATOR: "Perpetrator",
-}
+ACTION_TARGET_LABELS = ActionTarget.labels()
 
 
 class Action(db.Model):
@@ -83,11 +72,11 @@ class Action(db.Model):
 
     @property
     def status_label(self):
-        return ACTION_STATUS_LABELS[ActionStatus(self.status)]
+        return ActionStatus(self.status).label
 
     @property
     def protects_label(self):
-        return ACTION_TARGET_LABELS[ActionTarget(self.protects)]
+        return ActionTarget(self.protects).label
 
     @property
     def reference(self):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db
 from models.clock import utcnow
+from models.labels import LabelledEnum
 
 
 class MeetingCadence(StrEnum):
@@ -17,39 +18,22 @@ class MeetingCadence(StrEnum):
     MONTHLY = "monthly"
 
 
-class AgencyKind(StrEnum):
-    POLICE = "police"
-    IDVA_SERVICE = "idva_service"
-    HEALTH = "health"
-    HOUSING = "housing"
-    CHILDREN_SOCIAL_CARE = "children_social_care"
-    ADULT_SOCIAL_CARE = "adult_social_care"
-    PROBATION = "probation"
-    MENTAL_HEALTH = "mental_health"
-    SUBSTANCE_MISUSE = "substance_misuse"
-    EDUCATION = "education"
-    SPECIALIST = "specialist"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return AGENCY_KIND_LABELS[self]
+class AgencyKind(LabelledEnum):
+    POLICE = "police", "Police"
+    IDVA_SERVICE = "idva_service", "IDVA service"
+    HEALTH = "health", "Health"
+    HOUSING = "housing", "Housing"
+    CHILDREN_SOCIAL_CARE = "children_social_care", "Children's social care"
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    PROBATION = "probation", "Probation"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    SUBSTANCE_MISUSE = "substance_misuse", "Drug and alcohol services"
+    EDUCATION = "education", "Education"
+    SPECIALIST = "specialist", "Specialist domestic abuse service"
+    OTHER = "other", "Other"
 
 
-AGENCY_KIND_LABELS = {
-    AgencyKind.POLICE: "Police",
-    AgencyKind.IDVA_SERVICE: "IDVA service",
-    AgencyKind.HEALTH: "Health",
-    AgencyKind.HOUSING: "Housing",
-    AgencyKind.CHILDREN_SOCIAL_CARE: "Children's social care",
-    AgencyKind.ADULT_SOCIAL_CARE: "Adult social care",
-    AgencyKind.PROBATION: "Probation",
-    AgencyKind.MENTAL_HEALTH: "Mental health",
-    AgencyKind.SUBSTANCE_MISUSE: "Drug and alcohol services",
-    AgencyKind.EDUCATION: "Education",
-    AgencyKind.SPECIALIST: "Specialist domestic abuse service",
-    AgencyKind.OTHER: "Other",
-}
+AGENCY_KIND_LABELS = AgencyKind.labels()
 
 agency_areas = sa.Table(
     "agency_areas",
@@ -107,7 +91,7 @@ class Agency(db.Model):
 
     @property
     def kind_label(self):
-        return AGENCY_KIND_LABELS[AgencyKind(self.kind)]
+        return AgencyKind(self.kind).label
 
     def __repr__(self):
         return f"<Agency {self.id} {self.kind}>"

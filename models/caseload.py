@@ -9,22 +9,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, pointer_index
 from models.clock import utcnow
+from models.labels import LabelledEnum
 from models.users import User
 
 
-class ClosureReason(StrEnum):
-    RISK_REDUCED = "risk_reduced"
-    DISENGAGED = "disengaged"
-    MOVED_AREA = "moved_area"
-    OTHER = "other"
+class ClosureReason(LabelledEnum):
+    RISK_REDUCED = "risk_reduced", "Risk reduced"
+    DISENGAGED = "disengaged", "Victim disengaged"
+    MOVED_AREA = "moved_area", "Moved area"
+    OTHER = "other", "Other"
 
 
-CLOSURE_REASON_LABELS = {
-    ClosureReason.RISK_REDUCED: "Risk reduced",
-    ClosureReason.DISENGAGED: "Victim disengaged",
-    ClosureReason.MOVED_AREA: "Moved area",
-    ClosureReason.OTHER: "Other",
-}
+CLOSURE_REASON_LABELS = ClosureReason.labels()
 
 # The victim's own answers at intake and at exit, on five-point scales.
 FEELS_SAFE_LABELS = {1: "Very unsafe", 2: "Unsafe", 3: "Neither safe nor unsafe", 4: "Safe", 5: "Very safe"}
@@ -123,40 +119,27 @@ class Allocation(db.Model):
     idva: Mapped[User] = relationship(foreign_keys=[idva_id])
 
 
-class ContactMethod(StrEnum):
-    PHONE = "phone"
-    IN_PERSON = "in_person"
-    TEXT = "text"
-    EMAIL = "email"
-    LETTER = "letter"
+class ContactMethod(LabelledEnum):
+    PHONE = "phone", "Phone"
+    IN_PERSON = "in_person", "In person"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
 
 
-CONTACT_METHOD_LABELS = {
-    ContactMethod.PHONE: "Phone",
-    ContactMethod.IN_PERSON: "In person",
-    ContactMethod.TEXT: "Text message",
-    ContactMethod.EMAIL: "Email",
-    ContactMethod.LETTER: "Letter",
-}
+CONTACT_METHOD_LABELS = ContactMethod.labels()
 
 
-class ContactOutcome(StrEnum):
-    SPOKE = "spoke"  # made contact (spoke, met, or the victim replied)
-    DECLINED = "declined"  # made contact; the victim declined support for now
-    NO_ANSWER = "no_answer"
-    MESSAGE_LEFT = "message_left"
-    NOT_SAFE = "not_safe"  # not safe to talk: ended or rearranged
-    UNREACHABLE = "unreachable"  # number or address not in use
+class ContactOutcome(LabelledEnum):
+    SPOKE = "spoke", "Made contact with the victim"  # spoke, met, or the victim replied
+    DECLINED = "declined", "Made contact: the victim declined support for now"
+    NO_ANSWER = "no_answer", "No answer"
+    MESSAGE_LEFT = "message_left", "Left a safe message"
+    NOT_SAFE = "not_safe", "Not safe to talk: ended or rearranged"
+    UNREACHABLE = "unreachable", "Number or address not in use"
 
 
-CONTACT_OUTCOME_LABELS = {
-    ContactOutcome.SPOKE: "Made contact with the victim",
-    ContactOutcome.DECLINED: "Made contact: the victim declined support for now",
-    ContactOutcome.NO_ANSWER: "No answer",
-    ContactOutcome.MESSAGE_LEFT: "Left a safe message",
-    ContactOutcome.NOT_SAFE: "Not safe to talk: ended or rearranged",
-    ContactOutcome.UNREACHABLE: "Number or address not in use",
-}
+CONTACT_OUTCOME_LABELS = ContactOutcome.labels()
 # Outcomes that count as contact made (the rest are attempts).
 MADE_CONTACT = (ContactOutcome.SPOKE, ContactOutcome.DECLINED)
 
@@ -184,11 +167,11 @@ class Contact(db.Model):
 
     @property
     def method_label(self):
-        return CONTACT_METHOD_LABELS[ContactMethod(self.method)]
+        return ContactMethod(self.method).label
 
     @property
     def outcome_label(self):
-        return CONTACT_OUTCOME_LABELS[ContactOutcome(self.outcome)]
+        return ContactOutcome(self.outcome).label
 
 
 SAFETY_PLAN_AREAS = {

@@ -1,7 +1,6 @@
 """MARAC meetings: the case list (agenda), research requests, attendance and minutes."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,43 +9,29 @@ from models.areas import Agency, Area
 from models.base import UTCDateTime, db
 from models.cases import Case
 from models.clock import utcnow
+from models.labels import LabelledEnum
 from models.users import User
 
 
-class MeetingStatus(StrEnum):
-    PLANNED = "planned"
-    LIST_PUBLISHED = "list_published"
-    HELD = "held"
-    MINUTES_APPROVED = "minutes_approved"
-    MINUTES_SENT = "minutes_sent"
+class MeetingStatus(LabelledEnum):
+    PLANNED = "planned", "Planned"
+    LIST_PUBLISHED = "list_published", "Case list published"
+    HELD = "held", "Held"
+    MINUTES_APPROVED = "minutes_approved", "Minutes approved"
+    MINUTES_SENT = "minutes_sent", "Minutes sent"
 
 
-MEETING_STATUS_LABELS = {
-    MeetingStatus.PLANNED: "Planned",
-    MeetingStatus.LIST_PUBLISHED: "Case list published",
-    MeetingStatus.HELD: "Held",
-    MeetingStatus.MINUTES_APPROVED: "Minutes approved",
-    MeetingStatus.MINUTES_SENT: "Minutes sent",
-}
-
-
-class AgendaSection(StrEnum):
+class AgendaSection(LabelledEnum):
     """The recommended order of a MARAC agenda (SafeLives), after introductions."""
 
-    INCOMPLETE_ACTIONS = "incomplete_actions"
-    CHILDREN = "children"
-    ADULTS = "adults"
-    TWELVE_MONTHS = "twelve_months"
-    OTHER = "other"
+    INCOMPLETE_ACTIONS = "incomplete_actions", "Incomplete actions from the last meeting"
+    CHILDREN = "children", "New cases with children"
+    ADULTS = "adults", "New cases, adults only"
+    TWELVE_MONTHS = "twelve_months", "Cases where 12 months have passed since the last MARAC"
+    OTHER = "other", "Any other business"
 
 
-AGENDA_SECTION_LABELS = {
-    AgendaSection.INCOMPLETE_ACTIONS: "Incomplete actions from the last meeting",
-    AgendaSection.CHILDREN: "New cases with children",
-    AgendaSection.ADULTS: "New cases, adults only",
-    AgendaSection.TWELVE_MONTHS: "Cases where 12 months have passed since the last MARAC",
-    AgendaSection.OTHER: "Any other business",
-}
+AGENDA_SECTION_LABELS = AgendaSection.labels()
 AGENDA_ORDER = list(AgendaSection)
 
 meeting_agencies = sa.Table(
@@ -84,7 +69,7 @@ class Meeting(db.Model):
 
     @property
     def status_label(self):
-        return MEETING_STATUS_LABELS[MeetingStatus(self.status)]
+        return MeetingStatus(self.status).label
 
     def invites(self, agency_id):
         return agency_id in {agency.id for agency in self.invited_agencies}
@@ -118,20 +103,13 @@ class AgendaItem(db.Model):
 
     @property
     def section_label(self):
-        return AGENDA_SECTION_LABELS[AgendaSection(self.section)]
+        return AgendaSection(self.section).label
 
 
-class ResearchStatus(StrEnum):
-    REQUESTED = "requested"
-    NOTHING_KNOWN = "nothing_known"
-    SUBMITTED = "submitted"
-
-
-RESEARCH_STATUS_LABELS = {
-    ResearchStatus.REQUESTED: "Not answered",
-    ResearchStatus.NOTHING_KNOWN: "Nothing known",
-    ResearchStatus.SUBMITTED: "Submitted",
-}
+class ResearchStatus(LabelledEnum):
+    REQUESTED = "requested", "Not answered"
+    NOTHING_KNOWN = "nothing_known", "Nothing known"
+    SUBMITTED = "submitted", "Submitted"
 
 
 class ResearchRequest(db.Model):
@@ -154,7 +132,7 @@ class ResearchRequest(db.Model):
 
     @property
     def status_label(self):
-        return RESEARCH_STATUS_LABELS[ResearchStatus(self.status)]
+        return ResearchStatus(self.status).label
 
 
 class Attendance(db.Model):

@@ -1,45 +1,35 @@
 """People: victims, perpetrators and children, each one record however many cases they are in."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db
 from models.clock import utcnow
+from models.labels import LabelledEnum
 
 NAME_MAX = 100
 
 
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    NON_BINARY = "non_binary"
-    OTHER = "other"
-    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+class Gender(LabelledEnum):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    NON_BINARY = "non_binary", "Non-binary"
+    OTHER = "other", "Another gender"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
 
 
-GENDER_LABELS = {
-    Gender.FEMALE: "Female",
-    Gender.MALE: "Male",
-    Gender.NON_BINARY: "Non-binary",
-    Gender.OTHER: "Another gender",
-    Gender.PREFER_NOT_TO_SAY: "Prefer not to say",
-}
+GENDER_LABELS = Gender.labels()
 
 
-class YesNoPreferNot(StrEnum):
-    YES = "yes"
-    NO = "no"
-    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+class YesNoPreferNot(LabelledEnum):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
 
 
-YES_NO_PREFER_NOT_LABELS = {
-    YesNoPreferNot.YES: "Yes",
-    YesNoPreferNot.NO: "No",
-    YesNoPreferNot.PREFER_NOT_TO_SAY: "Prefer not to say",
-}
+YES_NO_PREFER_NOT_LABELS = YesNoPreferNot.labels()
 
 # ONS 2021 census ethnic groups (England and Wales): (code, label, group, racially minoritised).
 # "Racially minoritised" follows the MARAC data return: every group other than White British,

@@ -1,7 +1,6 @@
 """MARAC referrals: what any agency sends the coordinator, and what becomes of it."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,25 +9,17 @@ from models.areas import Agency, Area
 from models.base import UTCDateTime, db, pointer_index
 from models.cases import Case
 from models.clock import utcnow
+from models.labels import LabelledEnum
 
 
-class ReferralStatus(StrEnum):
-    DRAFT = "draft"  # being written; only its author sees it
-    SUBMITTED = "submitted"  # waiting for the coordinator's triage
-    MORE_INFORMATION = "more_information"  # the coordinator asked the referrer for more
-    ACCEPTED = "accepted"  # listed for the next meeting
-    DECLINED = "declined"
-    TRANSFERRED = "transferred"  # sent to the MARAC of the area the victim moved to
+class ReferralStatus(LabelledEnum):
+    DRAFT = "draft", "Draft"  # being written; only its author sees it
+    SUBMITTED = "submitted", "Waiting for triage"  # the coordinator's triage
+    MORE_INFORMATION = "more_information", "More information requested"  # the coordinator asked the referrer
+    ACCEPTED = "accepted", "Accepted"  # listed for the next meeting
+    DECLINED = "declined", "Declined"
+    TRANSFERRED = "transferred", "Transferred to another area"  # sent to the MARAC of the area the victim moved to
 
-
-REFERRAL_STATUS_LABELS = {
-    ReferralStatus.DRAFT: "Draft",
-    ReferralStatus.SUBMITTED: "Waiting for triage",
-    ReferralStatus.MORE_INFORMATION: "More information requested",
-    ReferralStatus.ACCEPTED: "Accepted",
-    ReferralStatus.DECLINED: "Declined",
-    ReferralStatus.TRANSFERRED: "Transferred to another area",
-}
 
 # Lawful bases for sharing without consent (UK GDPR and DPA 2018), the ones MARAC protocols name.
 LAWFUL_BASES = {
@@ -88,7 +79,7 @@ class Referral(db.Model):
 
     @property
     def status_label(self):
-        return REFERRAL_STATUS_LABELS[ReferralStatus(self.status)]
+        return ReferralStatus(self.status).label
 
     def __repr__(self):
         return f"<Referral {self.id} {self.status}>"

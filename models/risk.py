@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.areas import Agency
 from models.base import UTCDateTime, db, pointer_index
 from models.clock import utcnow
+from models.labels import LabelledEnum
 
 # The SafeLives DASH checklist's 24 topics, in our own short wording (not the form's text).
 QUESTIONS = {
@@ -42,40 +43,29 @@ QUESTIONS = {
 FEARS_QUESTION = 3
 
 
-class Answer(StrEnum):
-    YES = "yes"
-    NO = "no"
-    DONT_KNOW = "dont_know"
+class Answer(LabelledEnum):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    DONT_KNOW = "dont_know", "Don't know"
 
 
-ANSWER_LABELS = {Answer.YES: "Yes", Answer.NO: "No", Answer.DONT_KNOW: "Don't know"}
+ANSWER_LABELS = Answer.labels()
 
 
-class RiskLevel(StrEnum):
-    STANDARD = "standard"
-    MEDIUM = "medium"
-    HIGH = "high"
+class RiskLevel(LabelledEnum):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
 
     @property
     def rank(self):
         return list(RiskLevel).index(self)
 
-    @property
-    def label(self):
-        return self.value.capitalize()
 
-
-class RiskTool(StrEnum):
-    DASH = "dash"  # SafeLives DASH RIC, 24 questions, scored here
-    POLICE_DASH = "police_dash"  # police DASH (2009, 27 questions): level, source and rationale
-    DARA = "dara"  # Domestic Abuse Risk Assessment at police first response
-
-
-RISK_TOOL_LABELS = {
-    RiskTool.DASH: "SafeLives DASH checklist",
-    RiskTool.POLICE_DASH: "Police DASH (27 questions)",
-    RiskTool.DARA: "DARA",
-}
+class RiskTool(LabelledEnum):
+    DASH = "dash", "SafeLives DASH checklist"  # the 24-question RIC, scored here
+    POLICE_DASH = "police_dash", "Police DASH (27 questions)"  # 2009: level, source and rationale
+    DARA = "dara", "DARA"  # Domestic Abuse Risk Assessment at police first response
 
 
 class AssessmentStatus(StrEnum):
@@ -125,7 +115,7 @@ class RiskAssessment(db.Model):
 
     @property
     def tool_label(self):
-        return RISK_TOOL_LABELS[RiskTool(self.tool)]
+        return RiskTool(self.tool).label
 
     def __repr__(self):
         return f"<RiskAssessment {self.id} {self.status}>"

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,31 +9,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.areas import Agency, Area
 from models.base import UTCDateTime, db
 from models.clock import utcnow
+from models.labels import LabelledEnum
 
 
-class Role(StrEnum):
-    COORDINATOR = "coordinator"
-    CHAIR = "chair"
-    IDVA = "idva"
-    IDVA_MANAGER = "idva_manager"
-    AGENCY_REP = "agency_rep"
-    STEERING = "steering"
-    ADMIN = "admin"
+class Role(LabelledEnum):
+    COORDINATOR = "coordinator", "MARAC coordinator"
+    CHAIR = "chair", "MARAC chair"
+    IDVA = "idva", "IDVA"
+    IDVA_MANAGER = "idva_manager", "IDVA manager"
+    AGENCY_REP = "agency_rep", "Agency representative"
+    STEERING = "steering", "Steering group"
+    ADMIN = "admin", "Administrator"
 
-    @property
-    def label(self):
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.COORDINATOR: "MARAC coordinator",
-    Role.CHAIR: "MARAC chair",
-    Role.IDVA: "IDVA",
-    Role.IDVA_MANAGER: "IDVA manager",
-    Role.AGENCY_REP: "Agency representative",
-    Role.STEERING: "Steering group",
-    Role.ADMIN: "Administrator",
-}
 
 user_areas = sa.Table(
     "user_areas",

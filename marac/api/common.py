@@ -1,5 +1,5 @@
 """What every API view shares: reading the query string and body through their models, JSON
-answers, the audit trail, and Idempotency-Key handling for POSTs."""
+answers, the audit trail, a page of a list, and Idempotency-Key handling for POSTs."""
 
 import json
 import re
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from marac.api import problems
 from marac.api.openapi import IDEMPOTENCY_KEY_PATTERN
 from marac.security import auditing
-from marac.services import api_tokens
+from marac.services import api_tokens, paging
 from models import db
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -67,6 +67,25 @@ def answer(model, status=200, headers=None):
 def audit(event, **detail):
     """The web pages' audit events, marked as made through the API with which token."""
     auditing.audit(event, via="api", token_id=g.api_token.id, **detail)
+
+
+def audited_answer(model, event, **detail):
+    """A read's answer, sent only once the read is audited as `event` and committed."""
+    audit(event, **detail)
+    db.session.commit()
+    return answer(model)
+
+
+def page(query_model, select, event, page_model, items):
+    """A list view's answer: the query string read through `query_model`, one page of what
+    `select(args)` selects, shown as `page_model` holding `items(rows)`; the listing is audited
+    as `event` (how many, which page)."""
+    args, refused = query(query_model)
+    if refused:
+        return refused
+    rows, has_next = paging.fetch_page(select(args), args.page)
+    listed = page_model(items=items(rows), page=args.page, has_next=has_next)
+    return audited_answer(listed, event, count=len(rows), page=args.page)
 
 
 def _canonical_body():

@@ -1,15 +1,17 @@
 """The OpenAPI 3.1 description, generated from the code that serves and validates the API.
 
-Each view is declared with `operation(...)`: its route, method, scope, and the pydantic models of
-its query string, body and answers. The same declaration registers the Flask route, tells the
-access gate (marac/api/gate.py) which scope the endpoint needs, and writes the operation here;
-the JSON Schemas come from the models that validate the requests. Nothing is written by hand.
+Each view is declared with `operation(...)`, usually through its group's `Tag`: its route, method,
+scope, and the pydantic models of its query string, body and answers. The same declaration
+registers the Flask route, tells the access gate (marac/api/gate.py) which scope the endpoint
+needs, and writes the operation here; the JSON Schemas come from the models that validate the
+requests. Nothing is written by hand.
 """
 
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
+from flask import Blueprint
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -50,6 +52,24 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One group of operations in the document (Referrals, Actions, ...), whose views are declared
+    with `@TAG.get(rule, ...)` or `@TAG.post(rule, ...)` (the rest as for `operation`). Reading
+    needs the group's `read` scope and changing needs its `write` scope."""
+
+    bp: Blueprint
+    name: str
+    read: str
+    write: str | None = None
+
+    def get(self, rule, **declared):
+        return operation(self.bp, rule, "GET", scope=self.read, tag=self.name, **declared)
+
+    def post(self, rule, **declared):
+        return operation(self.bp, rule, "POST", scope=self.write, tag=self.name, **declared)
 
 
 def operation(bp, rule, method, *, scope, summary, tag, body=None, query=None, responses, idempotent=False):

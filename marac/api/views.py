@@ -11,24 +11,23 @@ from sqlalchemy.orm import selectinload
 
 from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
-from marac.api.openapi import ANY_TOKEN, document, operation
-from marac.services import access, actions, agenda, meeting_papers, meetings, paging, referrals, risk_scoring, stats
+from marac.api.openapi import ANY_TOKEN, Tag, document
+from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring, stats
 from marac.services.areas import user_area, user_areas
 from models import Action, ApiScope, db
 
-REFERRALS, MEETINGS, ACTIONS, FIGURES = "Referrals", "Meetings", "Actions", "Quarterly figures"
+REFERRALS = Tag(bp, "Referrals", read=ApiScope.REFERRALS_READ, write=ApiScope.REFERRALS_WRITE)
+MEETINGS = Tag(bp, "Meetings", read=ApiScope.MEETINGS_READ)
+ACTIONS = Tag(bp, "Actions", read=ApiScope.ACTIONS_READ, write=ApiScope.ACTIONS_WRITE)
+FIGURES = Tag(bp, "Quarterly figures", read=ApiScope.STATS_READ)
 
 
 # Referrals
 
 
-@operation(
-    bp,
+@REFERRALS.post(
     "/referrals",
-    "POST",
-    scope=ApiScope.REFERRALS_WRITE,
     summary="Make and send a referral",
-    tag=REFERRALS,
     body=schemas.ReferralIn,
     responses={201: schemas.ReferralCreatedOut},
     idempotent=True,
@@ -89,37 +88,26 @@ def _body_location(field):
     return field
 
 
-@operation(
-    bp,
+@REFERRALS.get(
     "/referrals",
-    "GET",
-    scope=ApiScope.REFERRALS_READ,
     summary="The referrals your agency sent",
-    tag=REFERRALS,
     query=schemas.ReferralQuery,
     responses={200: schemas.ReferralPageOut},
 )
 def referral_list():
     """Newest first, 50 a page."""
-    args, refused = common.query(schemas.ReferralQuery)
-    if refused:
-        return refused
-    query = referrals.newest_first(access.agency_referrals(current_user), status=args.status)
-    rows, has_next = paging.fetch_page(query, args.page)
-    common.audit("referrals.listed", count=len(rows), page=args.page)
-    db.session.commit()
-    return common.answer(
-        schemas.ReferralPageOut(items=[render.referral(row) for row in rows], page=args.page, has_next=has_next)
+    return common.page(
+        schemas.ReferralQuery,
+        lambda args: referrals.newest_first(access.agency_referrals(current_user), status=args.status),
+        "referrals.listed",
+        schemas.ReferralPageOut,
+        lambda rows: [render.referral(row) for row in rows],
     )
 
 
-@operation(
-    bp,
+@REFERRALS.get(
     "/referrals/<int:referral_id>",
-    "GET",
-    scope=ApiScope.REFERRALS_READ,
     summary="One referral your agency sent",
-    tag=REFERRALS,
     responses={200: schemas.ReferralOut},
 )
 def referral_view(referral_id):
@@ -127,49 +115,39 @@ def referral_view(referral_id):
     referral = access.get_agency_referral(current_user, referral_id)
     if referral is None:
         return problems.not_found()
-    common.audit("referral.viewed", record_type="referral", record_id=referral.id)
-    db.session.commit()
-    return common.answer(render.referral(referral))
+    return common.audited_answer(
+        render.referral(referral), "referral.viewed", record_type="referral", record_id=referral.id
+    )
 
 
 # Meetings
 
 
-@operation(
-    bp,
+@MEETINGS.get(
     "/meetings",
-    "GET",
-    scope=ApiScope.MEETINGS_READ,
     summary="Meetings your agency attends, with a published case list",
-    tag=MEETINGS,
     query=schemas.PageQuery,
     responses={200: schemas.MeetingPageOut},
 )
 def meeting_list():
     """Latest first, 50 a page."""
-    args, refused = common.query(schemas.PageQuery)
-    if refused:
-        return refused
-    rows, has_next = paging.fetch_page(meetings.latest_first(access.attended_meetings(current_user)), args.page)
-    counts = agenda.case_counts([meeting.id for meeting in rows])
-    common.audit("meetings.listed", count=len(rows), page=args.page)
-    db.session.commit()
-    return common.answer(
-        schemas.MeetingPageOut(
-            items=[schemas.MeetingOut(**render.meeting_fields(row, counts.get(row.id, 0))) for row in rows],
-            page=args.page,
-            has_next=has_next,
-        )
+
+    def listed(rows):
+        counts = agenda.case_counts([meeting.id for meeting in rows])
+        return [schemas.MeetingOut(**render.meeting_fields(row, counts.get(row.id, 0))) for row in rows]
+
+    return common.page(
+        schemas.PageQuery,
+        lambda args: meetings.latest_first(access.attended_meetings(current_user)),
+        "meetings.listed",
+        schemas.MeetingPageOut,
+        listed,
     )
 
 
-@operation(
-    bp,
+@MEETINGS.get(
     "/meetings/<int:meeting_id>",
-    "GET",
-    scope=ApiScope.MEETINGS_READ,
     summary="A meeting's published case list",
-    tag=MEETINGS,
     responses={200: schemas.MeetingDetailOut},
 )
 def meeting_view(meeting_id):
@@ -186,49 +164,39 @@ def meeting_view(meeting_id):
         for _section, members in agenda.grouped(listed)
         for item in members
     ]
-    common.audit("meeting.viewed", record_type="meeting", record_id=meeting.id)
-    db.session.commit()
-    return common.answer(schemas.MeetingDetailOut(**render.meeting_fields(meeting, len(listed)), cases=entries))
+    shown = schemas.MeetingDetailOut(**render.meeting_fields(meeting, len(listed)), cases=entries)
+    return common.audited_answer(shown, "meeting.viewed", record_type="meeting", record_id=meeting.id)
 
 
 # Actions
 
 
-@operation(
-    bp,
+@ACTIONS.get(
     "/actions",
-    "GET",
-    scope=ApiScope.ACTIONS_READ,
     summary="Your agency's actions",
-    tag=ACTIONS,
     query=schemas.ActionQuery,
     responses={200: schemas.ActionPageOut},
 )
 def action_list():
     """Overdue first, then by due date, 50 a page."""
-    args, refused = common.query(schemas.ActionQuery)
-    if refused:
-        return refused
-    query = actions.filtered(
-        access.own_agency_actions(current_user), status=args.status, due=args.due, meeting_id=args.meeting_id
-    ).options(selectinload(Action.owner_agency), selectinload(Action.case))
-    rows, has_next = paging.fetch_page(query, args.page)
-    common.audit("actions.listed", count=len(rows), page=args.page)
-    db.session.commit()
-    return common.answer(
-        schemas.ActionPageOut(
-            items=[render.action(row, current_user) for row in rows], page=args.page, has_next=has_next
-        )
+
+    def select(args):
+        return actions.filtered(
+            access.own_agency_actions(current_user), status=args.status, due=args.due, meeting_id=args.meeting_id
+        ).options(selectinload(Action.owner_agency), selectinload(Action.case))
+
+    return common.page(
+        schemas.ActionQuery,
+        select,
+        "actions.listed",
+        schemas.ActionPageOut,
+        lambda rows: [render.action(row, current_user) for row in rows],
     )
 
 
-@operation(
-    bp,
+@ACTIONS.get(
     "/actions/<int:action_id>",
-    "GET",
-    scope=ApiScope.ACTIONS_READ,
     summary="One of your agency's actions, with its history",
-    tag=ACTIONS,
     responses={200: schemas.ActionDetailOut},
 )
 def action_view(action_id):
@@ -236,18 +204,18 @@ def action_view(action_id):
     action = access.get_own_agency_action(current_user, action_id)
     if action is None:
         return problems.not_found()
-    common.audit("action.viewed", record_type="case", record_id=action.case_id, action_id=action.id)
-    db.session.commit()
-    return common.answer(render.action_detail(action, current_user))
+    return common.audited_answer(
+        render.action_detail(action, current_user),
+        "action.viewed",
+        record_type="case",
+        record_id=action.case_id,
+        action_id=action.id,
+    )
 
 
-@operation(
-    bp,
+@ACTIONS.post(
     "/actions/<int:action_id>/status",
-    "POST",
-    scope=ApiScope.ACTIONS_WRITE,
     summary="Report an action's status",
-    tag=ACTIONS,
     body=schemas.ActionStatusIn,
     responses={200: schemas.ActionDetailOut, 409: schemas.ConflictProblemOut},
     idempotent=True,
@@ -305,13 +273,9 @@ def action_status(action_id):
 # Quarterly figures
 
 
-@operation(
-    bp,
+@FIGURES.get(
     "/stats/quarterly",
-    "GET",
-    scope=ApiScope.STATS_READ,
     summary="Referrals, repeats and cases discussed per quarter, for your areas",
-    tag=FIGURES,
     query=schemas.StatsQuery,
     responses={200: schemas.QuarterlyFiguresOut},
 )
@@ -322,18 +286,15 @@ def quarterly_stats():
         return refused
     areas = user_areas(current_user, retired_too=True)
     figures = stats.quarterly_figures([area.id for area in areas], quarters=args.quarters)
-    common.audit("stats.quarterly_read", quarters=args.quarters, areas=len(areas))
-    db.session.commit()
-    return common.answer(
-        schemas.QuarterlyFiguresOut(
-            areas=[
-                schemas.AreaFiguresOut(
-                    area=render.named(area), quarters=[schemas.QuarterOut(**row) for row in figures[area.id]]
-                )
-                for area in areas
-            ]
-        )
+    shown = schemas.QuarterlyFiguresOut(
+        areas=[
+            schemas.AreaFiguresOut(
+                area=render.named(area), quarters=[schemas.QuarterOut(**row) for row in figures[area.id]]
+            )
+            for area in areas
+        ]
     )
+    return common.audited_answer(shown, "stats.quarterly_read", quarters=args.quarters, areas=len(areas))
 
 
 # The description

@@ -150,30 +150,27 @@ def person_edit(case_id, person_id):
 
 @bp.route("/cases/<int:case_id>/perpetrators/new", methods=["GET", "POST"])
 def perpetrator_add(case_id):
-    case = _editable_case(case_id)
-    form = AddPerpetratorForm()
-    if form.validate_on_submit():
-        person = cases.add_perpetrator(case, form.person_data())
-        db.session.flush()
-        audit("case.perpetrator_added", record_type="case", record_id=case.id, person_id=person.id)
-        db.session.commit()
-        flash("Perpetrator added.", "success")
-        return redirect(url_for("cases.case_overview", case_id=case.id))
-    return _render_case("cases/person_add.html", case, "overview", form=form, kind="perpetrator")
+    return _add_person(case_id, "perpetrator", AddPerpetratorForm, cases.add_perpetrator, "Perpetrator added.")
 
 
 @bp.route("/cases/<int:case_id>/children/new", methods=["GET", "POST"])
 def child_add(case_id):
+    return _add_person(case_id, "child", AddChildForm, cases.add_child, "Child added.")
+
+
+def _add_person(case_id, kind, form_class, add, done):
+    """A perpetrator or a child added to a case: `add(case, answers)` records them, audited as
+    case.perpetrator_added or case.child_added."""
     case = _editable_case(case_id)
-    form = AddChildForm()
+    form = form_class()
     if form.validate_on_submit():
-        person = cases.add_child(case, form.person_data())
+        person = add(case, form.person_data())
         db.session.flush()
-        audit("case.child_added", record_type="case", record_id=case.id, person_id=person.id)
+        audit(f"case.{kind}_added", record_type="case", record_id=case.id, person_id=person.id)
         db.session.commit()
-        flash("Child added.", "success")
+        flash(done, "success")
         return redirect(url_for("cases.case_overview", case_id=case.id))
-    return _render_case("cases/person_add.html", case, "overview", form=form, kind="child")
+    return _render_case("cases/person_add.html", case, "overview", form=form, kind=kind)
 
 
 @bp.route("/cases/<int:case_id>/people/<int:person_id>/address", methods=["POST"])

@@ -1,24 +1,19 @@
 """DASH risk scoring (SafeLives Risk Identification Checklist) and the MARAC referral criteria."""
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from models.labels import LabelledEnum
 from models.risk import ANSWER_LABELS, FEARS_QUESTION, QUESTIONS, Answer, RiskLevel  # noqa: F401 (used by callers)
 
 
-class Criterion(StrEnum):
-    VISIBLE_HIGH_RISK = "visible_high_risk"
-    PROFESSIONAL_JUDGEMENT = "professional_judgement"
-    POTENTIAL_ESCALATION = "potential_escalation"
-    REPEAT = "repeat"
+class Criterion(LabelledEnum):
+    VISIBLE_HIGH_RISK = "visible_high_risk", "Visible high risk"
+    PROFESSIONAL_JUDGEMENT = "professional_judgement", "Professional judgement"
+    POTENTIAL_ESCALATION = "potential_escalation", "Potential escalation"
+    REPEAT = "repeat", "Repeat MARAC case"
 
 
-CRITERION_LABELS = {
-    Criterion.VISIBLE_HIGH_RISK: "Visible high risk",
-    Criterion.PROFESSIONAL_JUDGEMENT: "Professional judgement",
-    Criterion.POTENTIAL_ESCALATION: "Potential escalation",
-    Criterion.REPEAT: "Repeat MARAC case",
-}
+CRITERION_LABELS = Criterion.labels()
 
 
 @dataclass(frozen=True)

@@ -422,7 +422,7 @@ def idva_fte(idva_id):
     return render_template("caseload/fte.html", form=form, idva=idva, conflict=False), 400 if form.errors else 200
 
 
-# Labels the caseload templates use (the IDVA tab is rendered by the people blueprint too).
+# Labels the caseload templates use (the IDVA tab is rendered by the cases blueprint too).
 bp.add_app_template_global(
     {
         "need_categories": NEED_CATEGORIES,

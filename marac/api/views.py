@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, document, operation
+from marac.extensions import match_step_limit
 from marac.services import access, actions, agenda, meeting_papers, meetings, paging, referrals, risk_scoring, stats
 from marac.services.areas import user_area, user_areas
 from models import Action, ApiScope, db
@@ -34,12 +35,14 @@ REFERRALS, MEETINGS, ACTIONS, FIGURES = "Referrals", "Meetings", "Actions", "Qua
     idempotent=True,
 )
 @common.idempotent
+@match_step_limit
 def referral_create():
     """The referral form's answers in one request: victim, perpetrator, children, criteria, consent and the
     DASH. It goes through the same steps as the web form and arrives in the coordinator's triage list.
 
-    Matching: the answer lists the people already on record who may be the victim or the perpetrator
-    (`matches`). Without a `person_id` new people are recorded; to link the referral to someone already
+    Matching: the answer lists the people already on record, in cases you may see, who may be the victim
+    or the perpetrator (`matches`), as the web form's match step does; it counts against the same
+    per-user limit. Without a `person_id` new people are recorded; to link the referral to someone already
     known, send their `person_id` from the `matches` of an earlier answer for the same details. Repeats are
     found from the linked people, as on the web."""
     data, refused = common.body(schemas.ReferralIn)
@@ -76,7 +79,8 @@ def referral_create():
         repeat=referral.is_repeat,
         candidates=len(found["victim"]) + len(found["perpetrator"]),
     )
-    created = schemas.ReferralCreatedOut(**render.referral_fields(referral), matches=render.matches(found))
+    seen = access.seen_case_ids(current_user, [referral.case_id])
+    created = schemas.ReferralCreatedOut(**render.referral_fields(referral, seen), matches=render.matches(found))
     return common.answer(created, 201, headers={"Location": url_for("api.referral_view", referral_id=referral.id)})
 
 
@@ -108,8 +112,9 @@ def referral_list():
     rows, has_next = paging.fetch_page(query, args.page)
     common.audit("referrals.listed", count=len(rows), page=args.page)
     db.session.commit()
+    seen = access.seen_case_ids(current_user, [row.case_id for row in rows])
     return common.answer(
-        schemas.ReferralPageOut(items=[render.referral(row) for row in rows], page=args.page, has_next=has_next)
+        schemas.ReferralPageOut(items=[render.referral(row, seen) for row in rows], page=args.page, has_next=has_next)
     )
 
 
@@ -129,7 +134,7 @@ def referral_view(referral_id):
         return problems.not_found()
     common.audit("referral.viewed", record_type="referral", record_id=referral.id)
     db.session.commit()
-    return common.answer(render.referral(referral))
+    return common.answer(render.referral(referral, access.seen_case_ids(current_user, [referral.case_id])))
 
 
 # Meetings

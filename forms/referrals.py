@@ -245,7 +245,6 @@ class LinkPersonForm(BaseForm):
 
     person_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     on_record_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    submit = SubmitField("Same person: link to this record", widget=GovSubmitInput())
 
 
 class ReplyForm(BaseForm):

@@ -55,6 +55,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per minute")
     MFA_RATE_LIMIT = os.environ.get("MFA_RATE_LIMIT", "10 per minute")
+    # The referral's match step ("check who is already known"), per user, web and API together:
+    # enough for a busy day of referrals, too few to probe who is on record by trying details.
+    MATCH_RATE_LIMIT = os.environ.get("MATCH_RATE_LIMIT", "20 per minute;300 per day")
 
     # Two-factor sign-in (TOTP). Always required under the production config; development and
     # testing waive it unless MFA_REQUIRED=1 (the sign-in page then says so). Users who have set

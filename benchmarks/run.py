@@ -29,6 +29,7 @@ from pyinstrument import Profiler
 
 from benchmarks import names, synthetic
 from benchmarks.seed import app_for
+from marac.services import access
 from models import (
     Action,
     AgendaItem,
@@ -253,11 +254,13 @@ def pick(app):
             .where(Allocation.idva_id == users[synthetic.user_email("idva1", 1)], Allocation.ended_at.is_(None))
             .limit(1)
         )
+        # The referral is measured as area 1's police officer: the people they may be offered.
+        referrer = db.session.get(User, users[synthetic.user_email("police", 1)])
         recent = db.session.execute(
             sa.select(Person, CasePerpetrator.person_id)
             .join(Case, Case.victim_id == Person.id)
             .join(CasePerpetrator, CasePerpetrator.case_id == Case.id)
-            .where(Case.area_id == area.id, Case.status == "open")
+            .where(Case.area_id == area.id, Case.status == "open", access.visible_cases(referrer))
             .order_by(Case.id.desc())
             .limit(150)
         ).all()
@@ -272,9 +275,9 @@ def pick(app):
                 "perpetrator_id": pid,
             }
             for victim, pid in recent
-            # Only people the referrer would find among the matches (not, say, one of several
-            # namesakes made by earlier runs on this copy of the database).
-            if _found(victim) and _found(perpetrators[pid])
+            # Only people the referrer would find among the matches (of cases the police may see;
+            # not, say, one of several namesakes made by earlier runs on this copy of the database).
+            if _found(victim, referrer) and _found(perpetrators[pid], referrer)
         ]
         today = uk_today()
         year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
@@ -301,10 +304,11 @@ def pick(app):
         }
 
 
-def _found(person):
+def _found(person, referrer):
     from marac.services.people import details_of, possible_matches
 
-    return person.id in {match.id for _match, match in possible_matches(details_of(person))}
+    found = possible_matches(details_of(person), within=access.visible_people(referrer))
+    return person.id in {match.id for _match, match in found}
 
 
 def _typed(person):

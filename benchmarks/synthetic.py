@@ -308,6 +308,10 @@ class Generator:
         postcode = f"{postcode_district} {rng.randrange(1, 10)}{rng.choice(letters)}{rng.choice(letters)}"
         roll = rng.random()
         ethnicity = rng.choice(MINORITISED) if roll < 0.14 else ("white_british" if roll < 0.9 else "white_other")
+        disability = "yes" if rng.random() < 0.10 else "no"
+        lgbt = "yes" if rng.random() < 0.016 else "no"
+        address = f"{rng.randrange(1, 200)} {names.surname(rng)} Road"
+        confidential = rng.random() < 0.05
         out.add(
             "people",
             (
@@ -317,21 +321,26 @@ class Generator:
                 out.d(born),
                 "female" if female else "male",
                 ethnicity,
-                "yes" if rng.random() < 0.10 else "no",
-                "yes" if rng.random() < 0.016 else "no",
+                disability,
+                lgbt,
                 None,
                 out.b(False),
-                f"{rng.randrange(1, 200)} {names.surname(rng)} Road",
+                address,
                 postcode,
-                out.b(rng.random() < 0.05),
+                out.b(confidential),
                 None,
                 out.ts(created),
                 out.ts(created),
                 1,
             ),
         )
+        # As people.details_of: a confidential address makes no matching key.
         keys = matching.PersonDetails(
-            first_name=first, last_name=last, date_of_birth=born, postcode=postcode, id=person_id
+            first_name=first,
+            last_name=last,
+            date_of_birth=born,
+            postcode=None if confidential else postcode,
+            id=person_id,
         ).keys()
         for key in keys:
             out.add("person_match_keys", (person_id, key))

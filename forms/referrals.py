@@ -3,8 +3,9 @@
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import FieldList, FormField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import FieldList, FormField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.widgets import HiddenInput
 
 from forms.common import (
     BaseForm,
@@ -230,6 +231,14 @@ class TriageForm(BaseForm):
             self.transfer_area_id.errors.append("Select the area to transfer to")
             valid = False
         return valid
+
+
+class LinkPersonForm(BaseForm):
+    """At triage: one of the referral's people is someone already on record (triage.link_person
+    checks that both are the ones offered)."""
+
+    person_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    on_record_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class ReplyForm(BaseForm):

@@ -3,7 +3,7 @@
 from flask import current_app, has_app_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -58,3 +58,18 @@ def _limits_off_for_this_app():
     init_app would turn them back on for all. Each app's RATELIMIT_ENABLED is kept in
     MARAC_RATELIMIT_ENABLED (create_app) and read here, per request, instead."""
     return not current_app.config.get("MARAC_RATELIMIT_ENABLED", True)
+
+
+def _match_rate_limit():
+    return current_app.config["MATCH_RATE_LIMIT"]
+
+
+def _signed_in_user():
+    """The user, not the address: colleagues share an office's address, and one person's many
+    tries are what a limit on looking people up must count. Checked inside the view, so after the
+    gates have found the user (by session or by API token)."""
+    return f"user:{current_user.get_id()}"
+
+
+# The referral's match step, on the web page and through the API: one count per user for both.
+match_step_limit = limiter.shared_limit(_match_rate_limit, scope="match_step", key_func=_signed_in_user)

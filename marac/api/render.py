@@ -33,8 +33,11 @@ def _risk(assessment):
     )
 
 
-def referral_fields(referral):
-    case = referral.case
+def referral_fields(referral, seen_cases):
+    """`seen_cases`: the case ids whose people the user may see (access.seen_case_ids), the rule
+    the web's referral page follows: a referral whose case the user may not see (it moved to
+    another area) names no one."""
+    case = referral.case if referral.case_id in seen_cases else None
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
     repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.repeat_of_id else None
     return {
@@ -76,8 +79,8 @@ def referral_fields(referral):
     }
 
 
-def referral(record):
-    return schemas.ReferralOut(**referral_fields(record))
+def referral(record, seen_cases):
+    return schemas.ReferralOut(**referral_fields(record, seen_cases))
 
 
 def matches(found):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, Tag, document
+from marac.extensions import match_step_limit
 from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring, stats
 from marac.services.areas import user_area, user_areas
 from models import Action, ApiScope, db
@@ -33,12 +34,14 @@ FIGURES = Tag(bp, "Quarterly figures", read=ApiScope.STATS_READ)
     idempotent=True,
 )
 @common.idempotent
+@match_step_limit
 def referral_create():
     """The referral form's answers in one request: victim, perpetrator, children, criteria, consent and the
     DASH. It goes through the same steps as the web form and arrives in the coordinator's triage list.
 
-    Matching: the answer lists the people already on record who may be the victim or the perpetrator
-    (`matches`). Without a `person_id` new people are recorded; to link the referral to someone already
+    Matching: the answer lists the people already on record, in cases you may see, who may be the victim
+    or the perpetrator (`matches`), as the web form's match step does; it counts against the same
+    per-user limit. Without a `person_id` new people are recorded; to link the referral to someone already
     known, send their `person_id` from the `matches` of an earlier answer for the same details. Repeats are
     found from the linked people, as on the web."""
     data, refused = common.body(schemas.ReferralIn)
@@ -75,7 +78,8 @@ def referral_create():
         repeat=referral.is_repeat,
         candidates=len(found["victim"]) + len(found["perpetrator"]),
     )
-    created = schemas.ReferralCreatedOut(**render.referral_fields(referral), matches=render.matches(found))
+    seen = access.seen_case_ids(current_user, [referral.case_id])
+    created = schemas.ReferralCreatedOut(**render.referral_fields(referral, seen), matches=render.matches(found))
     return common.answer(created, 201, headers={"Location": url_for("api.referral_view", referral_id=referral.id)})
 
 
@@ -86,6 +90,12 @@ def _body_location(field):
     if field.startswith("dash.q"):
         return f"dash.answers.{field.removeprefix('dash.q')}"
     return field
+
+
+def _referrals_shown(rows):
+    """The referrals as the API shows them: people named only for the cases the user may see."""
+    seen = access.seen_case_ids(current_user, [row.case_id for row in rows])
+    return [render.referral(row, seen) for row in rows]
 
 
 @REFERRALS.get(
@@ -101,7 +111,7 @@ def referral_list():
         lambda args: referrals.newest_first(access.agency_referrals(current_user), status=args.status),
         "referrals.listed",
         schemas.ReferralPageOut,
-        lambda rows: [render.referral(row) for row in rows],
+        _referrals_shown,
     )
 
 
@@ -116,7 +126,10 @@ def referral_view(referral_id):
     if referral is None:
         return problems.not_found()
     return common.audited_answer(
-        render.referral(referral), "referral.viewed", record_type="referral", record_id=referral.id
+        render.referral(referral, access.seen_case_ids(current_user, [referral.case_id])),
+        "referral.viewed",
+        record_type="referral",
+        record_id=referral.id,
     )
 
 

@@ -6,8 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.common import choices
-from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
+from forms.referrals import LinkPersonForm, MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
 from forms.risk import DashForm
+from marac.extensions import match_step_limit
 from marac.referrals import bp
 from marac.security import audit
 from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage
@@ -86,12 +87,13 @@ def referral_edit(referral_id):
 
 
 @bp.route("/referrals/<int:referral_id>/match", methods=["GET", "POST"])
+@match_step_limit
 def referral_match(referral_id):
-    """Is the victim (and the perpetrator) someone already on record?"""
+    """Is the victim (and the perpetrator) someone already on record, in a case the referrer may see?"""
     referral, sent = _own_draft(referral_id)
     if sent:
         return sent
-    found = referrals.matches_for(referral)
+    found = referrals.matches_for(referral, current_user)
     form = MatchForm(
         victim_match=referral.draft.get("victim_match"), perpetrator_match=referral.draft.get("perpetrator_match")
     )
@@ -132,7 +134,7 @@ def referral_dash(referral_id):
     referral, sent = _own_draft(referral_id)
     if sent:
         return sent
-    existing = referrals.existing_assessments(referral)
+    existing = referrals.existing_assessments(referral, current_user)
     chosen = request.form.get("use_assessment") if request.method == "POST" else None
     if chosen and chosen != "new":
         if not any(str(a.id) == chosen for a in existing):
@@ -216,16 +218,27 @@ def referral_view(referral_id):
     return _render_referral(referral)
 
 
-def _render_referral(referral, triage_form=None, status=200):
-    """The referral page: what was sent, the risk and repeat results, and the triage."""
+def _render_referral(referral, triage_form=None, status=200, link_problem=None):
+    """The referral page: what was sent, the risk and repeat results, and the triage (with the
+    people on record anywhere who may be the referral's)."""
     can_triage = access.can_triage(current_user, referral)
-    if triage_form is None and can_triage and triage.awaits_triage(referral):
+    triaging = can_triage and triage.awaits_triage(referral)
+    if triage_form is None and triaging:
         triage_form = TriageForm()
         triage_form.transfer_area_id.choices = _transfer_choices(referral)
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
     repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.repeat_of_id else None
     perpetrator_ids = [link.person_id for link in referral.case.perpetrators] if referral.case else []
-    case_visible = bool(referral.case_id) and access.get_visible_case(current_user, referral.case_id) is not None
+    case_visible = referral.case_id in access.seen_case_ids(current_user, [referral.case_id])
+    duplicates = triage.possible_duplicates(referral) if triaging else []
+    if duplicates:
+        audit(
+            "referral.duplicates_shown",
+            record_type="referral",
+            record_id=referral.id,
+            candidates=sum(len(matches) for _role, _person, matches in duplicates),
+        )
+        db.session.commit()
     return render_template(
         "referrals/view.html",
         referral=referral,
@@ -240,6 +253,9 @@ def _render_referral(referral, triage_form=None, status=200):
         elsewhere=triage.history_elsewhere(referral) if can_triage else [],
         serial=repeats.serial_perpetrator_ids(perpetrator_ids) if can_triage else set(),
         warnings=referrals.warnings(referral),
+        duplicates=duplicates,
+        link_form=LinkPersonForm(),
+        link_problem=link_problem,
     ), status
 
 
@@ -278,6 +294,39 @@ def referral_decide(referral_id):
     return redirect(url_for("referrals.referral_list", status="submitted"))
 
 
+@bp.route("/referrals/<int:referral_id>/link", methods=["POST"])
+def referral_link(referral_id):
+    """At triage: one of the referral's people is someone already on record (anywhere)."""
+    referral = access.get_visible_referral(current_user, referral_id)
+    if referral is None:
+        abort(404)
+    if not access.can_triage(current_user, referral):
+        abort(403)
+    if not triage.awaits_triage(referral):
+        flash(f"Referral {referral.reference} has already been decided.")
+        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+    form = LinkPersonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        on_record, cases_moved = triage.link_person(referral, form.person_id.data, form.on_record_id.data)
+    except triage.LinkRefused as refused:
+        db.session.rollback()
+        return _render_referral(referral, status=400, link_problem=str(refused))
+    audit(
+        "referral.person_linked",
+        record_type="referral",
+        record_id=referral.id,
+        person_id=on_record.id,
+        merged_person_id=form.person_id.data,
+        cases_moved=cases_moved,
+        repeat=referral.is_repeat,
+    )
+    db.session.commit()
+    flash("The referral is linked to the person on record.", "success")
+    return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+
+
 @bp.route("/referrals/<int:referral_id>/reply", methods=["POST"])
 def referral_reply(referral_id):
     referral = access.get_visible_referral(current_user, referral_id)
@@ -307,6 +356,8 @@ def referral_list():
     return render_template(
         "referrals/list.html",
         rows=rows,
+        # Whose victim the list may name: as on each referral's page.
+        seen_cases=access.seen_case_ids(current_user, [row.case_id for row in rows]),
         has_next=has_next,
         page=page,
         status=status,

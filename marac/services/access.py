@@ -5,6 +5,10 @@ Roles (../shared/design.md): coordinators see everything in their areas; IDVAs t
 allocated to them; IDVA managers the cases of their service in their areas; agency
 representatives the cases their agency has a part in, in their areas; chairs the cases of the
 meetings they chair; steering and admin no case data.
+
+An agency may serve several areas (a police force spans several MARACs): whatever a user sees
+through their agency (its referrals, the meetings it is invited to, its research and actions)
+is also limited to the user's own areas.
 """
 
 import sqlalchemy as sa
@@ -16,10 +20,14 @@ from models import (
     Allocation,
     Case,
     CaseAgency,
+    CaseChild,
+    CasePerpetrator,
     Meeting,
     MeetingStatus,
+    Person,
     Referral,
     ReferralStatus,
+    ResearchRequest,
     Role,
     User,
     db,
@@ -78,6 +86,26 @@ def get_visible_case(user, case_id):
     return db.session.scalar(sa.select(Case).where(Case.id == case_id, visible_cases(user)))
 
 
+def seen_case_ids(user, case_ids):
+    """Of these case ids, the set of those the user may see: whose people a page or an API answer
+    about another record (a referral, a list of them) may name. One query for a whole list."""
+    wanted = {case_id for case_id in case_ids if case_id is not None}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(sa.select(Case.id).where(Case.id.in_(sorted(wanted)), visible_cases(user))))
+
+
+def visible_people(user):
+    """A WHERE clause on Person: the people named (victim, perpetrator or child) in a case the user
+    may see. Who a referrer's match step and a search may find: nobody else, not even as a count."""
+    cases = visible_cases(user)
+    return sa.or_(
+        sa.exists().where(Case.victim_id == Person.id, cases),
+        sa.exists().where(CasePerpetrator.person_id == Person.id, CasePerpetrator.case_id == Case.id, cases),
+        sa.exists().where(CaseChild.person_id == Person.id, CaseChild.case_id == Case.id, cases),
+    )
+
+
 def can_edit_case(user, case):
     """Change the people and safety notes of a case they can see."""
     return user.has_role(*CASE_EDITORS)
@@ -97,14 +125,14 @@ def sees_case_audit(user, case):
 
 def visible_referrals(user):
     """A WHERE clause on Referral: coordinators see their areas' referrals; everyone who refers
-    sees their own agency's. Drafts only their author."""
-    clauses = [Referral.referring_agency_id == user.agency_id]
-    if user.has_role(Role.COORDINATOR):
-        clauses.append(Referral.area_id.in_(user.area_ids))
-    not_someone_elses_draft = sa.or_(Referral.status != ReferralStatus.DRAFT, Referral.referrer_id == user.id)
+    sees their own agency's, in their areas. Drafts only their author."""
     if not user.has_role(*REFERRERS):
         return sa.false()
-    return sa.and_(sa.or_(*clauses), not_someone_elses_draft)
+    in_areas = Referral.area_id.in_(user.area_ids)
+    by_agency = Referral.referring_agency_id == user.agency_id
+    scope = in_areas if user.has_role(Role.COORDINATOR) else sa.and_(in_areas, by_agency)
+    not_someone_elses_draft = sa.or_(Referral.status != ReferralStatus.DRAFT, Referral.referrer_id == user.id)
+    return sa.and_(scope, not_someone_elses_draft)
 
 
 def agency_referrals(user):
@@ -148,16 +176,22 @@ def _published_to_agency(user):
     return sa.and_(Meeting.status != MeetingStatus.PLANNED, invited)
 
 
+def _researched_by(user):
+    """The meetings the user researches for their agency: published to it, in the user's areas."""
+    return sa.and_(Meeting.area_id.in_(user.area_ids), _published_to_agency(user))
+
+
 def visible_meetings(user):
     """A WHERE clause on Meeting: coordinators their areas'; chairs the meetings they chair;
-    agency representatives and IDVAs the published meetings their agency is invited to."""
+    agency representatives and IDVAs the published meetings their agency is invited to, in
+    their areas."""
     clauses = []
     if user.has_role(Role.COORDINATOR):
         clauses.append(Meeting.area_id.in_(user.area_ids))
     if user.has_role(Role.CHAIR):
         clauses.append(Meeting.chair_id == user.id)
     if user.has_role(*RESEARCHERS):
-        clauses.append(_published_to_agency(user))
+        clauses.append(_researched_by(user))
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -187,8 +221,23 @@ def runs_meeting(user, meeting):
 
 
 def researches_for(user, meeting):
-    """Answers research for their own agency, when it is invited to a published meeting."""
-    return user.has_role(*RESEARCHERS) and meeting.status != MeetingStatus.PLANNED and meeting.invites(user.agency_id)
+    """Answers research for their own agency, when it is invited to a published meeting of one
+    of the user's areas."""
+    return (
+        user.has_role(*RESEARCHERS)
+        and meeting.area_id in user.area_ids
+        and meeting.status != MeetingStatus.PLANNED
+        and meeting.invites(user.agency_id)
+    )
+
+
+def own_research(user):
+    """A WHERE clause on ResearchRequest: the requests the user answers, their agency's at the
+    meetings they research (researches_for)."""
+    if not user.has_role(*RESEARCHERS):
+        return sa.false()
+    researched = sa.select(AgendaItem.id).join(Meeting, Meeting.id == AgendaItem.meeting_id).where(_researched_by(user))
+    return sa.and_(ResearchRequest.agency_id == user.agency_id, ResearchRequest.agenda_item_id.in_(researched))
 
 
 def approves_minutes(user, meeting):

@@ -103,8 +103,7 @@ def _agency_figures(user, today):
         .join(AgendaItem, AgendaItem.id == ResearchRequest.agenda_item_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
-            ResearchRequest.agency_id == user.agency_id,
-            Meeting.area_id.in_(user.area_ids),
+            access.own_research(user),
             ResearchRequest.status == ResearchStatus.REQUESTED,
             AgendaItem.removed_at.is_(None),
             Meeting.starts_at >= utcnow(),

@@ -1,10 +1,11 @@
 """The meeting's papers: what goes into each PDF, taken from the records with the same rules as
-the pages (confidential addresses withheld, one agency's actions only)."""
+the pages (confidential addresses withheld, one agency's actions only, and only the actions the
+reader may see: access.visible_actions)."""
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import agenda, meetings
+from marac.services import access, agenda, meetings
 from marac.services.pdf import agency_actions_pdf, case_list_pdf, minutes_pdf
 from marac.services.pdf.papers import (
     ActionLine,
@@ -158,7 +159,9 @@ def minutes(meeting, user):
     referrals = _referrals(listed)
     grid = meetings.research_grid(meeting, listed)
     all_actions = _action_lines(
-        sa.select(Action).where(Action.meeting_id == meeting.id).order_by(Action.case_id, Action.due_on, Action.id)
+        sa.select(Action)
+        .where(Action.meeting_id == meeting.id, access.visible_actions(user))
+        .order_by(Action.case_id, Action.due_on, Action.id)
     )
     items = []
     for item in listed:
@@ -197,7 +200,7 @@ def agency_actions(meeting, agency_id, user):
     agency = db.session.get(Agency, agency_id)
     lines = _action_lines(
         sa.select(Action)
-        .where(Action.meeting_id == meeting.id, Action.owner_agency_id == agency_id)
+        .where(Action.meeting_id == meeting.id, Action.owner_agency_id == agency_id, access.visible_actions(user))
         .order_by(Action.due_on, Action.id)
     )
     return agency_actions_pdf(_header(meeting, user), agency.name, lines)

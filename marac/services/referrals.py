@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import assessments, cases, repeats, risk_scoring
+from marac.services import access, assessments, cases, repeats, risk_scoring
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
@@ -97,9 +97,14 @@ def _details(data):
     )
 
 
-def matches_for(referral):
-    """Possible existing people for the victim and the perpetrator: {"victim": [...], "perpetrator": [...]}."""
-    return {role: possible_matches(_details(referral.draft[role])) for role in ("victim", "perpetrator")}
+def matches_for(referral, user):
+    """Possible existing people for the victim and the perpetrator: {"victim": [...], "perpetrator": [...]}.
+
+    Only people of cases the referrer may see (access.visible_people): of anyone else, not even
+    that they are known (that alone tells a police officer that a named person is a MARAC
+    victim). The coordinator finds the others at triage (triage.possible_duplicates)."""
+    within = access.visible_people(user)
+    return {role: possible_matches(_details(referral.draft[role]), within=within) for role in ("victim", "perpetrator")}
 
 
 def choose_matches(referral, victim_choice, perpetrator_choice):
@@ -148,10 +153,11 @@ def _chosen_id(referral, role):
     return int(choice) if choice and choice != NEW_PERSON else None
 
 
-def existing_assessments(referral):
-    """Completed DASHes of the matched case the referrer may choose instead of a new one."""
+def existing_assessments(referral, user):
+    """Completed DASHes of the matched case the referrer may choose instead of a new one, if the
+    referrer may see that case."""
     case = matched_case(referral)
-    if case is None:
+    if case is None or case.id not in access.seen_case_ids(user, [case.id]):
         return []
     return db.session.scalars(
         sa.select(RiskAssessment)
@@ -325,13 +331,7 @@ def submit(referral, user, thresholds):
     referral.case_id = case.id
     referral.risk_assessment_id = _referral_assessment(referral, case, user, thresholds).id
 
-    repeat_of = repeats.find_repeat(victim.id, {perpetrator.id}, referral.referred_on, exclude_id=referral.id)
-    referral.is_repeat = repeat_of is not None
-    referral.repeat_of_id = repeat_of.id if repeat_of else None
-    criteria = [c for c in referral.criteria if c != "repeat"]
-    if referral.is_repeat or "repeat" in referral.criteria:
-        criteria.append("repeat")
-    referral.criteria = criteria
+    flag_repeat(referral, victim.id, {perpetrator.id})
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = utcnow()
     bump_version(referral)
@@ -342,6 +342,18 @@ def submit(referral, user, thresholds):
         f"/referrals/{referral.id}",
     )
     return referral
+
+
+def flag_repeat(referral, victim_id, perpetrator_ids):
+    """Whether the referral repeats an earlier one of the victim with any of these perpetrators, in
+    any area: at sending, and again when the coordinator links its people to those on record."""
+    repeat_of = repeats.find_repeat(victim_id, set(perpetrator_ids), referral.referred_on, exclude_id=referral.id)
+    referral.is_repeat = repeat_of is not None
+    referral.repeat_of_id = repeat_of.id if repeat_of else None
+    criteria = [c for c in referral.criteria if c != "repeat"]
+    if referral.is_repeat or "repeat" in referral.criteria:
+        criteria.append("repeat")
+    referral.criteria = criteria
 
 
 def _case_has_child(case, data):
@@ -392,7 +404,7 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
     """
     thresholds = risk_scoring.Thresholds.for_area(area)
     referral = start(user, area, form_data, details)
-    found = matches_for(referral)
+    found = matches_for(referral, user)
     problems = {}
     for role, choice in (("victim", victim_choice), ("perpetrator", perpetrator_choice)):
         if choice != NEW_PERSON and choice not in {str(person.id) for _match, person in found[role]}:

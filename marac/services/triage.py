@@ -1,11 +1,13 @@
 """Triage: the coordinator's decision on a sent referral (accept, ask for more information,
-decline, transfer to another area), and the referrer's reply to a request for more."""
+decline, transfer to another area), the referrer's reply to a request for more, and the people on
+record anywhere who may be the referral's, linked by the coordinator."""
 
 import sqlalchemy as sa
 
+from marac.services import people, referrals
 from marac.services.notifications import notify_area_coordinators, notify_user
 from marac.services.versions import bump_version
-from models import Action, Area, Case, Referral, ReferralStatus, db
+from models import Action, Area, Case, Person, Referral, ReferralStatus, db
 from models.clock import utcnow
 
 # The statuses a coordinator decides a referral from.
@@ -111,3 +113,70 @@ def history_elsewhere(referral):
         .scalars()
         .all()
     )
+
+
+def possible_duplicates(referral):
+    """For the coordinator at triage: the referral's victim, then each perpetrator, with the people
+    on record anywhere in the deployment who may be them (the referrer was offered only those of
+    cases they may see): [(role, person, [(Match, candidate, names of the areas of their cases)])],
+    for those with any. A victim who moved areas is found here."""
+    case = db.session.get(Case, referral.case_id) if referral.case_id else None
+    if case is None:
+        return []
+    own = [("Victim", case.victim)] + [("Perpetrator", link.person) for link in case.perpetrators]
+    in_this_case = [person.id for _role, person in own] + [link.person_id for link in case.children]
+    found = [
+        (role, person, people.possible_matches(people.details_of(person), within=Person.id.not_in(in_this_case)))
+        for role, person in own
+    ]
+    found = [(role, person, matches) for role, person, matches in found if matches]
+    areas = _areas_of([candidate.id for _role, _person, matches in found for _match, candidate in matches])
+    return [
+        (role, person, [(match, candidate, areas.get(candidate.id, [])) for match, candidate in matches])
+        for role, person, matches in found
+    ]
+
+
+def _areas_of(person_ids):
+    """{person id: sorted names of the areas of their cases}."""
+    if not person_ids:
+        return {}
+    links = people.case_links(person_ids)
+    rows = db.session.execute(
+        sa.select(links.c[0], Area.name)
+        .join(Case, Case.id == links.c[1])
+        .join(Area, Area.id == Case.area_id)
+        .distinct()
+        .order_by(Area.name)
+    ).all()
+    areas = {}
+    for person_id, name in rows:
+        areas.setdefault(person_id, []).append(name)
+    return areas
+
+
+class LinkRefused(Exception):
+    """Not a link the triage page offered, or two records that cannot be one person."""
+
+
+def link_person(referral, person_id, on_record_id):
+    """The coordinator's "same person": the referral's person `person_id` is merged into
+    `on_record_id`, one the triage page offered for them (people.merge), and the repeat check runs
+    again on the people now linked. Returns (the person on record, how many cases moved to them).
+    Raises LinkRefused, changing nothing. One transaction: the caller commits."""
+    offered = {
+        (person.id, candidate.id): (person, candidate)
+        for _role, person, matches in possible_duplicates(referral)
+        for _match, candidate, _areas in matches
+    }
+    if (person_id, on_record_id) not in offered:
+        raise LinkRefused("Link only a person to one of the matches shown for them")
+    duplicate, on_record = offered[(person_id, on_record_id)]
+    try:
+        moved = people.merge(duplicate, into=on_record)
+    except people.CannotMerge as refused:
+        raise LinkRefused(str(refused)) from refused
+    case = db.session.get(Case, referral.case_id)
+    referrals.flag_repeat(referral, case.victim_id, [link.person_id for link in case.perpetrators])
+    bump_version(referral)
+    return on_record, moved

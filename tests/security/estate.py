@@ -1,6 +1,10 @@
 """A small deployment for the hardening tests: two areas, agencies of several kinds, a user of
 every role, and one record of every kind that some of those users must not reach.
 
+Two agencies serve both areas, the county's police force (a force spans several MARACs) and a
+county IDVA service: the away area's case, meeting, referral and action of the force are records
+the home area's force representative and the county's home IDVA must not reach.
+
 Every name is invented; the victims' surnames are distinctive so that a page or PDF that shows
 one it should not is easy to catch.
 """
@@ -39,6 +43,8 @@ def build(app, make):
     housing = make.agency(kind=AgencyKind.HOUSING, area_ids=[home.id], name="Homeshire Housing")
     idva_service = make.agency(kind=AgencyKind.IDVA_SERVICE, area_ids=[home.id], name="Homeshire IDVA Service")
     away_police = make.agency(kind=AgencyKind.POLICE, area_ids=[away.id], name="Awayshire Police")
+    force = make.agency(kind=AgencyKind.POLICE, area_ids=[home.id, away.id], name="Shire Constabulary")
+    county_idvas = make.agency(kind=AgencyKind.IDVA_SERVICE, area_ids=[home.id, away.id], name="Shire IDVA Service")
 
     users = SimpleNamespace(
         coordinator=make.user(Role.COORDINATOR, agency_id=police.id, area_ids=[home.id]),
@@ -50,6 +56,9 @@ def build(app, make):
         steering=make.user(Role.STEERING, agency_id=police.id, area_ids=[home.id]),
         admin=make.user(Role.ADMIN, agency_id=police.id, area_ids=[home.id]),
         away_coordinator=make.user(Role.COORDINATOR, agency_id=away_police.id, area_ids=[away.id]),
+        force_rep=make.user(Role.AGENCY_REP, agency_id=force.id, area_ids=[home.id]),
+        away_force_rep=make.user(Role.AGENCY_REP, agency_id=force.id, area_ids=[away.id]),
+        county_idva=make.user(Role.IDVA, agency_id=county_idvas.id, area_ids=[home.id]),
         everything=make.user(*Role, agency_id=police.id, area_ids=[home.id, away.id]),
     )
 
@@ -61,8 +70,8 @@ def build(app, make):
     # A case allocated to one IDVA (and not to the other).
     idva_case = cases.case(home.id, victim={"last_name": "Quillfeather"}, agency_ids=[idva_service.id])
     cases.allocate(idva_case.id, users.other_idva.id)
-    # A case in the other area.
-    away_case = cases.case(away.id, victim={"last_name": "Farthingale"}, agency_ids=[away_police.id])
+    # A case in the other area, the force involved there too.
+    away_case = cases.case(away.id, victim={"last_name": "Farthingale"}, agency_ids=[away_police.id, force.id])
     cases.completed_dashes(police_case.id, 1, agency_id=police.id)
     cases.completed_dashes(away_case.id, 1, agency_id=away_police.id)
 
@@ -85,6 +94,16 @@ def build(app, make):
             referrer_id=users.away_coordinator.id,
             referrer_name="Officer Krupke",
         )
+        # The force's referral in the other area, by its representative there.
+        force_away_referral = Referral(
+            area_id=away.id,
+            case_id=away_case.id,
+            status=ReferralStatus.SUBMITTED,
+            referred_on=TODAY - timedelta(days=2),
+            referring_agency_id=force.id,
+            referrer_id=users.away_force_rep.id,
+            referrer_name="Sergeant Wexley",
+        )
         # A draft the all-roles user is still writing (its pages offer the referral forms).
         draft = Referral(
             area_id=home.id,
@@ -99,9 +118,10 @@ def build(app, make):
                 "notes": {},
             },
         )
-        db.session.add_all([referral, away_referral, draft])
+        db.session.add_all([referral, away_referral, force_away_referral, draft])
         db.session.commit()
         referral_id, away_referral_id, draft_id = referral.id, away_referral.id, draft.id
+        force_away_referral_id = force_away_referral.id
 
     # A published meeting of the home area listing the police case, with the housing service
     # taken off its invitation list; and one of the other area.
@@ -138,6 +158,14 @@ def build(app, make):
         what="Check the Farthingale bail conditions",
         status=ActionStatus.IN_PROGRESS,
     )
+    force_away_action = actions.action(
+        away_case.id,
+        force.id,
+        due_on=TODAY + timedelta(days=21),
+        meeting_id=away_meeting.id,
+        item_id=away_meeting.items[away_case.id],
+        what="Serve the non-molestation order at Wexley Street",
+    )
     with app.app_context():
         assessments = {
             case_id: db.session.scalar(sa.select(RiskAssessment.id).where(RiskAssessment.case_id == case_id))
@@ -154,13 +182,22 @@ def build(app, make):
 
     return SimpleNamespace(
         areas=SimpleNamespace(home=home, away=away),
-        agencies=SimpleNamespace(police=police, housing=housing, idva_service=idva_service, away_police=away_police),
+        agencies=SimpleNamespace(
+            police=police,
+            housing=housing,
+            idva_service=idva_service,
+            away_police=away_police,
+            force=force,
+            county_idvas=county_idvas,
+        ),
         users=users,
         cases=SimpleNamespace(police=police_case, idva=idva_case, away=away_case),
-        referrals=SimpleNamespace(police=referral_id, away=away_referral_id, draft=draft_id),
+        referrals=SimpleNamespace(
+            police=referral_id, away=away_referral_id, draft=draft_id, force_away=force_away_referral_id
+        ),
         meetings=SimpleNamespace(home=meeting.id, away=away_meeting.id),
         items=items,
-        actions=SimpleNamespace(police=police_action, away=away_action),
+        actions=SimpleNamespace(police=police_action, away=away_action, force_away=force_away_action),
         assessments=assessments,
         victims=victims,
         names={police_case.id: "Zanzibarova", idva_case.id: "Quillfeather", away_case.id: "Farthingale"},

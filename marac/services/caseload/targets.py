@@ -32,7 +32,6 @@ class Targets:
         )
 
 
-
 def first_contact_due(received_at, targets):
     """The last day for first contact: N working days after the day the referral came in."""
     return workdays.add_working_days(uk_date(received_at), targets.first_contact_working_days)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from marac import create_app
 from marac.extensions import limiter
 from marac.services import api_tokens
+from marac.templating import govuk_date
 from models import (
     ApiScope,
     AuditEvent,
@@ -281,6 +282,15 @@ def test_the_coordinator_sees_the_match_in_another_area_links_it_and_the_repeat_
     page = coordinator.get(f"/referrals/{referral_id}").get_data(as_text=True)
     assert "This is a repeat MARAC case" in page and "in another area" in page
     assert "The victim has history in Awayshire" in page
+
+    # The referrer is told it is a repeat, and nothing of the other area's referral.
+    with app.app_context():
+        earlier = db.session.get(Referral, moved_victim["earlier"])
+        earlier_reference, earlier_day = earlier.reference, govuk_date(earlier.referred_on)
+    page = signed_in(app, estate.users.police_rep.email).get(f"/referrals/{referral_id}").get_data(as_text=True)
+    assert "This is a repeat MARAC case" in page
+    assert earlier_reference not in page and earlier_day not in page and "another area" not in page
+    assert "Awayshire" not in page
 
 
 def test_a_link_is_refused_to_anyone_but_the_areas_coordinator_and_to_people_not_matched(app, estate, moved_victim):

@@ -9,10 +9,20 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, DecimalField, EmailField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from forms.common import BaseForm, CheckboxesField, VersionedForm, WholeNumberField, choices, single_line, strip_text
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    PercentageField,
+    VersionedForm,
+    WholeNumberField,
+    case_number,
+    choices,
+    single_line,
+    strip_text,
+)
 from models import AgencyKind, MeetingCadence, Role
 from models.areas import AGENCY_KIND_LABELS
 from models.users import ROLE_LABELS
@@ -20,12 +30,7 @@ from models.users import ROLE_LABELS
 
 def _percent(label):
     """A share of the population, as a percentage, optional."""
-    return DecimalField(
-        label,
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
+    return PercentageField(label, validators=[Optional()])
 
 
 class AreaForm(VersionedForm):
@@ -41,10 +46,10 @@ class AreaForm(VersionedForm):
     adult_female_population = WholeNumberField(
         "Adult female population (aged 16 and over)",
         description="Used for cases per 10,000 adult women. Leave blank if not known.",
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=50_000_000, message="Enter a population between 1 and 50,000,000"),
-        ],
+        validators=[Optional()],
+        minimum=1,
+        maximum=50_000_000,
+        message="Enter a population between 1 and 50,000,000",
     )
     meeting_cadence = RadioField(
         "How often the MARAC meets",
@@ -56,45 +61,45 @@ class AreaForm(VersionedForm):
         "DASH score for visible high risk",
         widget=GovTextInput(),
         description="Number of Yes answers. SafeLives recommends 14.",
-        validators=[
-            InputRequired("Enter the DASH score for visible high risk"),
-            NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
-        ],
+        validators=[InputRequired("Enter the DASH score for visible high risk")],
+        minimum=1,
+        maximum=24,
+        message="Enter a score between 1 and 24",
     )
     dash_medium_threshold = WholeNumberField(
         "DASH score for medium risk",
         widget=GovTextInput(),
         description="Scores from this up to the high-risk score are medium. Commonly 10.",
-        validators=[
-            InputRequired("Enter the DASH score for medium risk"),
-            NumberRange(min=1, max=24, message="Enter a score between 1 and 24"),
-        ],
+        validators=[InputRequired("Enter the DASH score for medium risk")],
+        minimum=1,
+        maximum=24,
+        message="Enter a score between 1 and 24",
     )
     escalation_incident_count = WholeNumberField(
         "Incidents that show potential escalation",
         widget=GovTextInput(),
         description="Commonly 3.",
-        validators=[
-            InputRequired("Enter the number of incidents"),
-            NumberRange(min=1, max=50, message="Enter a number between 1 and 50"),
-        ],
+        validators=[InputRequired("Enter the number of incidents")],
+        minimum=1,
+        maximum=50,
+        message="Enter a number between 1 and 50",
     )
     escalation_window_months = WholeNumberField(
         "Within this many months",
         widget=GovTextInput(),
         description="Commonly 12.",
-        validators=[
-            InputRequired("Enter the number of months"),
-            NumberRange(min=1, max=24, message="Enter a number of months between 1 and 24"),
-        ],
+        validators=[InputRequired("Enter the number of months")],
+        minimum=1,
+        maximum=24,
+        message="Enter a number of months between 1 and 24",
     )
     idva_capacity_per_fte = WholeNumberField(
         "Active cases per full-time IDVA",
         description="An IDVA's capacity is this times their FTE. SafeLives suggests 60 to 80.",
-        validators=[
-            InputRequired("Enter the cases per full-time IDVA"),
-            NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
-        ],
+        validators=[InputRequired("Enter the cases per full-time IDVA")],
+        minimum=1,
+        maximum=200,
+        message="Enter a number from 1 to 200",
     )
     pct_racially_minoritised = _percent("Black, Asian or racially minoritised (% of the population)")
     pct_lgbt = _percent("LGBT+ (% of the population)")
@@ -239,5 +244,4 @@ class LegalHoldForm(BaseForm):
     submit = SubmitField("Place legal hold", widget=GovSubmitInput())
 
     def case_id(self):
-        text = (self.case_reference.data or "").strip().upper().removeprefix("C")
-        return int(text) if text.isdigit() and len(text) <= 9 else None
+        return case_number(self.case_reference.data)

@@ -15,7 +15,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from forms.common import BaseForm, CheckboxesField, GovDateField, NotInFuture, VersionedForm, choices, single_line
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    GovDateField,
+    NotInFuture,
+    VersionedForm,
+    choices,
+    single_line,
+    whole_number,
+)
 from models.caseload import (
     CLOSURE_REASON_LABELS,
     CONTACT_METHOD_LABELS,
@@ -54,7 +63,7 @@ def yes_no_value(flag):
 
 
 def number_or_none(value):
-    return int(value) if value and str(value).isdigit() else None
+    return whole_number(str(value or ""))
 
 
 def parse_time(text):

@@ -48,6 +48,8 @@ AGENDA_SECTION_LABELS = {
     AgendaSection.OTHER: "Any other business",
 }
 AGENDA_ORDER = list(AgendaSection)
+# The most minutes a case may be planned to take at a meeting.
+MAX_PLANNED_MINUTES = 120
 
 meeting_agencies = sa.Table(
     "meeting_agencies",

@@ -16,7 +16,7 @@ from models.clock import uk_today
 from models.meetings import AgendaSection, MeetingStatus
 from models.people import ETHNICITIES, NAME_MAX, Gender, YesNoPreferNot
 from models.referrals import LAWFUL_BASES, ReferralStatus
-from models.risk import QUESTIONS, Answer, RiskLevel
+from models.risk import MAX_INCIDENTS, QUESTIONS, Answer, RiskLevel
 
 INT32_MAX = 2**31 - 1
 TEXT_MAX = 5000
@@ -196,7 +196,7 @@ class ReferralIn(Request):
     safety: SafetyIn = Field(default_factory=SafetyIn)
     criteria: list[Criterion] = Field(min_length=1, max_length=4)
     judgement_reasons: Text() | None = Field(None, description="Needed for professional judgement")
-    incidents_in_window: Annotated[int, Field(ge=0, le=1000)] | None = Field(
+    incidents_in_window: Annotated[int, Field(ge=0, le=MAX_INCIDENTS)] | None = Field(
         None, description="Incidents in the past 12 months: needed for potential escalation"
     )
     is_victim_aware: bool

@@ -75,6 +75,14 @@ def complete_sign_in(row):
     login_user(row.user)
 
 
+def reissue_session():
+    """This browser's session under a new token (after a password change): any copy of the
+    cookie it had, on a shared PC or in someone else's hands, is worth nothing."""
+    row = g.user_session
+    _fresh_cookie(row)
+    login_user(row.user)
+
+
 def pending_sign_in():
     """The half-signed-in session this request's cookie names, if it is still live, else None."""
     if "pending_session" in g:

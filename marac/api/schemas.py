@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
+from forms.common import typed_text
 from models.actions import ActionStatus, ActionTarget
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.clock import uk_today
@@ -70,6 +71,15 @@ def _born(value):
 
 class Request(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _composed(cls, value):
+        """Text in composed form (NFC), as the web forms keep it (checked first as sent: a
+        decomposed name is longer, never shorter)."""
+        if type(value) is str or (isinstance(value, list) and all(type(item) is str for item in value)):
+            return typed_text(value)
+        return value
 
 
 class Response(BaseModel):

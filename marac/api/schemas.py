@@ -445,14 +445,22 @@ class MeetingDetailOut(MeetingOut):
     cases: list[CaseListEntryOut]
 
 
+# A count, or for a reader outside the coordinator role the text that hides it: "<5" for a count
+# from 1 to 4, "[c]" for one from which such a count could be worked out.
+Count = Annotated[
+    int | Literal["<5", "[c]"],
+    Field(description='A count; "<5" (1 to 4) or "[c]" (would reveal one) for readers outside the coordinator role'),
+]
+
+
 class QuarterOut(Response):
     year: int
     quarter: Annotated[int, Field(ge=1, le=4)]
     starts_on: date
     ends_on: date
-    referrals: int = Field(description="Referrals received (by date of referral), not counting drafts")
-    repeat_referrals: int
-    cases_discussed: int = Field(description="Cases heard through a referral at meetings held in the quarter")
+    referrals: Count = Field(description="Referrals received (by date of referral), not counting drafts")
+    repeat_referrals: Count
+    cases_discussed: Count = Field(description="Cases heard through a referral at meetings held in the quarter")
 
 
 class AreaFiguresOut(Response):

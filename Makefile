@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STATIC := marac/static
+# The papers' font (DejaVu Sans), read by marac/services/pdf/layout.py and not served.
+PDF_FONTS := marac/services/pdf/fonts
 export FLASK_APP := wsgi:app
 
 .PHONY: run test install install-dev assets migrate seed lint clean
@@ -46,18 +48,19 @@ node_modules/.package-lock.json: package.json package-lock.json
 	touch $@
 
 # Built CSS, JS, fonts and images of GOV.UK Frontend and MoJ Frontend, and our own two files,
-# served at /assets. No Sass build: the packages ship compiled files.
+# served at /assets. No Sass build: the packages ship compiled files. Then the PDF font.
 assets: node_modules/.package-lock.json
-	rm -rf $(STATIC) && mkdir -p $(STATIC)/images $(STATIC)/fonts
+	rm -rf $(STATIC) $(PDF_FONTS) && mkdir -p $(STATIC)/images $(STATIC)/fonts $(PDF_FONTS)
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(STATIC)/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets/fonts/. $(STATIC)/fonts/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets/images/. $(STATIC)/images/
 	cp node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.css node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js $(STATIC)/
 	cp -r node_modules/@ministryofjustice/frontend/moj/assets/images/. $(STATIC)/images/
 	cp marac/assets_src/* $(STATIC)/
+	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans{,-Bold,-Oblique,-BoldOblique}.ttf node_modules/dejavu-fonts-ttf/LICENSE $(PDF_FONTS)/
 
 lint: install-dev
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) node_modules $(STATIC)
+	rm -rf $(VENV) node_modules $(STATIC) $(PDF_FONTS)

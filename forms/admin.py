@@ -3,14 +3,16 @@
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, DecimalField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
     BaseForm,
     CheckboxesField,
+    PercentageField,
     VersionedForm,
     WholeNumberField,
+    case_number,
     choices,
     max_length,
     radios,
@@ -20,23 +22,21 @@ from forms.common import (
 from models import AgencyKind, MeetingCadence, Role
 
 
-def _setting(label, hint, missing, in_range):
-    """A whole number an area must have: `missing` is the message when it is blank, `in_range` the
-    NumberRange it must fall in."""
-    return WholeNumberField(label, description=hint, validators=[InputRequired(missing), in_range])
+def _setting(label, hint, missing, bounds):
+    """A whole number an area must have: `missing` is the message when it is blank; `bounds` is
+    (lowest, highest, the message when it is outside them)."""
+    minimum, maximum, message = bounds
+    return WholeNumberField(
+        label, description=hint, validators=[InputRequired(missing)], minimum=minimum, maximum=maximum, message=message
+    )
 
 
-DASH_SCORE = NumberRange(min=1, max=24, message="Enter a score between 1 and 24")
+DASH_SCORE = (1, 24, "Enter a score between 1 and 24")
 
 
 def _percent(label):
     """A share of the population, as a percentage, optional."""
-    return DecimalField(
-        label,
-        places=2,
-        widget=GovTextInput(),
-        validators=[Optional(), NumberRange(min=0, max=100, message="Enter a percentage from 0 to 100")],
-    )
+    return PercentageField(label, validators=[Optional()])
 
 
 class AreaForm(VersionedForm):
@@ -49,10 +49,10 @@ class AreaForm(VersionedForm):
     adult_female_population = WholeNumberField(
         "Adult female population (aged 16 and over)",
         description="Used for cases per 10,000 adult women. Leave blank if not known.",
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=50_000_000, message="Enter a population between 1 and 50,000,000"),
-        ],
+        validators=[Optional()],
+        minimum=1,
+        maximum=50_000_000,
+        message="Enter a population between 1 and 50,000,000",
     )
     meeting_cadence = radios(
         "How often the MARAC meets",
@@ -75,19 +75,19 @@ class AreaForm(VersionedForm):
         "Incidents that show potential escalation",
         "Commonly 3.",
         "Enter the number of incidents",
-        NumberRange(min=1, max=50, message="Enter a number between 1 and 50"),
+        (1, 50, "Enter a number between 1 and 50"),
     )
     escalation_window_months = _setting(
         "Within this many months",
         "Commonly 12.",
         "Enter the number of months",
-        NumberRange(min=1, max=24, message="Enter a number of months between 1 and 24"),
+        (1, 24, "Enter a number of months between 1 and 24"),
     )
     idva_capacity_per_fte = _setting(
         "Active cases per full-time IDVA",
         "An IDVA's capacity is this times their FTE. SafeLives suggests 60 to 80.",
         "Enter the cases per full-time IDVA",
-        NumberRange(min=1, max=200, message="Enter a number from 1 to 200"),
+        (1, 200, "Enter a number from 1 to 200"),
     )
     pct_racially_minoritised = _percent("Black, Asian or racially minoritised (% of the population)")
     pct_lgbt = _percent("LGBT+ (% of the population)")
@@ -218,5 +218,4 @@ class LegalHoldForm(BaseForm):
     submit = SubmitField("Place legal hold", widget=GovSubmitInput())
 
     def case_id(self):
-        text = (self.case_reference.data or "").strip().upper().removeprefix("C")
-        return int(text) if text.isdigit() and len(text) <= 9 else None
+        return case_number(self.case_reference.data)

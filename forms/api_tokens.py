@@ -1,8 +1,9 @@
 """Making an API token for a partner system, and revoking one."""
 
+from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms.common import BaseForm, CheckboxesField, WholeNumberField, single_line
 
@@ -25,10 +26,10 @@ class ApiTokenForm(BaseForm):
     )
     days = WholeNumberField(
         "How many days should it last?",
-        validators=[
-            InputRequired("Enter how many days the token should last"),
-            NumberRange(min=1, message="Enter a number of days of 1 or more"),
-        ],
+        validators=[InputRequired("Enter how many days the token should last")],
+        minimum=1,
+        maximum=lambda: current_app.config["API_TOKEN_MAX_DAYS"],
+        message="A token can last from {minimum} to {maximum} days",
     )
     current_password = PasswordField(
         "Your password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]

@@ -25,6 +25,7 @@ from forms.common import (
     max_length,
     radios,
     single_line,
+    whole_number,
 )
 from models.caseload import (
     CLOSURE_REASON_LABELS,
@@ -60,7 +61,7 @@ def yes_no_value(flag):
 
 
 def number_or_none(value):
-    return int(value) if value and str(value).isdigit() else None
+    return whole_number(str(value or ""))
 
 
 def parse_time(text):

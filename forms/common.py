@@ -1,9 +1,13 @@
-"""What every form shares: refusing characters the database cannot keep, edit versions, a
-confirm button, GOV.UK date fields, radios and choices, and the length limit's message."""
+"""What every form shares: text in one Unicode form, refusing characters the database cannot
+keep, numbers and dates parsed within explicit bounds, edit versions, a confirm button, GOV.UK
+date fields, radios and choices, and the length limit's message."""
 
+import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 
+from flask import g, has_request_context
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -12,7 +16,18 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import Field, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField, SubmitField
+from wtforms import (
+    DecimalField,
+    Field,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
@@ -20,12 +35,44 @@ from wtforms.widgets import CheckboxInput
 from models.clock import uk_today
 
 
-def _text_fields(form):
+def every_field(form, part=""):
+    """(the part of the form it is in, field) for every field, inside parts (FormField) and lists
+    of parts (FieldList): ("Perpetrator: ", last_name), ("Child 2: ", school)."""
     for field in form:
-        if isinstance(field, FormField):
-            yield from _text_fields(field.form)
+        if isinstance(field, FieldList):
+            for number, entry in enumerate(field.entries, start=1):
+                if isinstance(entry, FormField):
+                    yield from every_field(entry.form, f"{part}{entry.label.text} {number}: ")
+                else:
+                    yield part, entry
+        elif isinstance(field, FormField):
+            yield from every_field(field.form, f"{part}{field.label.text}: ")
         else:
-            yield field
+            yield part, field
+
+
+def typed_text(value):
+    """Text as typed, in Unicode's composed form (NFC): "José" typed as "e" and a combining accent
+    is the same name as "José" with "é", to matching, to search and to the papers' fonts."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [typed_text(item) for item in value]
+    return value
+
+
+# The digits 0 to 9 only: str.isdigit() also passes "²" and "٣", which int() refuses or reads.
+DIGITS = re.compile(r"[0-9]+")
+
+
+def whole_number(text, most_digits=9):
+    """The whole number typed (digits 0 to 9, leading zeros allowed), if it has at most
+    `most_digits` digits after them; else None."""
+    text = (text or "").strip()
+    if not DIGITS.fullmatch(text):
+        return None
+    significant = text.lstrip("0") or "0"
+    return int(significant) if len(significant) <= most_digits else None
 
 
 # WTForms' own messages, in GOV.UK's words. They show when a posted value is not one the page
@@ -63,14 +110,34 @@ def single_line(value):
     return value if visible else ""
 
 
+def case_number(reference):
+    """The case id of a reference typed like "C000123" (or "c123", or "123"), else None."""
+    return whole_number((reference or "").strip().upper().removeprefix("C"))
+
+
 class BaseForm(FlaskForm):
+    """Every form of the app. Typed text is kept in composed form (NFC) and a NUL character is
+    refused with a message (PostgreSQL cannot keep one). Each form made during a request is noted,
+    so the page's error summary lists the errors of whichever form the user sent."""
+
     class Meta:
         def get_translations(self, form):
             return GovukTranslations()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g.setdefault("forms", []).append(self)
+
+    def process(self, *args, **kwargs):
+        super().process(*args, **kwargs)
+        for _part, field in every_field(self):
+            if not isinstance(field, PasswordField):
+                field.data = typed_text(field.data)
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        for field in _text_fields(self):
+        for _part, field in every_field(self):
             values = field.data if isinstance(field.data, list) else [field.data]
             if any(isinstance(value, str) and "\x00" in value for value in values):
                 field.errors = [*field.errors, f"{field.label.text} must not contain a null character"]
@@ -106,14 +173,61 @@ class CheckboxesField(SelectMultipleField):
 
 
 class WholeNumberField(IntegerField):
-    """A whole number that may be typed with thousands separators ("10,000")."""
+    """A whole number from `minimum` to `maximum` (a number, or a function that reads a setting),
+    typed with the digits 0 to 9 and perhaps thousands separators ("10,000"). "²", "1e26", "-1"
+    and "NaN" are not whole numbers; a number out of range is refused with `message`, which may
+    name {minimum} and {maximum}. No number box is unbounded."""
 
     widget = GovTextInput()
 
+    def __init__(self, label=None, validators=None, *, minimum, maximum, message, **kwargs):
+        super().__init__(label, [*(validators or []), self._in_range], **kwargs)
+        self.minimum, self.maximum, self.message = minimum, maximum, message
+
+    def _bounds(self):
+        return self.minimum, self.maximum() if callable(self.maximum) else self.maximum
+
+    def _out_of_range(self):
+        low, high = self._bounds()
+        return self.message.format(minimum=f"{low:,}", maximum=f"{high:,}")
+
     def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0].replace(",", "").replace(" ", "")]
-        super().process_formdata(valuelist)
+        if not valuelist:
+            return
+        self.data = None
+        text = valuelist[0].replace(",", "").replace(" ", "")
+        if not DIGITS.fullmatch(text):
+            raise ValueError(self.gettext("Not a valid integer value."))
+        self.data = whole_number(text, most_digits=15)
+        if self.data is None:
+            raise ValueError(self._out_of_range())
+
+    def _in_range(self, form, field):
+        low, high = self._bounds()
+        if self.data is not None and not low <= self.data <= high:
+            raise ValidationError(self._out_of_range())
+
+
+class PercentageField(DecimalField):
+    """A percentage from 0 to 100, like 12.5. Python's Decimal also reads "NaN", "sNaN" (which
+    raises when compared), "Infinity" and "1e26": none of them is a percentage."""
+
+    widget = GovTextInput()
+    PATTERN = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?|\.[0-9]{1,6}")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, places=2, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        text = valuelist[0].strip()
+        if not self.PATTERN.fullmatch(text):
+            raise ValueError(self.gettext("Not a valid decimal value."))
+        if Decimal(text) > 100:
+            raise ValueError("Enter a percentage from 0 to 100")
+        self.data = Decimal(text)
 
 
 def choices(pairs):
@@ -181,11 +295,14 @@ class GovDateField(Field):
         if missing:
             self.data = None
             raise ValueError(f"{label} must include a {' and '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+        # Bounded before date() is asked: a 40-digit day would overflow it.
+        numbers = (whole_number(day, 2), whole_number(month, 2), whole_number(year, 4) if len(year) == 4 else None)
+        if None in numbers:
             self.data = None
             raise ValueError(f"{label} must be a real date, like 27 3 2007")
+        day, month, year = numbers
         try:
-            self.data = date(int(year), int(month), int(day))
+            self.data = date(year, month, day)
         except ValueError:
             self.data = None
             raise ValueError(f"{label} must be a real date") from None

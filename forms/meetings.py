@@ -2,18 +2,19 @@
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
     BaseForm,
     GovDateField,
     VersionedForm,
     WholeNumberField,
+    case_number,
     max_length,
     radios,
     single_line,
 )
-from models.meetings import AGENDA_SECTION_LABELS
+from models.meetings import AGENDA_SECTION_LABELS, MAX_PLANNED_MINUTES
 from models.risk import RiskLevel
 
 TEXT_MAX = 20_000
@@ -31,22 +32,25 @@ class ScheduleForm(BaseForm):
     )
     count = WholeNumberField(
         "How many meetings to create",
-        validators=[
-            InputRequired("Enter how many meetings to create"),
-            NumberRange(min=1, max=26, message="Enter a number from 1 to 26"),
-        ],
+        validators=[InputRequired("Enter how many meetings to create")],
+        minimum=1,
+        maximum=26,
+        message="Enter a number from 1 to 26",
     )
     length_minutes = WholeNumberField(
         "Length of each meeting in minutes",
-        validators=[
-            InputRequired("Enter the length of the meeting"),
-            NumberRange(min=30, max=600, message="Enter a length from 30 to 600 minutes"),
-        ],
+        validators=[InputRequired("Enter the length of the meeting")],
+        minimum=30,
+        maximum=600,
+        message="Enter a length from 30 to 600 minutes",
     )
     cut_off_days = WholeNumberField(
         "Referral cut-off: days before the meeting",
         description="Referrals accepted by then go on the case list.",
-        validators=[InputRequired("Enter the cut-off"), NumberRange(min=0, max=28, message="Enter 0 to 28 days")],
+        validators=[InputRequired("Enter the cut-off")],
+        minimum=0,
+        maximum=28,
+        message="Enter 0 to 28 days",
     )
     venue = StringField(
         "Venue", widget=GovTextInput(), filters=[single_line], validators=[Optional(), max_length("Venue", 200)]
@@ -80,7 +84,7 @@ class AddCaseForm(BaseForm):
         widget=GovTextInput(),
         description="For example, C000123",
         filters=[single_line],
-        validators=[DataRequired("Enter the case number")],
+        validators=[DataRequired("Enter the case number"), Length(max=20, message="Enter a case number like C000123")],
     )
     section = radios("Section of the list", AGENDA_SECTION_LABELS, "Select the section")
     reason = TextAreaField(
@@ -91,8 +95,7 @@ class AddCaseForm(BaseForm):
     submit = SubmitField("Add to the list", widget=GovSubmitInput())
 
     def case_id(self):
-        text = (self.case_reference.data or "").strip().upper().lstrip("C")
-        return int(text) if text.isdigit() and len(text) <= 9 else None
+        return case_number(self.case_reference.data)
 
 
 class RemoveCaseForm(BaseForm):
@@ -139,13 +142,31 @@ class TickBox(BooleanField):
         self.data = bool(valuelist) and valuelist[0] == "y"
 
 
-REPRESENTATIVE_MAX = 120
+REPRESENTATIVE_MAX = 120  # the column's length
 
 
-def _representative(value):
-    # No NUL (PostgreSQL cannot keep one: found by tests/security/test_hostile_input.py), and no
-    # longer than the column.
-    return (value or "").replace("\x00", "")[:REPRESENTATIVE_MAX]
+class PlannedMinutesForm(BaseForm):
+    """The minutes planned for each case on a meeting's list (minutes-<item id>; blank leaves a
+    case's as it is). Made for the list by `for_items`."""
+
+    item_ids = ()
+
+    @classmethod
+    def for_items(cls, items):
+        fields = {"item_ids": tuple(item.id for item in items)}
+        for item in items:
+            fields[f"minutes-{item.id}"] = WholeNumberField(
+                f"Minutes planned for case {item.case.reference}",
+                validators=[Optional()],
+                minimum=1,
+                maximum=MAX_PLANNED_MINUTES,
+                message=f"Case {item.case.reference}: enter minutes from {{minimum}} to {{maximum}}",
+            )
+        return type(cls.__name__, (cls,), fields)()
+
+    def minutes(self):
+        """{item id: minutes} for the cases given a number, as agenda.plan_minutes takes them."""
+        return {item_id: self[f"minutes-{item_id}"].data for item_id in self.item_ids}
 
 
 class AttendanceForm(BaseForm):
@@ -160,7 +181,11 @@ class AttendanceForm(BaseForm):
         fields = {"agency_ids": tuple(agency_ids)}
         for agency_id in agency_ids:
             fields[f"present-{agency_id}"] = TickBox("Present")
-            fields[f"person-{agency_id}"] = StringField("Representative", filters=[_representative])
+            fields[f"person-{agency_id}"] = StringField(
+                "Representative",
+                filters=[single_line],
+                validators=[Optional(), max_length("Representative", REPRESENTATIVE_MAX)],
+            )
             fields[f"signed-{agency_id}"] = TickBox("Signed the confidentiality statement")
         return type(cls.__name__, (cls,), fields)()
 

@@ -19,7 +19,9 @@ from forms.common import (
     single_line,
 )
 from forms.people import ChildFields, PerpetratorFields, SafetyNoteFields, VictimFields, parse_aliases
+from forms.risk import INCIDENTS_MESSAGE
 from models.referrals import LAWFUL_BASES
+from models.risk import MAX_INCIDENTS
 
 TEXT_MAX = 5000
 CHILD_SLOTS = 4
@@ -91,6 +93,9 @@ class ReferralForm(BaseForm):
     incidents_in_window = WholeNumberField(
         "Incidents of abuse in the past 12 months",
         validators=[Optional()],
+        minimum=0,
+        maximum=MAX_INCIDENTS,
+        message=INCIDENTS_MESSAGE,
     )
     is_victim_aware = radios(
         "Does the victim know about this referral?", YES_NO, "Select whether the victim knows about the referral"

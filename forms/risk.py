@@ -2,7 +2,7 @@
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Optional
 
 from forms.common import (
     BaseForm,
@@ -15,9 +15,10 @@ from forms.common import (
     radios,
     single_line,
 )
-from models.risk import ANSWER_LABELS, QUESTIONS, RiskLevel, RiskTool
+from models.risk import ANSWER_LABELS, MAX_INCIDENTS, QUESTIONS, RiskLevel, RiskTool
 
 TEXT_MAX = 5000
+INCIDENTS_MESSAGE = "Enter a number of incidents from {minimum} to {maximum}"
 
 
 class DashFormBase(VersionedForm):
@@ -41,7 +42,10 @@ class DashFormBase(VersionedForm):
         "Incidents of abuse in the past 12 months",
         widget=GovTextInput(),
         description="Include incidents not reported to the police.",
-        validators=[Optional(), NumberRange(min=0, max=1000, message="Enter a number of incidents from 0 to 1,000")],
+        validators=[Optional()],
+        minimum=0,
+        maximum=MAX_INCIDENTS,
+        message=INCIDENTS_MESSAGE,
     )
     judged_level = radios(
         "Professional judgement of the risk",

@@ -3,10 +3,10 @@ isolating typed text."""
 
 from datetime import date, datetime
 
+from flask import g
 from markupsafe import Markup
-from wtforms import FormField
 
-from forms.common import GovDateField
+from forms.common import GovDateField, every_field
 from marac.services.risk_scoring import CRITERION_LABELS
 from marac.services.stats import percent
 from marac.services.text import plural
@@ -36,7 +36,7 @@ def register_filters(app):
     app.add_template_filter(govuk_date)
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(isolate)
-    app.add_template_global(form_errors)
+    app.add_template_global(error_summary)
     app.add_template_global(percent, "percent_of")
     app.add_template_global(plural)
     app.add_template_global(CRITERION_LABELS, "criterion_labels")
@@ -51,20 +51,17 @@ def page_number(args):
     return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
-def form_errors(form):
-    """The error summary's list: each message linked to its field, with the part of the form it
-    belongs to named ("Perpetrator: Enter the last name") when the form has parts."""
-    items = []
-
-    def walk(form, prefix):
-        for field in form:
-            if isinstance(field, FormField):
-                walk(field.form, f"{prefix}{field.label.text}: ")
-            elif field.errors:
-                items.append({"text": f"{prefix}{field.errors[0]}", "href": f"#{_first_input_id(field)}"})
-
-    walk(form, "")
-    return {"titleText": "There is a problem", "errorList": items}
+def error_summary():
+    """GOV.UK's error summary for the page, or None: every error of every form this request made
+    (a page may show several forms; the one sent is the one with errors), each message linked to
+    its box, with the part of the form it belongs to named ("Child 2: Enter the last name")."""
+    items = [
+        {"text": f"{part}{field.errors[0]}", "href": f"#{_first_input_id(field)}"}
+        for form in g.get("forms", [])
+        for part, field in every_field(form)
+        if field.errors
+    ]
+    return {"titleText": "There is a problem", "errorList": items} if items else None
 
 
 def _first_input_id(field):

@@ -33,6 +33,8 @@ class AgendaSection(LabelledEnum):
 
 AGENDA_SECTION_LABELS = AgendaSection.labels()
 AGENDA_ORDER = list(AgendaSection)
+# The most minutes a case may be planned to take at a meeting.
+MAX_PLANNED_MINUTES = 120
 
 meeting_agencies = sa.Table(
     "meeting_agencies",

@@ -43,6 +43,10 @@ QUESTIONS = {
 FEARS_QUESTION = 3
 
 
+# The most incidents in the escalation window a referral or assessment may give (web and API alike).
+MAX_INCIDENTS = 1000
+
+
 class Answer(LabelledEnum):
     YES = "yes", "Yes"
     NO = "no", "No"
@@ -90,7 +94,7 @@ class RiskAssessment(db.Model):
     # DASH answers: {"1": {"answer": "yes", "source": "...", "comment": "..."}, ...}
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     fears_detail: Mapped[str | None] = mapped_column(sa.Text)  # question 3, when Yes
-    incidents_in_window: Mapped[int | None]
+    incidents_in_window: Mapped[int | None]  # 0 to MAX_INCIDENTS
     judged_level: Mapped[str | None] = mapped_column(sa.String(10))
     judgement_reasons: Mapped[str | None] = mapped_column(sa.Text)
     # Worked out when completed, with the area's thresholds of the day.

@@ -10,13 +10,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
+from forms.common import typed_text
 from models.actions import ActionStatus, ActionTarget
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.clock import uk_today
 from models.meetings import AgendaSection, MeetingStatus
 from models.people import ETHNICITIES, NAME_MAX, Gender, YesNoPreferNot
 from models.referrals import LAWFUL_BASES, ReferralStatus
-from models.risk import QUESTIONS, Answer, RiskLevel
+from models.risk import MAX_INCIDENTS, QUESTIONS, Answer, RiskLevel
 
 INT32_MAX = 2**31 - 1
 TEXT_MAX = 5000
@@ -70,6 +71,15 @@ def _born(value):
 
 class Request(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _composed(cls, value):
+        """Text in composed form (NFC), as the web forms keep it (checked first as sent: a
+        decomposed name is longer, never shorter)."""
+        if type(value) is str or (isinstance(value, list) and all(type(item) is str for item in value)):
+            return typed_text(value)
+        return value
 
 
 class Response(BaseModel):
@@ -196,7 +206,7 @@ class ReferralIn(Request):
     safety: SafetyIn = Field(default_factory=SafetyIn)
     criteria: list[Criterion] = Field(min_length=1, max_length=4)
     judgement_reasons: Text() | None = Field(None, description="Needed for professional judgement")
-    incidents_in_window: Annotated[int, Field(ge=0, le=1000)] | None = Field(
+    incidents_in_window: Annotated[int, Field(ge=0, le=MAX_INCIDENTS)] | None = Field(
         None, description="Incidents in the past 12 months: needed for potential escalation"
     )
     is_victim_aware: bool
@@ -435,14 +445,22 @@ class MeetingDetailOut(MeetingOut):
     cases: list[CaseListEntryOut]
 
 
+# A count, or for a reader outside the coordinator role the text that hides it: "<5" for a count
+# from 1 to 4, "[c]" for one from which such a count could be worked out.
+Count = Annotated[
+    int | Literal["<5", "[c]"],
+    Field(description='A count; "<5" (1 to 4) or "[c]" (would reveal one) for readers outside the coordinator role'),
+]
+
+
 class QuarterOut(Response):
     year: int
     quarter: Annotated[int, Field(ge=1, le=4)]
     starts_on: date
     ends_on: date
-    referrals: int = Field(description="Referrals received (by date of referral), not counting drafts")
-    repeat_referrals: int
-    cases_discussed: int = Field(description="Cases heard through a referral at meetings held in the quarter")
+    referrals: Count = Field(description="Referrals received (by date of referral), not counting drafts")
+    repeat_referrals: Count
+    cases_discussed: Count = Field(description="Cases heard through a referral at meetings held in the quarter")
 
 
 class AreaFiguresOut(Response):

@@ -13,7 +13,7 @@ from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, Tag, document
 from marac.extensions import match_step_limit
-from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, risk_scoring, stats
+from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, reports, risk_scoring
 from marac.services.areas import user_area, user_areas
 from models import Action, ApiScope, db
 
@@ -293,12 +293,13 @@ def action_status(action_id):
     responses={200: schemas.QuarterlyFiguresOut},
 )
 def quarterly_stats():
-    """Counts only, no personal data. The current quarter is counted so far."""
+    """Counts only, no personal data; small numbers hidden for readers outside the coordinator role, as
+    on the reports. The current quarter is counted so far."""
     args, refused = common.query(schemas.StatsQuery)
     if refused:
         return refused
     areas = user_areas(current_user, retired_too=True)
-    figures = stats.quarterly_figures([area.id for area in areas], quarters=args.quarters)
+    figures = reports.quarterly_figures(current_user, [area.id for area in areas], quarters=args.quarters)
     shown = schemas.QuarterlyFiguresOut(
         areas=[
             schemas.AreaFiguresOut(

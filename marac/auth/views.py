@@ -14,6 +14,7 @@ from marac.security import (
     end_session,
     end_user_sessions,
     pending_sign_in,
+    reissue_session,
     safe_next_url,
     start_session,
     take_pending_form,
@@ -107,6 +108,7 @@ def change_password():
         else:
             accounts.set_password(current_user, form.new_password.data)
             end_user_sessions(current_user, "password_changed", keep_current=True)
+            reissue_session()
             audit("auth.password_changed", record_type="user", record_id=current_user.id)
             db.session.commit()
             flash("Your password has been changed. You have been signed out everywhere else.", "success")

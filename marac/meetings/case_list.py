@@ -2,9 +2,10 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from forms.meetings import AddCaseForm, RemoveCaseForm
+from forms.meetings import AddCaseForm, PlannedMinutesForm, RemoveCaseForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting
+from marac.meetings.views import meeting_page
 from marac.security import audit
 from marac.services import agenda, meetings
 from marac.services.text import plural
@@ -76,13 +77,11 @@ def remove_item(meeting_id, item_id):
 @bp.route("/<int:meeting_id>/planned-minutes", methods=["POST"])
 def set_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
-    confirmed()
     listed = agenda.items(meeting.id)
-    problems = agenda.plan_minutes(listed, {item.id: request.form.get(f"minutes-{item.id}") for item in listed})
-    if problems:
-        for problem in problems:
-            flash(problem)
-        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    form = PlannedMinutesForm.for_items(listed)
+    if not form.validate_on_submit():
+        return meeting_page(meeting, minutes_form=form, status=400)
+    agenda.plan_minutes(listed, form.minutes())
     audit("meeting.minutes_planned", record_type="meeting", record_id=meeting.id)
     db.session.commit()
     flash("Planned minutes saved.", "success")

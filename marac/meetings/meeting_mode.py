@@ -1,7 +1,7 @@
 """The meeting itself: attendance, each case in turn (discussion, risk, actions), then held,
 minutes approved by the chair and sent."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from forms.actions import ActionForm
@@ -20,9 +20,7 @@ def attendance(meeting_id):
     meeting = run_meeting(meeting_id)
     rows = meetings.attendance(meeting)
     form = AttendanceForm.for_agencies([agency.id for agency, _row in rows])
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+    if form.validate_on_submit():
         values = form.rows()
         meetings.record_attendance(meeting, values)
         audit(
@@ -36,7 +34,7 @@ def attendance(meeting_id):
         return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
     return render_template(
         "meetings/attendance.html", meeting=meeting, title=meetings.title(meeting), rows=rows, form=form
-    )
+    ), 400 if form.errors else 200
 
 
 def _action_form(meeting):

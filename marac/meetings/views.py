@@ -65,7 +65,11 @@ def schedule():
 
 @bp.route("/<int:meeting_id>")
 def meeting_view(meeting_id):
-    meeting = meeting_or_404(meeting_id)
+    return meeting_page(meeting_or_404(meeting_id))
+
+
+def meeting_page(meeting, *, minutes_form=None, status=200):
+    """A meeting's page; with the planned minutes as they were sent when they were refused."""
     audit("meeting.viewed", record_type="meeting", record_id=meeting.id)
     db.session.commit()
     listed = agenda.items(meeting.id)
@@ -93,4 +97,5 @@ def meeting_view(meeting_id):
         may_be_held=meetings.may_be_held(meeting),
         approves=access.approves_minutes(current_user, meeting) and meetings.awaits_approval(meeting),
         sends=manages and meetings.awaits_sending(meeting),
-    )
+        minutes_form=minutes_form,
+    ), status

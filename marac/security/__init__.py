@@ -29,6 +29,7 @@ from marac.security.sessions import (
     end_user_sessions,
     load_user,
     pending_sign_in,
+    reissue_session,
     safe_next_url,
     start_session,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "complete_sign_in",
     "end_session",
     "end_user_sessions",
+    "reissue_session",
     "load_user",
     "pending_sign_in",
     "safe_next_url",

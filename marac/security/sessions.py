@@ -2,8 +2,8 @@
 ending a user's sessions, and Flask-Login's user loader, which only counts a live session."""
 
 import hashlib
+import re
 import secrets
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
@@ -72,6 +72,14 @@ def complete_sign_in(row):
     _fresh_cookie(row)
     g.pending_session = None
     g.user_session = row
+    login_user(row.user)
+
+
+def reissue_session():
+    """This browser's session under a new token (after a password change): any copy of the
+    cookie it had, on a shared PC or in someone else's hands, is worth nothing."""
+    row = g.user_session
+    _fresh_cookie(row)
     login_user(row.user)
 
 
@@ -168,11 +176,15 @@ def load_user(user_id):
     return row.user
 
 
+# A path on this site, perhaps with a query: "/" then printable ASCII that a URL may carry, and
+# no second "/" or backslash at the start. Browsers drop tabs and line breaks and read a backslash
+# as "/", so "/<tab>/evil.example" and "/<backslash>evil.example" lead to another host; a line
+# break in a Location header splits the response. Anything else is refused.
+PLAIN_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*")
+
+
 def safe_next_url(target):
-    """Only a path on this site, never another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    """Where to go after signing in: a plain path on this site (see PLAIN_PATH), else None."""
+    if not isinstance(target, str) or not PLAIN_PATH.fullmatch(target):
         return None
     return target

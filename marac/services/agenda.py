@@ -28,7 +28,6 @@ from models.clock import UK, uk_date, utcnow
 from models.meetings import AGENDA_ORDER
 
 DEFAULT_MINUTES = 10
-MAX_PLANNED_MINUTES = 120
 
 
 # Each section's place in the order (sections are text enums: the stored text finds its rank).
@@ -204,23 +203,14 @@ def remove(meeting, item, reason):
     _number([other for other in items(meeting.id) if other.id != item.id])
 
 
-def plan_minutes(listed, typed):
-    """Each item's planned minutes from what was typed ({item id: text}; blank leaves it as it
-    is). Returns the problems, one a case: if there are any, nothing is changed."""
-    problems, planned = [], []
+def plan_minutes(listed, planned):
+    """Each item's planned minutes ({item id: minutes}, checked by PlannedMinutesForm; an item
+    not in it is left as it is)."""
     for item in listed:
-        value = (typed.get(item.id) or "").strip()
-        if not value:
-            continue
-        if not value.isdigit() or not 1 <= int(value) <= MAX_PLANNED_MINUTES:
-            problems.append(f"Case {item.case.reference}: enter minutes from 1 to {MAX_PLANNED_MINUTES}")
-        elif int(value) != item.planned_minutes:
-            planned.append((item, int(value)))
-    if not problems:
-        for item, minutes in planned:
+        minutes = planned.get(item.id)
+        if minutes is not None and minutes != item.planned_minutes:
             item.planned_minutes = minutes
             bump_version(item)
-    return problems
 
 
 def timing(listed, meeting):

@@ -23,6 +23,7 @@ from models import (
     db,
 )
 from models.clock import uk_today, utcnow
+from models.risk import MAX_INCIDENTS
 
 NEW_PERSON = "new"
 ADULT_AGE = 16
@@ -265,6 +266,10 @@ def submission_problems(referral, thresholds):
     if values is None:
         problems.append("Complete the DASH risk assessment, or choose one already on the case")
         return problems
+    incidents = referral.draft.get("incidents_in_window")
+    if incidents is not None and not 0 <= incidents <= MAX_INCIDENTS:
+        # Saved before the form bounded it: the risk assessment could not store it.
+        problems.append(f"Change the number of incidents in the past 12 months to one from 0 to {MAX_INCIDENTS:,}")
     if referral.referred_on and dash_on and referral.referred_on < dash_on:
         problems.append("The date of referral must be the same as or after the date of the DASH")
     points = risk_scoring.score(values)

@@ -39,7 +39,6 @@ HELD = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTE
 RECOMMENDED_CASES_PER_10K = 40
 NATIONAL_REPEAT_RATE = 31
 NATIONAL_PARTNER_RATE = 36
-SMALL_NUMBER_LIMIT = 5
 
 
 class years_before(FunctionElement):
@@ -280,11 +279,6 @@ def referrals_per_month(area_ids, months=12, today=None):
         .order_by(year, month)
     ).all()
     return [(int(y), int(m), count, int(repeats)) for y, m, count, repeats in rows]
-
-
-def suppress(count):
-    """Small numbers: a count from 1 to 4 shows as "<5" outside the coordinator's own pages."""
-    return "<5" if 0 < count < SMALL_NUMBER_LIMIT else count
 
 
 def quarterly_figures(area_ids, *, quarters=4, today=None):

@@ -2,12 +2,13 @@
 web form does; read back by the agency that sent them; retried safely; refused field by field."""
 
 import re
+import unicodedata
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, IdempotencyKey, Referral, RiskAssessment, db
+from models import AuditEvent, Case, IdempotencyKey, Referral, RiskAssessment, db
 from models.clock import utcnow
 from tests.api.conftest import TODAY, ids, referral_body
 from tests.helpers import csrf_from, sign_in
@@ -54,6 +55,28 @@ def test_a_referral_is_made_scored_and_sent_in_one_request(app, police, northmoo
         event = db.session.scalar(sa.select(AuditEvent).filter_by(event="referral.submitted"))
         assert event.record_id == made["id"] and event.detail["via"] == "api"
         assert "Quillfeather" not in str(event.detail)
+
+
+def test_names_sent_decomposed_are_kept_composed(app, police, northmoor):
+    """As the web forms keep them (tests/security/test_unicode_names.py): "José" is one name."""
+
+    def nfd(text):
+        return unicodedata.normalize("NFD", text)
+
+    body = referral_body(northmoor)
+    body["referrer_name"] = nfd("Siobhán Ó Súilleabháin")
+    body["victim"] |= {"first_name": nfd("José"), "last_name": nfd("Álvarez")}
+    body["victim"]["aliases"] = [{"first_name": nfd("Zoë"), "last_name": nfd("Ağaoğlu")}]
+    body["perpetrator"] |= {"first_name": nfd("Nguyễn Thị"), "last_name": nfd("Minh")}
+    response = police.post("/api/v1/referrals", json=body)
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        referral = db.session.get(Referral, response.get_json()["id"])
+        assert referral.referrer_name == "Siobhán Ó Súilleabháin"
+        case = db.session.get(Case, referral.case_id)
+        victim, perpetrator = case.victim, case.perpetrators[0].person
+        assert (victim.full_name, perpetrator.full_name) == ("José Álvarez", "Nguyễn Thị Minh")
+        assert [alias.full_name for alias in victim.aliases] == ["Zoë Ağaoğlu"]
 
 
 def _triage_row(html, reference):

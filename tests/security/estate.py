@@ -51,6 +51,7 @@ def build(app, make):
         chair=make.user(Role.CHAIR, agency_id=police.id, area_ids=[home.id]),
         idva=make.user(Role.IDVA, agency_id=idva_service.id, area_ids=[home.id]),
         other_idva=make.user(Role.IDVA, agency_id=idva_service.id, area_ids=[home.id]),
+        idva_manager=make.user(Role.IDVA_MANAGER, agency_id=idva_service.id, area_ids=[home.id]),
         police_rep=make.user(Role.AGENCY_REP, agency_id=police.id, area_ids=[home.id]),
         housing_rep=make.user(Role.AGENCY_REP, agency_id=housing.id, area_ids=[home.id]),
         steering=make.user(Role.STEERING, agency_id=police.id, area_ids=[home.id]),
@@ -243,3 +244,11 @@ def every_form(app, estate):
     home area's records (with each referral: the police's and the draft)."""
     client = signed_in(app, estate.users.everything.email)
     return client, form_pages(app, client, home_values(estate), home_values(estate, "draft"))
+
+
+def caseload_forms(app, estate):
+    """A client signed in as the IDVA service's manager, and the IDVA caseload forms of the case
+    allocated to one of their IDVAs (the all-roles user is in no IDVA service's team)."""
+    client = signed_in(app, estate.users.idva_manager.email)
+    values = url_values(estate, case_id=estate.cases.idva.id) | {"idva_id": estate.users.other_idva.id}
+    return client, form_pages(app, client, values)

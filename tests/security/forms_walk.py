@@ -22,33 +22,48 @@ class _Forms(HTMLParser):
         self._form = None
         self._select = None
         self._textarea = None
+        # Fields outside their form, joined to it by a form="<id>" attribute (HTML5).
+        self._by_id = {}
+        self._outside = []
+
+    def _add(self, attrs, field):
+        owner = attrs.get("form")
+        if owner:
+            self._outside.append((owner, field))
+        elif self._form is not None:
+            self._form.fields.append(field)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and (attrs.get("method") or "get").lower() == "post":
             self._form = SimpleNamespace(action=attrs.get("action"), fields=[])
             self.forms.append(self._form)
-        if self._form is None:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = (attrs.get("type") or "text").lower()
-            if kind in ("submit", "button", "image", "reset", "file"):
-                return
-            self._form.fields.append(
-                SimpleNamespace(name=name, kind=kind, value=attrs.get("value", "on"), checked="checked" in attrs)
-            )
-        elif tag == "textarea" and name:
-            self._textarea = SimpleNamespace(name=name, kind="textarea", value="", checked=False)
-            self._form.fields.append(self._textarea)
-        elif tag == "select" and name:
-            self._select = SimpleNamespace(name=name, kind="select", value=None, options=[], checked=False)
-            self._form.fields.append(self._select)
-        elif tag == "option" and self._select is not None:
+            if attrs.get("id"):
+                self._by_id[attrs["id"]] = self._form
+        if tag == "option" and self._select is not None:
             value = attrs.get("value", "")
             self._select.options.append(value)
             if "selected" in attrs or self._select.value is None:
                 self._select.value = value
+        if self._form is None and not attrs.get("form"):
+            return
+        name = attrs.get("name")
+        field = SimpleNamespace(
+            name=name, kind=tag, value="", checked=False, id=attrs.get("id"), inputmode=attrs.get("inputmode")
+        )
+        if tag == "input" and name:
+            field.kind = (attrs.get("type") or "text").lower()
+            if field.kind in ("submit", "button", "image", "reset", "file"):
+                return
+            field.value, field.checked = attrs.get("value", "on"), "checked" in attrs
+            self._add(attrs, field)
+        elif tag == "textarea" and name:
+            self._textarea = field
+            self._add(attrs, field)
+        elif tag == "select" and name:
+            field.value, field.options = None, []
+            self._select = field
+            self._add(attrs, field)
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -61,6 +76,12 @@ class _Forms(HTMLParser):
     def handle_data(self, data):
         if self._textarea is not None:
             self._textarea.value += data
+
+    def close(self):
+        super().close()
+        for owner, field in self._outside:
+            if owner in self._by_id:
+                self._by_id[owner].fields.append(field)
 
 
 def post_forms(html):
@@ -80,10 +101,10 @@ def is_text(field):
     return field.kind in TEXT_KINDS or field.kind == "textarea"
 
 
-def answers(form, text_value=None, *, only=None):
+def answers(form, text_value=None, *, only=None, by_id=None):
     """What a browser would send: hidden fields as they are, the choice already made (or the first
     one offered), every ticked box; text fields as they are, or `text_value` (for those named in
-    `only`, if given)."""
+    `only`, if given), or the value `by_id` gives for the box's id (one box of a date)."""
     data = []
     radios_done = set()
     for field in form.fields:
@@ -102,7 +123,8 @@ def answers(form, text_value=None, *, only=None):
             data.append((field.name, field.value or ""))
         elif is_text(field):
             use = text_value is not None and (only is None or field.name in only)
-            data.append((field.name, text_value if use else field.value))
+            value = text_value if use else field.value
+            data.append((field.name, (by_id or {}).get(field.id, value)))
     return MultiDict(data)
 
 
@@ -111,7 +133,7 @@ def form_pages(app, client, *value_sets):
     page the client can open (with each set of URL values in turn)."""
     urls = []
     for rule in rules(app):
-        if "GET" not in rule.methods or rule.endpoint.startswith("api"):
+        if "GET" not in rule.methods or rule.endpoint.startswith("api."):
             continue
         for values in value_sets:
             urls += [url for url in urls_of(rule, **values) if url not in urls]

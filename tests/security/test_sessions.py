@@ -95,6 +95,33 @@ def test_changing_password_ends_other_sessions_but_not_this_one(app, make):
     assert fresh.get("/").status_code == 200
 
 
+def test_changing_password_reissues_this_session_and_ends_every_other(app, make):
+    """Whoever had a copy of this browser's cookie (a shared PC, a stolen cookie) loses it too."""
+    person = make.user()
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, person.email)
+    sign_in(phone, person.email)
+    old_cookie = _session_cookie(laptop)
+    new_password = "a brand new passphrase"
+    response = post_form(
+        laptop,
+        "/auth/password",
+        {"current_password": person.password, "new_password": new_password, "confirm_password": new_password},
+        token_from="/auth/password",
+    )
+    assert response.status_code == 302
+    assert _session_cookie(laptop) != old_cookie
+    assert laptop.get("/").status_code == 200  # the new cookie works
+    copy = app.test_client()
+    copy.set_cookie("marac_session", old_cookie)
+    assert copy.get("/").status_code == 302  # the old one does not
+    assert phone.get("/").status_code == 302
+    with app.app_context():
+        rows = db.session.query(UserSession).filter_by(user_id=person.id).all()
+        assert [row.end_reason for row in rows if row.ended_at is not None] == ["password_changed"]
+        assert len([row for row in rows if row.ended_at is None]) == 1
+
+
 def test_an_admin_can_end_a_users_sessions(app, make):
     person = make.user()
     admin = make.user(Role.ADMIN)

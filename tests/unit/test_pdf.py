@@ -4,6 +4,7 @@ huge inputs."""
 
 import io
 import re
+import unicodedata
 import urllib.request
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -244,9 +245,59 @@ def test_values_are_escaped_and_print_exactly_as_typed(monkeypatch):
 def test_control_characters_and_accented_names_do_not_break_the_paper():
     name = "Łukasz Wiśniewski\x00\x07 Zoë"
     text = flat(" ".join(read(case_list_pdf(HEADER, [Section("Cases", (case(1, victim=person(name)),))]))))
-    assert "Zoë" in text
-    if fonts()[0] != "Helvetica":  # a Unicode font was found (Helvetica would print boxes for Ł and ś)
-        assert "Łukasz Wiśniewski Zoë" in text
+    assert "Łukasz Wiśniewski Zoë" in text
+
+
+# Names as people spell them; "José" typed with a combining accent (NFD), as some keyboards and
+# systems send it.
+NAMES = (
+    unicodedata.normalize("NFD", "José Álvarez"),
+    "Nguyễn Thị Minh Khai",
+    "Siobhán Ó Súilleabháin",
+    "Łukasz Wiśniewski",
+    "Zoë Ağaoğlu",
+    "Dmitri Ивanов",
+)
+
+
+def test_every_name_prints_exactly_as_spelt_in_the_case_list_and_the_minutes():
+    """The papers' own font (DejaVu Sans, shipped with the app) has every letter; text is
+    composed (NFC) before it is drawn, so a decomposed "José" prints as "José", not "Jose□"."""
+    assert fonts() == ("PaperSans", "PaperSans-Bold", "PaperSans-Italic", "PaperSans-BoldItalic")
+    items = tuple(
+        case(
+            number,
+            victim=person(name),
+            perpetrators=(person(f"{name} Senior", relationship="Ex-partner"),),
+            children=(person(f"{name} Junior", born=date(2018, 6, 1), relationship="Their child"),),
+        )
+        for number, name in enumerate(NAMES, start=1)
+    )
+    case_list = flat(" ".join(read(case_list_pdf(HEADER, [Section("Cases", items)]))))
+    minutes = flat(
+        " ".join(
+            read(
+                minutes_pdf(
+                    HEADER,
+                    [AttendanceLine("Northmoor Police", name, True) for name in NAMES],
+                    [minutes_item(number, victim_name=name) for number, name in enumerate(NAMES, start=1)],
+                    approved=None,
+                )
+            )
+        )
+    )
+    for name in NAMES:
+        composed = unicodedata.normalize("NFC", name)
+        for suffix in ("", " Senior", " Junior"):
+            assert composed + suffix in case_list, (composed + suffix, "case list")
+        assert minutes.count(composed) >= 2, (composed, "minutes")
+    assert "\x00" not in case_list + minutes and "\ufffd" not in case_list + minutes
+
+
+def test_a_character_the_font_cannot_draw_prints_as_a_question_mark():
+    """Not a blank box (.notdef) that reads as nothing: a reader sees something is missing."""
+    text = flat(" ".join(read(case_list_pdf(HEADER, [Section("Cases", (case(1, victim=person("Li 李 Wei")),))]))))
+    assert "Li ? Wei" in text
 
 
 def test_a_withheld_address_is_not_printed():

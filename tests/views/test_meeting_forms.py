@@ -65,22 +65,30 @@ def test_attendance_is_kept_for_each_invited_agency(app, meeting, coordinator):
     first, second, *others = _agency_ids(app, meeting_id)
     url = f"/meetings/{meeting_id}/attendance"
     token = csrf_from(coordinator.get(url).get_data(as_text=True))
-    response = coordinator.post(
-        url,
-        data={
-            "csrf_token": token,
-            f"present-{first}": "y",
-            f"person-{first}": "  DS Example\x00 " + "x" * 200,
-            f"signed-{first}": "y",
-            f"present-{second}": "yes",  # only the checkbox's own value ticks it
-            f"person-{second}": "",
-        },
-    )
+    answers = {
+        "csrf_token": token,
+        f"present-{first}": "y",
+        f"signed-{first}": "y",
+        f"present-{second}": "yes",  # only the checkbox's own value ticks it
+        f"person-{second}": "",
+    }
+    # A NUL and a name longer than the column are refused with a message, not cut or dropped.
+    for typed, message in (
+        ("  DS Example\x00 ", "Representative must not contain a null character"),
+        ("DS Example " + "x" * 200, "Representative must be 120 characters or fewer"),
+    ):
+        refused = coordinator.post(url, data={**answers, f"person-{first}": typed})
+        assert refused.status_code == 400
+        page = refused.get_data(as_text=True)
+        assert f'href="#person-{first}"' in page and message in page
+        assert _attendance(app, meeting_id) == {}
+
+    response = coordinator.post(url, data={**answers, f"person-{first}": "  DS   Example  "})
     assert response.status_code == 302
     kept = _attendance(app, meeting_id)
     present, person, signed = kept[first]
     assert present and signed
-    assert person.startswith("DS Example ") and "\x00" not in person and len(person) <= 120
+    assert person == "DS Example"
     assert kept[second] == (False, None, False)
     assert all(kept[agency_id] == (False, None, False) for agency_id in others)
     assert "Attendance saved." in coordinator.get(f"/meetings/{meeting_id}").get_data(as_text=True)
@@ -106,10 +114,11 @@ def test_planned_minutes_are_saved_only_when_every_case_is_right(app, meeting, c
 
     token = csrf_from(coordinator.get(f"/meetings/{meeting_id}").get_data(as_text=True))
     response = coordinator.post(url, data={"csrf_token": token, f"minutes-{first}": "25", f"minutes-{second}": "121"})
-    assert response.status_code == 302
+    assert response.status_code == 400
     assert _planned(app, [first, second]) == before  # one wrong: nothing saved
-    page = coordinator.get(f"/meetings/{meeting_id}").get_data(as_text=True)
-    assert "enter minutes from 1 to 120" in page
+    page = response.get_data(as_text=True)
+    assert "enter minutes from 1 to 120" in page and f'href="#minutes-{second}"' in page  # in the error summary
+    assert 'value="121"' in page and 'value="25"' in page  # what was typed, kept
 
     response = coordinator.post(url, data={"csrf_token": token, f"minutes-{first}": "25", f"minutes-{second}": ""})
     assert response.status_code == 302

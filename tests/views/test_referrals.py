@@ -353,3 +353,20 @@ def test_referral_list_query_budget(app, police):
     # 12: with the user's areas (an agency's referrals are limited to them) and, in one query for
     # the page, which listed cases the user may see (whose victim the list may name).
     assert len(many) == len(few) <= 12, (len(few), len(many))
+
+
+def test_a_draft_saved_with_an_impossible_number_of_incidents_says_so_and_is_not_sent(app, police):
+    """The form bounds the number now; a draft saved before it did (1e26 incidents) is stopped at
+    the check with a message, not a server error when the assessment is stored."""
+    referral_id = start(police)
+    assert choose(police, referral_id).status_code == 302
+    assert complete_dash(police, referral_id).status_code == 302
+    with app.app_context():
+        referral = db.session.get(Referral, referral_id)
+        referral.draft = {**referral.draft, "incidents_in_window": 10**26}
+        db.session.commit()
+    page = police.get(f"/referrals/{referral_id}/check").get_data(as_text=True)
+    assert "Change the number of incidents in the past 12 months to one from 0 to 1,000" in page
+    assert send(police, referral_id).status_code < 500
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).status == ReferralStatus.DRAFT

@@ -31,7 +31,7 @@ def actions_table(actions: Sequence[ActionLine], *, agency: str | None = None):
     widths = [19, 27, 46, 38, 26, 18]
     if agency is not None:
         labels = ["Due", "Case", *labels[:4], "Status"]
-        widths = [26, 17, 17, 25, 40, 31, 18]
+        widths = [26, 17, 18, 25, 40, 30, 18]
     rows = [[para(label, "cell_head") for label in labels]]
     for action in actions:
         cells = [

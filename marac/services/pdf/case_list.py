@@ -77,7 +77,7 @@ def _case_table(item: CaseListItem, running_total: int):
             label = "Perpetrators" if role == "Perpetrator" else "Children"
             rows.append([para(label, "cell_bold"), para("None recorded", "cell_empty"), "", "", ""])
             extra.append(("SPAN", (1, len(rows) - 1), (-1, len(rows) - 1)))
-    return table(rows, (22, 38, 25, 27, 62), header_rows=2, extra=extra)
+    return table(rows, (25, 37, 25, 27, 60), header_rows=2, extra=extra)
 
 
 def _overview(sections: Sequence[Section]):

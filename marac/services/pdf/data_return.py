@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from marac.services.pdf.layout import markup, opening, para, render, table
+from marac.services.pdf.layout import inline, markup, opening, para, render, table
 from marac.services.pdf.papers import PaperHeader
 
 PAPER = "MARAC quarterly data return"
@@ -14,10 +14,14 @@ def data_return_pdf(
     rows: Sequence[Sequence],
     benchmarks: Sequence[Sequence],
     by_agency: Sequence[Sequence],
+    note: str | None = None,
 ) -> bytes:
     """`columns` heads the figures table; each row is [label, value per column...]. Values are
-    printed as given (already suppressed where the reader needs it)."""
+    printed as given (small numbers already hidden where the reader needs it, and `note` says
+    how)."""
     story = opening(header, "Quarterly MARAC data return")
+    if note:
+        story.append(markup(inline(note), "body"))
     story.append(markup("Figures per meeting and for the quarter", "h2"))
     head = [para("Figure", "cell_head"), *(para(column, "cell_head") for column in columns)]
     body = [[para(row[0]), *(para(value) for value in row[1:])] for row in rows]

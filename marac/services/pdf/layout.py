@@ -4,6 +4,7 @@ Paragraph markup, and turning long free text into flowables that can split acros
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import cache, partial
@@ -60,40 +61,47 @@ CHUNK_CHARS = 800
 # Short values (names, agencies, references, statuses, titles) are cut at this many characters.
 SHORT_CHARS = 500
 
-# Fonts with the accented and non-Latin letters victims' names often carry (Ł, ś, ğ, Cyrillic);
-# Helvetica's encoding lacks them and would print black boxes. Helvetica is the fallback.
-_FONT_CANDIDATES = (
-    (
-        "/usr/share/fonts/truetype/liberation",
-        ("LiberationSans-Regular", "LiberationSans-Bold", "LiberationSans-Italic", "LiberationSans-BoldItalic"),
-    ),
-    (
-        "/usr/share/fonts/truetype/liberation2",
-        ("LiberationSans-Regular", "LiberationSans-Bold", "LiberationSans-Italic", "LiberationSans-BoldItalic"),
-    ),
-    (
-        "/usr/share/fonts/truetype/dejavu",
-        ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"),
-    ),
-)
+# DejaVu Sans, shipped with the app (the npm package dejavu-fonts-ttf, copied here by `make
+# assets`), whatever the server has installed: it has the letters victims' names carry (Ł, ś, ğ,
+# ễ, Cyrillic, Greek). Helvetica's encoding has none of them.
+FONT_FOLDER = Path(__file__).parent / "fonts"
+FONT_FILES = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique")
+FONT_NAMES = ("PaperSans", "PaperSans-Bold", "PaperSans-Italic", "PaperSans-BoldItalic")
 
 
 @cache
 def fonts() -> tuple[str, str, str, str]:
     """(regular, bold, italic, bold italic) font names, registered with ReportLab once."""
-    for folder, stems in _FONT_CANDIDATES:
-        paths = [Path(folder) / f"{stem}.ttf" for stem in stems]
-        if not all(path.is_file() for path in paths):
-            continue
-        names = ("PaperSans", "PaperSans-Bold", "PaperSans-Italic", "PaperSans-BoldItalic")
-        try:
-            for name, path in zip(names, paths, strict=True):
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-        except Exception:  # noqa: S112 - an unreadable font: try the next, then Helvetica
-            continue
-        pdfmetrics.registerFontFamily("PaperSans", normal=names[0], bold=names[1], italic=names[2], boldItalic=names[3])
-        return names
-    return ("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique")
+    paths = [FONT_FOLDER / f"{stem}.ttf" for stem in FONT_FILES]
+    missing = [path.name for path in paths if not path.is_file()]
+    if missing:
+        raise RuntimeError(f"The papers' fonts are missing from {FONT_FOLDER} ({', '.join(missing)}): run make assets")
+    for name, path in zip(FONT_NAMES, paths, strict=True):
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(
+        "PaperSans", normal=FONT_NAMES[0], bold=FONT_NAMES[1], italic=FONT_NAMES[2], boldItalic=FONT_NAMES[3]
+    )
+    return FONT_NAMES
+
+
+class _Drawable(dict):
+    """A str.translate table: a character every one of the papers' fonts can draw stays as it is;
+    any other becomes "?", so a reader sees that something is missing (a font draws a character it
+    lacks as an empty box, which reads as nothing at all)."""
+
+    def __init__(self, codes):
+        super().__init__({ord("\n"): "\n"})
+        self.codes = codes
+
+    def __missing__(self, code):
+        self[code] = chr(code) if code in self.codes else "?"
+        return self[code]
+
+
+@cache
+def _drawable() -> _Drawable:
+    maps = [set(pdfmetrics.getFont(name).face.charToGlyph) for name in fonts()]
+    return _Drawable(frozenset(set.intersection(*maps)))
 
 
 @cache
@@ -158,10 +166,15 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean(value: object) -> str:
-    """Typed text with Windows/Mac line ends normalised and characters a PDF cannot carry removed."""
+    """Typed text as the papers print it: composed (NFC: "e" and a combining accent become "é",
+    which the font has), Windows/Mac line ends normalised, control characters removed, and a
+    character the fonts cannot draw shown as "?"."""
     text = "" if value is None else str(value)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _CONTROL.sub("", text)
+    text = _CONTROL.sub("", text)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text).translate(_drawable())
 
 
 def inline(value: object, limit: int | None = SHORT_CHARS) -> str:

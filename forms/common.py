@@ -76,16 +76,11 @@ class VersionedForm(BaseForm):
     """An edit form for a record with a version column (optimistic locking).
 
     The version travels in a hidden field; if the record moved on since the form was shown, the
-    save is refused and the user sees both their answers and what is saved now.
+    save is refused (marac/services/versions.py) and the user sees both their answers and what is
+    saved now.
     """
 
     version = HiddenField()
-
-    def is_stale(self, record):
-        try:
-            return int(self.version.data) != record.version
-        except (TypeError, ValueError):
-            return True
 
 
 class ConfirmForm(BaseForm):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db
+from models.base import UTCDateTime, Versioned, db
 from models.clock import utcnow
 
 
@@ -51,7 +51,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
 
 
-class User(db.Model):
+class User(Versioned, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +66,6 @@ class User(db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Full-time equivalent, for an IDVA's caseload capacity (× the area's cases per FTE).
     fte: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("1.00"), server_default="1")
-    version: Mapped[int] = mapped_column(default=1)
     # Two-factor sign-in (TOTP, RFC 6238): the base32 secret (160 bits or more), when it was set
     # up, and the last time step a code was accepted for, so that no code is accepted twice.
     mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))

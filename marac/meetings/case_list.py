@@ -6,7 +6,7 @@ from forms.meetings import AddCaseForm, RemoveCaseForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting
 from marac.security import audit
-from marac.services import agenda, meetings
+from marac.services import agenda, meetings, versions
 from marac.services.text import plural
 from models import db
 
@@ -15,6 +15,7 @@ from models import db
 def build_list(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # changes to one list take turns
     added = agenda.build(meeting)
     meetings.after_list_change(meeting)
     audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
@@ -28,6 +29,7 @@ def move_item(meeting_id, item_id):
     meeting = managed_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
     confirmed()
+    versions.lock(meeting)
     direction = -1 if request.form.get("direction") == "up" else 1
     if agenda.move(meeting, item, direction):
         audit("meeting.list_moved", record_type="meeting", record_id=meeting.id, item_id=item.id, direction=direction)
@@ -44,6 +46,7 @@ def add_case(meeting_id):
         if case is None:
             form.case_reference.errors.append("Enter the number of a case in this meeting's area, like C000123")
         else:
+            versions.lock(meeting)
             item = agenda.add_by_hand(meeting, case, form.section.data, form.reason.data.strip())
             if item is None:
                 form.case_reference.errors.append("This case is already on the list")
@@ -63,6 +66,7 @@ def remove_item(meeting_id, item_id):
     item = item_or_404(meeting, item_id)
     form = RemoveCaseForm()
     if form.validate_on_submit():
+        versions.lock(meeting)
         agenda.remove(meeting, item, form.reason.data.strip())
         audit("meeting.case_removed", record_type="meeting", record_id=meeting.id, case_id=item.case_id)
         db.session.commit()
@@ -77,6 +81,7 @@ def remove_item(meeting_id, item_id):
 def set_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)
     listed = agenda.items(meeting.id)
     problems = agenda.plan_minutes(listed, {item.id: request.form.get(f"minutes-{item.id}") for item in listed})
     if problems:
@@ -93,6 +98,7 @@ def set_minutes(meeting_id):
 def publish(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # a second publish at the same moment waits here, then finds it published
     if problem := meetings.publish_problem(meeting):
         flash(problem)
     else:

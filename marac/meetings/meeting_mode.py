@@ -10,7 +10,8 @@ from forms.meetings import AttendanceForm, DiscussionForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
 from marac.security import audit
-from marac.services import access, actions, agenda, meeting_papers, meetings
+from marac.services import access, actions, agenda, meeting_papers, meetings, versions
+from marac.services.versions import StaleRecord
 from models import db
 from models.clock import uk_date
 
@@ -23,6 +24,7 @@ def attendance(meeting_id):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        versions.lock(meeting)  # two saves of the attendance take turns: one row an agency
         values = form.rows()
         meetings.record_attendance(meeting, values)
         audit(
@@ -79,10 +81,12 @@ def run_item(meeting_id, item_id):
     item = item_or_404(meeting, item_id)
     form = DiscussionForm(obj=item)
     if form.validate_on_submit():
-        if form.is_stale(item):
+        try:
+            with versions.saving(item, form.version.data):
+                meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
+        except StaleRecord:
             form.version.data = item.version
             return _render_item(meeting, item, form, _action_form(meeting), 409, conflict=True)
-        meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
         audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
         db.session.commit()
         flash("Notes saved.", "success")
@@ -115,6 +119,7 @@ def add_action(meeting_id, item_id):
 def mark_held(meeting_id):
     meeting = run_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
     if meetings.may_be_held(meeting):
         meetings.mark_held(meeting)
         audit("meeting.held", record_type="meeting", record_id=meeting.id)
@@ -129,6 +134,7 @@ def approve(meeting_id):
     if not access.approves_minutes(current_user, meeting):
         abort(403)
     confirmed()
+    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
     if meetings.awaits_approval(meeting):
         meetings.approve_minutes(meeting, current_user)
         audit("meeting.minutes_approved", record_type="meeting", record_id=meeting.id)
@@ -141,6 +147,7 @@ def approve(meeting_id):
 def send_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
     if meetings.awaits_sending(meeting):
         meetings.send_minutes(meeting, meetings.title(meeting))
         audit("meeting.minutes_sent", record_type="meeting", record_id=meeting.id)

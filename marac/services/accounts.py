@@ -12,7 +12,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 
-from marac.services.versions import bump_version
 from models import Agency, Area, LoginThrottle, User, db
 from models.clock import utcnow
 
@@ -200,7 +199,6 @@ def update_user(user, *, name, email, agency_id, roles, area_ids, is_active):
     user.roles = roles
     user.areas = list(db.session.scalars(sa.select(Area).where(Area.id.in_(area_ids))))
     user.is_active = is_active
-    bump_version(user)
     return deactivated
 
 

@@ -11,7 +11,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from marac.services import repeats
-from marac.services.versions import bump_version
 from models import (
     Action,
     AgendaItem,
@@ -219,7 +218,6 @@ def plan_minutes(listed, typed):
     if not problems:
         for item, minutes in planned:
             item.planned_minutes = minutes
-            bump_version(item)
     return problems
 
 

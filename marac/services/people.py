@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 
 from marac.services import matching
-from marac.services.versions import bump_version
 from models import Person, PersonAlias, PersonMatchKey, db
 
 PERSON_FIELDS = (
@@ -38,7 +37,6 @@ def apply_details(person, data):
         person.is_safe_to_call = {"yes": True, "no": False}.get(data["is_safe_to_call"])
     if "aliases" in data:
         person.aliases = [PersonAlias(first_name=first, last_name=last) for first, last in data["aliases"]]
-    bump_version(person)
     db.session.add(person)
     return person
 

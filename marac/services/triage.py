@@ -4,7 +4,6 @@ decline, transfer to another area), and the referrer's reply to a request for mo
 import sqlalchemy as sa
 
 from marac.services.notifications import notify_area_coordinators, notify_user
-from marac.services.versions import bump_version
 from models import Action, Area, Case, Referral, ReferralStatus, db
 from models.clock import utcnow
 
@@ -40,7 +39,6 @@ def decide(referral, decision, *, reason, coordinator, transfer_area=None):
         "decline": ReferralStatus.DECLINED,
         "transfer": ReferralStatus.TRANSFERRED,
     }[decision]
-    bump_version(referral)
     moved = transfer(referral, transfer_area, coordinator) if decision == "transfer" else None
     notify_user(referral.referrer_id, message, f"/referrals/{referral.id}")
     return moved
@@ -51,7 +49,6 @@ def transfer(referral, area, coordinator):
     case = db.session.get(Case, referral.case_id)
     case.area_id = area.id
     db.session.execute(sa.update(Action).where(Action.case_id == case.id).values(area_id=area.id))
-    bump_version(case)
     moved = Referral(
         area_id=area.id,
         case_id=case.id,
@@ -89,7 +86,6 @@ def reply(referral, text, user):
     note = referral.status_reason or ""
     referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
     referral.status = ReferralStatus.SUBMITTED
-    bump_version(referral)
     notify_area_coordinators(
         referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
     )

@@ -1,10 +1,10 @@
 """The SMART action form and the status update form."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from forms.common import BaseForm, GovDateField, VersionedForm, choices, single_line
+from forms.common import CreateForm, GovDateField, SubmitButton, VersionedForm, choices, single_line
 from models.actions import ACTION_STATUS_LABELS, ACTION_TARGET_LABELS
 
 TEXT_MAX = 5000
@@ -14,7 +14,7 @@ def _max(label, size):
     return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
-class ActionForm(BaseForm):
+class ActionForm(CreateForm):
     """SMART: specific (what), measurable (how completion is known), owned (agency and person),
     time-bound (due date). The rules that need the meeting live in services.actions."""
 
@@ -46,7 +46,7 @@ class ActionForm(BaseForm):
     due_reason = TextAreaField(
         "Why more than 3 months?", widget=GovTextArea(), validators=[Optional(), _max("Reason", TEXT_MAX)]
     )
-    submit = SubmitField("Add action", widget=GovSubmitInput())
+    submit = SubmitField("Add action", widget=SubmitButton())
 
 
 class ActionStatusForm(VersionedForm):
@@ -58,4 +58,4 @@ class ActionStatusForm(VersionedForm):
         "Evidence it is complete", widget=GovTextArea(), validators=[Optional(), _max("Evidence", TEXT_MAX)]
     )
     note = TextAreaField("Note or reason", widget=GovTextArea(), validators=[Optional(), _max("Note", TEXT_MAX)])
-    submit = SubmitField("Save update", widget=GovSubmitInput())
+    submit = SubmitField("Save update", widget=SubmitButton())

@@ -6,13 +6,22 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
     GovSelect,
-    GovSubmitInput,
     GovTextInput,
 )
 from wtforms import BooleanField, DecimalField, EmailField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.common import BaseForm, CheckboxesField, VersionedForm, WholeNumberField, choices, single_line, strip_text
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    CreateForm,
+    SubmitButton,
+    VersionedForm,
+    WholeNumberField,
+    choices,
+    single_line,
+    strip_text,
+)
 from models import AgencyKind, MeetingCadence, Role
 from models.areas import AGENCY_KIND_LABELS
 from models.users import ROLE_LABELS
@@ -28,7 +37,7 @@ def _percent(label):
     )
 
 
-class AreaForm(VersionedForm):
+class AreaForm(VersionedForm, CreateForm):
     name = StringField(
         "Area name",
         widget=GovTextInput(),
@@ -102,14 +111,14 @@ class AreaForm(VersionedForm):
     pct_male = _percent("Male (% of the adult population)")
     pct_aged_16_17 = _percent("Aged 16 or 17 (% of the population aged 16 and over)")
     is_active = BooleanField("This area is in use", widget=GovCheckboxInput(), default=True)
-    submit = SubmitField("Save area", widget=GovSubmitInput())
+    submit = SubmitField("Save area", widget=SubmitButton())
 
     def validate_dash_medium_threshold(self, field):
         if field.data and self.dash_high_threshold.data and field.data >= self.dash_high_threshold.data:
             raise ValidationError("The medium-risk score must be lower than the high-risk score")
 
 
-class AgencyForm(VersionedForm):
+class AgencyForm(VersionedForm, CreateForm):
     name = StringField(
         "Agency name",
         widget=GovTextInput(),
@@ -129,10 +138,10 @@ class AgencyForm(VersionedForm):
     )
     area_ids = CheckboxesField("Areas it takes part in", coerce=int, validators=[Optional()])
     is_active = BooleanField("This agency is in use", widget=GovCheckboxInput(), default=True)
-    submit = SubmitField("Save agency", widget=GovSubmitInput())
+    submit = SubmitField("Save agency", widget=SubmitButton())
 
 
-class UserForm(VersionedForm):
+class UserForm(VersionedForm, CreateForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -160,7 +169,7 @@ class UserForm(VersionedForm):
     )
     area_ids = CheckboxesField("MARAC areas", coerce=int, validators=[DataRequired("Select at least one area")])
     is_active = BooleanField("This account can sign in", widget=GovCheckboxInput(), default=True)
-    submit = SubmitField("Save user", widget=GovSubmitInput())
+    submit = SubmitField("Save user", widget=SubmitButton())
 
 
 class AuditFilterForm(BaseForm):
@@ -173,7 +182,7 @@ class AuditFilterForm(BaseForm):
         "From", description="For example, 2026-11-01", widget=GovTextInput(), validators=[Optional()]
     )
     date_to = StringField("To", description="For example, 2026-11-30", widget=GovTextInput(), validators=[Optional()])
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+    submit = SubmitField("Filter", widget=SubmitButton())
 
     def validate_date_from(self, field):
         field.data = _parse_iso_date(field.data)
@@ -211,14 +220,14 @@ class RetentionDecisionForm(BaseForm):
         "I understand that anonymising or deleting cannot be undone",
         widget=GovCheckboxInput(),
     )
-    submit = SubmitField("Save decision", widget=GovSubmitInput())
+    submit = SubmitField("Save decision", widget=SubmitButton())
 
     def validate_confirm(self, field):
         if self.decision.data in ("anonymise", "delete") and not field.data:
             raise ValidationError("Confirm that you understand this cannot be undone")
 
 
-class LegalHoldForm(BaseForm):
+class LegalHoldForm(CreateForm):
     case_reference = StringField(
         "Case number",
         widget=GovTextInput(),
@@ -236,7 +245,7 @@ class LegalHoldForm(BaseForm):
             Length(max=200, message="Reason must be 200 characters or fewer"),
         ],
     )
-    submit = SubmitField("Place legal hold", widget=GovSubmitInput())
+    submit = SubmitField("Place legal hold", widget=SubmitButton())
 
     def case_id(self):
         text = (self.case_reference.data or "").strip().upper().removeprefix("C")

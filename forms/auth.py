@@ -1,8 +1,8 @@
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from forms.common import BaseForm, strip_text
+from forms.common import BaseForm, SubmitButton, strip_text
 
 
 class SignInForm(BaseForm):
@@ -23,7 +23,7 @@ class SignInForm(BaseForm):
             Length(max=128, message="Password must be 128 characters or fewer"),
         ],
     )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    submit = SubmitField("Sign in", widget=SubmitButton())
 
 
 class ChangePasswordForm(BaseForm):
@@ -41,7 +41,7 @@ class ChangePasswordForm(BaseForm):
         widget=GovPasswordInput(),
         validators=[DataRequired("Confirm your new password"), EqualTo("new_password", "Passwords must match")],
     )
-    submit = SubmitField("Change password", widget=GovSubmitInput())
+    submit = SubmitField("Change password", widget=SubmitButton())
 
 
 def _without_spaces(value):
@@ -59,7 +59,7 @@ class MfaCodeForm(BaseForm):
             Regexp(r"^\d{6}$", message="The security code must be 6 digits"),
         ],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=SubmitButton())
 
 
 class RecoveryCodeForm(BaseForm):
@@ -75,8 +75,8 @@ class RecoveryCodeForm(BaseForm):
             Length(max=40, message="Recovery code must be 40 characters or fewer"),
         ],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=SubmitButton())
 
 
 class RenewRecoveryCodesForm(MfaCodeForm):
-    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())
+    submit = SubmitField("Make new recovery codes", widget=SubmitButton())

@@ -1,6 +1,7 @@
-"""What every form shares: refusing characters the database cannot keep, edit versions, a
-confirm button, GOV.UK date fields and choices."""
+"""What every form shares: refusing characters the database cannot keep, edit versions, one-time
+tokens, a confirm button, GOV.UK date fields and choices."""
 
+import secrets
 import unicodedata
 from datetime import date
 
@@ -83,10 +84,31 @@ class VersionedForm(BaseForm):
     version = HiddenField()
 
 
+def new_form_token():
+    return secrets.token_urlsafe(32)
+
+
+class CreateForm(BaseForm):
+    """A form that makes a record. It carries a one-time token, issued with the page: sent twice
+    (a double click, the back button), it makes one record (marac/security/form_tokens.py)."""
+
+    form_token = HiddenField(default=new_form_token)
+
+
+class SubmitButton(GovSubmitInput):
+    """GOV.UK's button, which ignores a second click within a second (preventDoubleClick): a form
+    is sent once. The server copes with two sends anyway (versions, one-time tokens, locks)."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.setdefault("preventDoubleClick", True)
+        return params
+
+
 class ConfirmForm(BaseForm):
     """A button that changes something: the form carries only the CSRF token."""
 
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    submit = SubmitField("Confirm", widget=SubmitButton())
 
 
 class CheckboxesField(SelectMultipleField):

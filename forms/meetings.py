@@ -1,10 +1,19 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms.common import BaseForm, GovDateField, VersionedForm, WholeNumberField, choices, single_line
+from forms.common import (
+    BaseForm,
+    CreateForm,
+    GovDateField,
+    SubmitButton,
+    VersionedForm,
+    WholeNumberField,
+    choices,
+    single_line,
+)
 from models.meetings import AGENDA_SECTION_LABELS
 from models.risk import RiskLevel
 
@@ -15,7 +24,7 @@ def _max(label, size):
     return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
-class ScheduleForm(BaseForm):
+class ScheduleForm(CreateForm):
     area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
     first_day = GovDateField("Date of the first meeting", required_message="Enter the date of the first meeting")
     start_time = StringField(
@@ -54,7 +63,7 @@ class ScheduleForm(BaseForm):
         validators=[Optional(), _max("Online meeting link", 500)],
     )
     chair_id = SelectField("Chair", widget=GovSelect(), coerce=int, validators=[Optional()])
-    submit = SubmitField("Create meetings", widget=GovSubmitInput())
+    submit = SubmitField("Create meetings", widget=SubmitButton())
 
     def validate_start_time(self, field):
         try:
@@ -70,7 +79,7 @@ class ScheduleForm(BaseForm):
             raise ValidationError("Enter a link that starts with https://")
 
 
-class AddCaseForm(BaseForm):
+class AddCaseForm(CreateForm):
     case_reference = StringField(
         "Case number",
         widget=GovTextInput(),
@@ -89,7 +98,7 @@ class AddCaseForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter why you are adding the case"), _max("Reason", 2000)],
     )
-    submit = SubmitField("Add to the list", widget=GovSubmitInput())
+    submit = SubmitField("Add to the list", widget=SubmitButton())
 
     def case_id(self):
         text = (self.case_reference.data or "").strip().upper().lstrip("C")
@@ -102,7 +111,7 @@ class RemoveCaseForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter why you are removing the case"), _max("Reason", 2000)],
     )
-    submit = SubmitField("Remove from the list", widget=GovSubmitInput())
+    submit = SubmitField("Remove from the list", widget=SubmitButton())
 
 
 class ResearchForm(VersionedForm):
@@ -118,7 +127,7 @@ class ResearchForm(VersionedForm):
         description="Kept apart from the facts.",
         validators=[Optional(), _max("View of the risk", TEXT_MAX)],
     )
-    submit = SubmitField("Send research", widget=GovSubmitInput())
+    submit = SubmitField("Send research", widget=SubmitButton())
 
     def validate_facts(self, field):
         if not (field.data or "").strip():
@@ -135,7 +144,7 @@ class DiscussionForm(VersionedForm):
         choices=choices([(level.value, level.label) for level in RiskLevel]),
         validators=[Optional()],
     )
-    submit = SubmitField("Save notes", widget=GovSubmitInput())
+    submit = SubmitField("Save notes", widget=SubmitButton())
 
 
 class TickBox(BooleanField):

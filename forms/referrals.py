@@ -2,11 +2,21 @@
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import FieldList, FormField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from forms.common import BaseForm, CheckboxesField, GovDateField, NotInFuture, WholeNumberField, choices, single_line
+from forms.common import (
+    BaseForm,
+    CheckboxesField,
+    CreateForm,
+    GovDateField,
+    NotInFuture,
+    SubmitButton,
+    WholeNumberField,
+    choices,
+    single_line,
+)
 from forms.people import ChildFields, PerpetratorFields, SafetyNoteFields, VictimFields, parse_aliases
 from models.referrals import LAWFUL_BASES
 
@@ -46,7 +56,7 @@ class OptionalChildFields(ChildFields):
         return super().validate(extra_validators)
 
 
-class ReferralForm(BaseForm):
+class ReferralForm(CreateForm):
     area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
     referred_on = GovDateField(
         "Date of referral",
@@ -114,7 +124,7 @@ class ReferralForm(BaseForm):
         description="Which area and roughly when, if you know.",
         validators=[Optional(), _max("Previous MARACs", TEXT_MAX)],
     )
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+    submit = SubmitField("Save and continue", widget=SubmitButton())
 
     def criteria_answers(self):
         """The answers services.referrals.criteria_problems checks against the area's settings."""
@@ -193,11 +203,11 @@ class MatchForm(BaseForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Select a person, or that none of them is the perpetrator")],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=SubmitButton())
 
 
 class SubmitReferralForm(BaseForm):
-    submit = SubmitField("Send referral", widget=GovSubmitInput())
+    submit = SubmitField("Send referral", widget=SubmitButton())
 
 
 class TriageForm(BaseForm):
@@ -218,7 +228,7 @@ class TriageForm(BaseForm):
     reason = TextAreaField(
         "Reason or message to the referrer", widget=GovTextArea(), validators=[Optional(), _max("Reason", TEXT_MAX)]
     )
-    submit = SubmitField("Record decision", widget=GovSubmitInput())
+    submit = SubmitField("Record decision", widget=SubmitButton())
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -244,4 +254,4 @@ class ReplyForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter the information the coordinator asked for"), _max("Reply", TEXT_MAX)],
     )
-    submit = SubmitField("Send to the coordinator", widget=GovSubmitInput())
+    submit = SubmitField("Send to the coordinator", widget=SubmitButton())

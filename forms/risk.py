@@ -1,10 +1,19 @@
 """The DASH checklist form and the form for another tool's result."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from forms.common import BaseForm, GovDateField, NotInFuture, VersionedForm, WholeNumberField, choices, single_line
+from forms.common import (
+    CreateForm,
+    GovDateField,
+    NotInFuture,
+    SubmitButton,
+    VersionedForm,
+    WholeNumberField,
+    choices,
+    single_line,
+)
 from models.risk import ANSWER_LABELS, QUESTIONS, RiskLevel
 
 TEXT_MAX = 5000
@@ -14,7 +23,7 @@ def _max(label, size):
     return Length(max=size, message=f"{label} must be {size:,} characters or fewer")
 
 
-class DashFormBase(VersionedForm):
+class DashFormBase(VersionedForm, CreateForm):
     assessed_on = GovDateField(
         "Date of the assessment", validators=[NotInFuture("Date of the assessment must be today or in the past")]
     )
@@ -56,8 +65,8 @@ class DashFormBase(VersionedForm):
         widget=GovTextArea(),
         validators=[Optional(), _max("Reason for the correction", TEXT_MAX)],
     )
-    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
-    complete = SubmitField("Complete assessment", widget=GovSubmitInput())
+    save_draft = SubmitField("Save as draft", widget=SubmitButton())
+    complete = SubmitField("Complete assessment", widget=SubmitButton())
 
     def answers(self):
         """{question number: {"answer", "source", "comment"}} for what was given."""
@@ -124,7 +133,7 @@ def _build_dash_form():
 DashForm = _build_dash_form()
 
 
-class OtherToolForm(BaseForm):
+class OtherToolForm(CreateForm):
     tool = RadioField(
         "Risk tool",
         widget=GovRadioInput(),
@@ -153,4 +162,4 @@ class OtherToolForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter the rationale for the risk level"), _max("Rationale", TEXT_MAX)],
     )
-    submit = SubmitField("Save result", widget=GovSubmitInput())
+    submit = SubmitField("Save result", widget=SubmitButton())

@@ -180,3 +180,19 @@ class PendingForm(db.Model):
     path: Mapped[str] = mapped_column(sa.String(500))
     fields: Mapped[list] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsedFormToken(db.Model):
+    """The one-time token of a form that made a record, once sent, and where it led. A second
+    send of the same form (a double click, the back button, a retry) makes nothing and goes there
+    too. Written in the same transaction as the record; the unique key stops a second send at the
+    same moment (marac/security/form_tokens.py)."""
+
+    __tablename__ = "used_form_tokens"
+    __table_args__ = (sa.UniqueConstraint("user_id", "token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(sa.String(64))
+    location: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from forms.admin import LegalHoldForm, RetentionDecisionForm
 from forms.common import ConfirmForm
 from marac.admin import bp
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import retention, retention_reviews
 from models import db
 
@@ -78,6 +78,7 @@ _DONE = {
 
 
 @bp.route("/retention/holds", methods=["POST"])
+@form_tokens.once
 def legal_hold_place():
     form = LegalHoldForm()
     if form.validate_on_submit():
@@ -90,9 +91,8 @@ def legal_hold_place():
             hold = retention_reviews.place_hold(retention.CASE, case.id, form.reason.data, current_user)
             db.session.flush()
             audit("retention.hold_placed", record_type="case", record_id=case.id, hold_id=hold.id)
-            db.session.commit()
             flash(f"Legal hold placed on case {case.reference}.", "success")
-            return redirect(url_for("admin.retention_list"))
+            return form_tokens.made(redirect(url_for("admin.retention_list")))
     return _render_list(hold_form=form, status=400)
 
 

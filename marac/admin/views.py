@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from forms.admin import AgencyForm, AreaForm, AuditFilterForm, UserForm
 from forms.common import ConfirmForm, choices
 from marac.admin import bp
-from marac.security import audit, end_user_sessions
+from marac.security import audit, end_user_sessions, form_tokens
 from marac.services import accounts, mfa, paging, versions
 from marac.services import areas as area_service
 from marac.services.versions import StaleRecord
@@ -46,6 +46,7 @@ def areas():
 
 
 @bp.route("/areas/new", methods=["GET", "POST"])
+@form_tokens.once
 def area_new():
     form = AreaForm(
         idva_capacity_per_fte=70,
@@ -63,9 +64,8 @@ def area_new():
             area = area_service.save_area(Area(), form.data)
             db.session.flush()
             audit("admin.area_created", record_type="area", record_id=area.id)
-            db.session.commit()
             flash("Area added.", "success")
-            return redirect(url_for("admin.areas"))
+            return form_tokens.made(redirect(url_for("admin.areas")))
     return render_template("admin/area_form.html", form=form, area=None)
 
 
@@ -110,6 +110,7 @@ def agencies():
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
+@form_tokens.once
 def agency_new():
     form = AgencyForm(version=1)
     form.area_ids.choices = choices(area_service.area_choices())
@@ -126,9 +127,8 @@ def agency_new():
             )
             db.session.flush()
             audit("admin.agency_created", record_type="agency", record_id=agency.id)
-            db.session.commit()
             flash("Agency added.", "success")
-            return redirect(url_for("admin.agencies"))
+            return form_tokens.made(redirect(url_for("admin.agencies")))
     return render_template("admin/agency_form.html", form=form, agency=None, conflict=False)
 
 
@@ -180,6 +180,7 @@ def _user_form(user=None, **kwargs):
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@form_tokens.once
 def user_new():
     form = _user_form(version=1)
     if form.validate_on_submit():
@@ -198,8 +199,11 @@ def user_new():
             )
             db.session.flush()
             audit("admin.user_created", record_type="user", record_id=user.id)
-            db.session.commit()
-            return render_template("admin/user_password.html", user=user, password=password, new=True)
+            # The password is shown once: a second send goes to the user's page instead.
+            return form_tokens.made(
+                render_template("admin/user_password.html", user=user, password=password, new=True),
+                location=url_for("admin.user_edit", user_id=user.id),
+            )
     return render_template("admin/user_form.html", form=form, user=None, conflict=False)
 
 

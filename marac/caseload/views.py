@@ -21,7 +21,7 @@ from forms.caseload import (
 )
 from forms.common import ConfirmForm, choices
 from marac.caseload import bp
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import access, caseload, cases, versions
 from marac.services.versions import StaleRecord
 from models import Case, IdvaTask, NeedStage, Role, User, db
@@ -218,6 +218,7 @@ def _back_to_tab(case):
 
 
 @bp.route("/cases/<int:case_id>/contacts/new", methods=["GET", "POST"])
+@form_tokens.once
 def contact_new(case_id):
     case, support = _active_case(case_id, "idva_contact")
     form = ContactForm()
@@ -245,9 +246,8 @@ def contact_new(case_id):
             outcome=contact.outcome,
             made_contact=contact.is_contact,
         )
-        db.session.commit()
         flash("Contact saved." if contact.is_contact else "Contact attempt saved.", "success")
-        return _back_to_tab(case)
+        return form_tokens.made(_back_to_tab(case))
     return _render_case("caseload/contact_form.html", case, form=form), 400 if form.errors else 200
 
 
@@ -309,6 +309,7 @@ def intake(case_id):
 
 
 @bp.route("/cases/<int:case_id>/onward-referrals/new", methods=["GET", "POST"])
+@form_tokens.once
 def onward_referral_new(case_id):
     case, support = _active_case(case_id, "idva_onward_referral")
     form = OnwardReferralForm()
@@ -326,13 +327,13 @@ def onward_referral_new(case_id):
             judged_safe=form.judged_safe.data,
         )
         audit("case.onward_referral_added", record_type="case", record_id=case.id, service=referral.service)
-        db.session.commit()
         flash("Onward referral saved.", "success")
-        return _back_to_tab(case)
+        return form_tokens.made(_back_to_tab(case))
     return _render_case("caseload/onward_referral.html", case, form=form), 400 if form.errors else 200
 
 
 @bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
+@form_tokens.once
 def close(case_id):
     case, support = _active_case(case_id, "idva_close")
     form = ClosureForm()
@@ -365,9 +366,8 @@ def close(case_id):
         audit(
             "case.closed", record_type="case", record_id=case.id, support_id=support.id, reason=support.closure_reason
         )
-        db.session.commit()
         flash(f"Case {case.reference} closed.", "success")
-        return _after_closing(case)
+        return form_tokens.made(_after_closing(case))
     return _render_case(
         "caseload/close.html", case, form=form, support=support, categories=NEED_CATEGORIES, conflict=False
     ), 400 if form.errors else 200

@@ -17,7 +17,7 @@ from forms.people import (
 )
 from forms.risk import DashForm, OtherToolForm
 from marac.cases import bp
-from marac.security import audit, is_allowed
+from marac.security import audit, form_tokens, is_allowed
 from marac.services import access, assessments, caseload, cases, people, referrals, risk_scoring, search, versions
 from marac.services import audit as audit_trail
 from marac.services.areas import agency_choices, user_areas
@@ -68,6 +68,7 @@ def _area_choices():
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@form_tokens.once
 def case_new():
     form = NewCaseForm()
     form.area_id.choices = _area_choices()
@@ -86,9 +87,8 @@ def case_new():
             user=current_user,
         )
         audit("case.created", record_type="case", record_id=case.id)
-        db.session.commit()
         flash("Case created.", "success")
-        return redirect(url_for("cases.case_overview", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_overview", case_id=case.id)))
     return render_template("cases/case_new.html", form=form)
 
 
@@ -156,6 +156,7 @@ def person_edit(case_id, person_id):
 
 
 @bp.route("/cases/<int:case_id>/perpetrators/new", methods=["GET", "POST"])
+@form_tokens.once
 def perpetrator_add(case_id):
     case = _editable_case(case_id)
     form = AddPerpetratorForm()
@@ -163,13 +164,13 @@ def perpetrator_add(case_id):
         person = cases.add_perpetrator(case, form.person_data())
         db.session.flush()
         audit("case.perpetrator_added", record_type="case", record_id=case.id, person_id=person.id)
-        db.session.commit()
         flash("Perpetrator added.", "success")
-        return redirect(url_for("cases.case_overview", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_overview", case_id=case.id)))
     return _render_case("cases/person_add.html", case, "overview", form=form, kind="perpetrator")
 
 
 @bp.route("/cases/<int:case_id>/children/new", methods=["GET", "POST"])
+@form_tokens.once
 def child_add(case_id):
     case = _editable_case(case_id)
     form = AddChildForm()
@@ -177,9 +178,8 @@ def child_add(case_id):
         person = cases.add_child(case, form.person_data())
         db.session.flush()
         audit("case.child_added", record_type="case", record_id=case.id, person_id=person.id)
-        db.session.commit()
         flash("Child added.", "success")
-        return redirect(url_for("cases.case_overview", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_overview", case_id=case.id)))
     return _render_case("cases/person_add.html", case, "overview", form=form, kind="child")
 
 
@@ -262,11 +262,13 @@ def _submit_dash(case, assessment, form, saving=None):
     else:
         audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
         flash("Draft saved. You can finish it later.", "success")
-    db.session.commit()
-    return redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
+    return form_tokens.made(
+        redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
+    )
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
+@form_tokens.once
 def assessment_new(case_id):
     case = _case_or_404(case_id, "risk")
     if not access.can_assess_risk(current_user, case):
@@ -320,6 +322,7 @@ def assessment_view(case_id, assessment_id):
 
 
 @bp.route("/cases/<int:case_id>/risk/other", methods=["GET", "POST"])
+@form_tokens.once
 def other_tool_new(case_id):
     case = _case_or_404(case_id, "risk")
     if not access.can_assess_risk(current_user, case):
@@ -335,9 +338,8 @@ def other_tool_new(case_id):
             assessment_id=assessment.id,
             tool=assessment.tool,
         )
-        db.session.commit()
         flash("Risk result saved.", "success")
-        return redirect(url_for("cases.case_risk", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_risk", case_id=case.id)))
     return _render_case("cases/other_tool.html", case, "risk", form=form)
 
 

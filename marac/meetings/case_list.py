@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from forms.meetings import AddCaseForm, RemoveCaseForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import agenda, meetings, versions
 from marac.services.text import plural
 from models import db
@@ -38,6 +38,7 @@ def move_item(meeting_id, item_id):
 
 
 @bp.route("/<int:meeting_id>/add", methods=["GET", "POST"])
+@form_tokens.once
 def add_case(meeting_id):
     meeting = managed_meeting(meeting_id)
     form = AddCaseForm()
@@ -54,9 +55,8 @@ def add_case(meeting_id):
                 meetings.after_list_change(meeting)
                 db.session.flush()
                 audit("meeting.case_added", record_type="meeting", record_id=meeting.id, case_id=case.id)
-                db.session.commit()
                 flash(f"Case {case.reference} added to the list.", "success")
-                return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+                return form_tokens.made(redirect(url_for("meetings.meeting_view", meeting_id=meeting.id)))
     return render_template("meetings/add_case.html", form=form, meeting=meeting, title=meetings.title(meeting))
 
 

@@ -9,7 +9,7 @@ from forms.common import choices
 from forms.meetings import AttendanceForm, DiscussionForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import access, actions, agenda, meeting_papers, meetings, versions
 from marac.services.versions import StaleRecord
 from models import db
@@ -97,6 +97,7 @@ def run_item(meeting_id, item_id):
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/actions", methods=["POST"])
+@form_tokens.once
 def add_action(meeting_id, item_id):
     meeting = run_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
@@ -109,9 +110,10 @@ def add_action(meeting_id, item_id):
             action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
             meetings.invite(meeting, action.owner_agency_id)
             audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
-            db.session.commit()
             flash(f"Action {action.reference} added.", "success")
-            return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor="actions"))
+            return form_tokens.made(
+                redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor="actions"))
+            )
     return _render_item(meeting, item, DiscussionForm(obj=item), form, 400)
 
 

@@ -9,7 +9,7 @@ from forms.common import choices
 from forms.referrals import MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
 from forms.risk import DashForm
 from marac.referrals import bp
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage, versions
 from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
@@ -48,6 +48,7 @@ def _valid_referral_form(form):
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
+@form_tokens.once
 def referral_new():
     form = _referral_form(
         ReferralForm(referrer_name=current_user.name, referrer_contact=current_user.email, referred_on=uk_today())
@@ -56,8 +57,7 @@ def referral_new():
         referral = referrals.start(current_user, area, form.data, form.draft_data())
         db.session.flush()
         audit("referral.draft_started", record_type="referral", record_id=referral.id)
-        db.session.commit()
-        return redirect(url_for("referrals.referral_match", referral_id=referral.id))
+        return form_tokens.made(redirect(url_for("referrals.referral_match", referral_id=referral.id)))
     return render_template("referrals/form.html", form=form, referral=None)
 
 

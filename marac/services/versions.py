@@ -52,14 +52,25 @@ def lock(record):
 @contextmanager
 def saving(record, version):
     """An edit of a versioned record made from `version` of it (the form's or the request's):
-    written at the end of the block, moving the version on by one, or StaleRecord if someone saved
-    it since (a block that changes nothing writes nothing). In a savepoint, so that a conflict
-    undoes this save alone: the record then reads as it is saved now, and the rest of the request
-    (the page's audit event) carries on."""
+    written at the end of the block, its version moved on, or StaleRecord if someone saved it
+    since. A block that changes nothing writes nothing. In a savepoint, so that a conflict undoes
+    this save alone: the record then reads as it is saved now, and the rest of the request (the
+    page's audit event) carries on."""
     with db.session.begin_nested():
         expect(record, version)
-        yield record
-        if db.session.is_modified(record):
-            # Set here rather than left to the UPDATE: a change to the record's related rows
-            # alone (a user's roles, an agency's areas) moves it on too.
-            record.version = record.version + 1
+        read = record.version
+        session = db.session()
+        changed = []
+
+        def note_changes(_session, _context, _instances):
+            changed.append(session.is_modified(record))
+
+        sa.event.listen(session, "before_flush", note_changes)
+        try:
+            yield record
+        finally:
+            sa.event.remove(session, "before_flush", note_changes)
+        if record.version == read and (any(changed) or session.is_modified(record)):
+            # Its own row not written yet: a change to its related rows alone (a user's roles,
+            # an agency's areas) moves it on too, and is checked against the version read.
+            record.version = read + 1

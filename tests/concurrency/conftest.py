@@ -103,6 +103,11 @@ def status(result):
     return f"raised {type(result).__name__}" if isinstance(result, Exception) else result.status_code
 
 
+def statuses(answers):
+    """The answers' statuses (or what went wrong instead), in order: who won does not matter."""
+    return sorted((status(answer) for answer in answers), key=str)
+
+
 def form_token(html):
     """The one-time token of the page's form, if it has one."""
     match = FORM_TOKEN_PATTERN.search(html)

@@ -29,7 +29,7 @@ from models import (
     db,
 )
 from models.clock import uk_today
-from tests.concurrency.conftest import ROUNDS, filled_form, race, status, twin
+from tests.concurrency.conftest import ROUNDS, filled_form, race, status, statuses, twin
 from tests.factories import PASSWORD
 from tests.factories.caseload import CaseloadFactory
 from tests.pages import date_boxes
@@ -171,7 +171,7 @@ def meetings(world, ids):
         changes={
             "area_id": ids.areas["Eastwick Vale"],
             "first_day": date_boxes(TODAY + timedelta(days=400 + 7 * next(_numbers))),
-            "count": "2",
+            "count": "1",
             "start_time": "10:00",
             "venue": "Civic Centre",
         },
@@ -310,7 +310,7 @@ def test_a_form_sent_twice_at_once_makes_one_record(race_app, world, demo_ids, p
         answers = race(partial(clients[0].post, url, data=first), partial(clients[1].post, url, data=second))
 
         assert sent.made(race_app) - before == 1, [status(answer) for answer in answers]
-        codes = sorted((status(answer) for answer in answers), key=str)
+        codes = statuses(answers)
         if getattr(sent, "shows_once", False):
             assert codes == [200, 302]
         else:

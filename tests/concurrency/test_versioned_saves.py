@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from marac.services import api_tokens
 from models import Action, ActionStatus, ActionUpdate, Case, db
 from models.clock import uk_today
-from tests.concurrency.conftest import ROUNDS, filled_form, race, status
+from tests.concurrency.conftest import ROUNDS, filled_form, race, statuses
 from tests.pages import date_boxes
 
 PROBLEM = "application/problem+json"
@@ -42,7 +42,7 @@ def test_two_people_saving_one_action_on_its_page_one_is_told(race_app, world, p
         not_possible = filled_form(coordinator, url, {"status": "not_possible", "note": "The victim moved away"})
         answers = race(partial(police.post, url, data=completed), partial(coordinator.post, url, data=not_possible))
 
-        assert sorted((status(answer) for answer in answers), key=str) == [302, 409], [status(answer) for answer in answers]
+        assert statuses(answers) == [302, 409], statuses(answers)
         loser = next(answer for answer in answers if answer.status_code == 409)
         assert "Someone else updated this action while you were editing it" in loser.get_data(as_text=True)
         state, kept_evidence, note, history = _saved(race_app, action_id)
@@ -74,7 +74,7 @@ def test_two_partner_systems_reporting_one_actions_status_one_gets_409(race_app,
             )
         )
 
-        assert sorted((status(answer) for answer in answers), key=str) == [200, 409], [status(answer) for answer in answers]
+        assert statuses(answers) == [200, 409], statuses(answers)
         loser = next(answer for answer in answers if answer.status_code == 409)
         assert loser.mimetype == PROBLEM and loser.get_json()["type"] == "urn:marac:problem:version-conflict"
         state, _evidence, _note, history = _saved(race_app, action_id)
@@ -90,7 +90,7 @@ def test_two_coordinators_saving_a_cases_safety_notes_one_is_told(race_app, worl
         theirs = filled_form(second, url, {"victim_fears": f"His cousin ({round_number})"})
         answers = race(partial(first.post, url, data=mine), partial(second.post, url, data=theirs))
 
-        assert sorted((status(answer) for answer in answers), key=str) == [302, 409], [status(answer) for answer in answers]
+        assert statuses(answers) == [302, 409], statuses(answers)
         with race_app.app_context():
             saved = db.session.get(Case, world.case.id).victim_fears
         winner = mine if answers[0].status_code == 302 else theirs

@@ -315,3 +315,15 @@ def test_a_form_sent_twice_at_once_makes_one_record(race_app, world, demo_ids, p
             assert codes == [200, 302]
         else:
             assert codes == [302, 302] and len({answer.headers["Location"] for answer in answers}) == 1
+
+
+def test_every_form_that_makes_a_record_is_raced_here(race_app, world, demo_ids):
+    """Each view guarded by form_tokens.once has its scenario above (closing a support: in
+    test_transitions.py)."""
+    adapter = race_app.url_map.bind("localhost")
+    raced = {"caseload.close"}
+    for form in FORMS:
+        sent = form(world, demo_ids)
+        raced.add(adapter.match(getattr(sent, "action", sent.page), method="POST")[0])
+    guarded = {endpoint for endpoint, view in race_app.view_functions.items() if getattr(view, "sent_once", False)}
+    assert guarded == raced

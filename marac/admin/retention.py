@@ -54,6 +54,9 @@ def retention_decide(review_id):
         except retention.OnHold:
             form.decision.errors.append("This case is under a legal hold: it cannot be anonymised or deleted")
         else:
+            if counts is None:
+                flash(f"Case C{review.record_id:06d} has been decided already.")
+                return redirect(url_for("admin.retention_list"))
             audit(
                 f"retention.case_{'kept' if choice == 'keep' else choice + 'd'}",
                 record_type="case",

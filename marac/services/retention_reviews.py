@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from marac.services import retention
+from marac.services import retention, versions
 from marac.services.retention import CASE
 from models import Case, LegalHold, RetentionReview, db
 from models.clock import utcnow
@@ -33,8 +33,12 @@ def open_review(user, review_id):
 
 def decide(review, choice, user):
     """Carry out the coordinator's decision: "keep" (for another year), "anonymise" or "delete".
-    Returns the rows changed per table. Raises retention.OnHold for anything but keeping a case
-    under a legal hold."""
+    Returns the rows changed per table, or None if the review was decided meanwhile (a second
+    click: it waits for the first, then does nothing). Raises retention.OnHold for anything but
+    keeping a case under a legal hold."""
+    versions.lock(review)
+    if review.decision is not None:
+        return None
     if choice == "keep":
         retention.keep(review, user)
         return {}

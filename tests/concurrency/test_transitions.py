@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from models import (
     Allocation,
+    AuditEvent,
     Case,
     IdvaTask,
     Meeting,
@@ -19,11 +20,12 @@ from models import (
     ReferralStatus,
     Reminder,
     ResearchRequest,
+    RetentionReview,
     RiskAssessment,
     Support,
     db,
 )
-from models.clock import uk_today
+from models.clock import uk_today, utcnow
 from tests.concurrency.conftest import ROUNDS, filled_form, race, status, twin
 from tests.factories.caseload import CaseloadFactory
 from tests.helpers import csrf_from
@@ -211,3 +213,28 @@ def test_closing_a_support_with_a_double_click_closes_it_once(race_app, world, d
         with race_app.app_context():
             supports = db.session.scalars(sa.select(Support).where(Support.case_id == case.id)).all()
             assert len(supports) == 1 and supports[0].closed_at is not None
+
+
+def test_deleting_a_case_twice_at_once_decides_its_review_once(race_app, world, people):
+    coordinators = people("coordinator@example.org", 2)
+    for _round in range(ROUNDS):
+        case = world.cases.case(world.area_id)
+        with race_app.app_context():
+            review = RetentionReview(
+                record_type="case", record_id=case.id, area_id=world.area_id, last_activity_at=utcnow()
+            )
+            db.session.add(review)
+            db.session.commit()
+            url = f"/admin/retention/{review.id}"
+        forms = [filled_form(client, url, {"decision": "delete", "confirm": "y"}) for client in coordinators]
+        answers = race(
+            *(partial(client.post, url, data=form) for client, form in zip(coordinators, forms, strict=True))
+        )
+
+        assert [status(answer) for answer in answers] == [302, 302]
+        assert {answer.headers["Location"] for answer in answers} == {"/admin/retention"}
+        with race_app.app_context():
+            assert db.session.get(Case, case.id) is None
+            assert db.session.get(RetentionReview, review.id).decision == "deleted"
+        deleted = AuditEvent.event == "retention.case_deleted"
+        assert _count(race_app, AuditEvent, deleted, AuditEvent.record_id == case.id) == 1

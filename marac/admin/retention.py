@@ -1,7 +1,7 @@
 """Retention review, for coordinators: cases flagged as due, the decision on each (keep,
 anonymise, delete), and legal holds. Every decision is audited (ids and counts only)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.admin import LegalHoldForm, RetentionDecisionForm
@@ -35,16 +35,13 @@ def _render_list(hold_form, status=200):
     )
 
 
-def _open_review(review_id):
-    review = retention_reviews.open_review(current_user, review_id)
-    if review is None:
-        abort(404)
-    return review
-
-
 @bp.route("/retention/<int:review_id>", methods=["GET", "POST"])
 def retention_decide(review_id):
-    review = _open_review(review_id)
+    review = retention_reviews.review_of(current_user, review_id)
+    if review is None or (review.decision is not None and request.method != "POST"):
+        abort(404)
+    if review.decision is not None:
+        return _decided_already(review)
     held = retention.on_hold(review.record_type, review.record_id)
     form = RetentionDecisionForm()
     if form.validate_on_submit():
@@ -54,9 +51,8 @@ def retention_decide(review_id):
         except retention.OnHold:
             form.decision.errors.append("This case is under a legal hold: it cannot be anonymised or deleted")
         else:
-            if counts is None:
-                flash(f"Case C{review.record_id:06d} has been decided already.")
-                return redirect(url_for("admin.retention_list"))
+            if counts is None:  # another click got there first, at the same moment
+                return _decided_already(review)
             audit(
                 f"retention.case_{'kept' if choice == 'keep' else choice + 'd'}",
                 record_type="case",
@@ -71,6 +67,12 @@ def retention_decide(review_id):
             flash(_DONE[choice].format(reference=f"C{review.record_id:06d}"), "success")
             return redirect(url_for("admin.retention_list"))
     return render_template("admin/retention_decide.html", review=review, form=form, held=held)
+
+
+def _decided_already(review):
+    """A second click on a decision (or another coordinator's): the list, as after the first."""
+    flash(f"Case C{review.record_id:06d} has been decided already.")
+    return redirect(url_for("admin.retention_list"))
 
 
 _DONE = {

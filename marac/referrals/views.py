@@ -287,12 +287,12 @@ def referral_reply(referral_id):
     if referral is None:
         abort(404)
     versions.lock(referral)  # a second reply at the same moment waits here, then finds it sent
+    form = ReplyForm()
     if not access.can_reply(current_user, referral):
-        if referral.referrer_id == current_user.id and referral.status != ReferralStatus.DRAFT:
+        if form.validate_on_submit() and triage.replied(referral, current_user, form.reply.data):
             flash("Your reply has been sent to the coordinator already.")
             return redirect(url_for("referrals.referral_view", referral_id=referral.id))
         abort(404)
-    form = ReplyForm()
     if not form.validate_on_submit():
         flash("Enter the information the coordinator asked for.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))

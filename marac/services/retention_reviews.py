@@ -20,14 +20,10 @@ def open_reviews(user):
     ).all()
 
 
-def open_review(user, review_id):
-    """A review of the user's areas still waiting for a decision, else None."""
+def review_of(user, review_id):
+    """A review of the user's areas (waiting for a decision or not), else None."""
     return db.session.scalar(
-        sa.select(RetentionReview).where(
-            RetentionReview.id == review_id,
-            RetentionReview.decision.is_(None),
-            RetentionReview.area_id.in_(user.area_ids),
-        )
+        sa.select(RetentionReview).where(RetentionReview.id == review_id, RetentionReview.area_id.in_(user.area_ids))
     )
 
 

@@ -7,6 +7,8 @@ from marac.services.notifications import notify_area_coordinators, notify_user
 from models import Action, Area, Case, Referral, ReferralStatus, db
 from models.clock import utcnow
 
+REPLY_FROM_REFERRER = "Reply from the referrer: "
+
 # The statuses a coordinator decides a referral from.
 TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
 
@@ -84,11 +86,17 @@ def transfer(referral, area, coordinator):
 def reply(referral, text, user):
     """The referrer answers a request for more information: back to the coordinator."""
     note = referral.status_reason or ""
-    referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
+    referral.status_reason = f"{note}\n\n{REPLY_FROM_REFERRER}{text.strip()}".strip()
     referral.status = ReferralStatus.SUBMITTED
     notify_area_coordinators(
         referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
     )
+
+
+def replied(referral, user, text):
+    """This is the referrer's reply already sent (a second send of the same answer)."""
+    reason = referral.status_reason or ""
+    return referral.referrer_id == user.id and reason.endswith(f"{REPLY_FROM_REFERRER}{text.strip()}")
 
 
 def history_elsewhere(referral):

@@ -1,16 +1,16 @@
 """The SMART action form and the status update form."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from forms.common import BaseForm, GovDateField, VersionedForm, max_length, radios, single_line
+from forms.common import CreateForm, GovDateField, SubmitButton, VersionedForm, max_length, radios, single_line
 from models.actions import ACTION_STATUS_LABELS, ACTION_TARGET_LABELS
 
 TEXT_MAX = 5000
 
 
-class ActionForm(BaseForm):
+class ActionForm(CreateForm):
     """SMART: specific (what), measurable (how completion is known), owned (agency and person),
     time-bound (due date). The rules that need the meeting live in services.actions."""
 
@@ -39,7 +39,7 @@ class ActionForm(BaseForm):
     due_reason = TextAreaField(
         "Why more than 3 months?", widget=GovTextArea(), validators=[Optional(), max_length("Reason", TEXT_MAX)]
     )
-    submit = SubmitField("Add action", widget=GovSubmitInput())
+    submit = SubmitField("Add action", widget=SubmitButton())
 
 
 class ActionStatusForm(VersionedForm):
@@ -49,4 +49,4 @@ class ActionStatusForm(VersionedForm):
         "Evidence it is complete", widget=GovTextArea(), validators=[Optional(), max_length("Evidence", TEXT_MAX)]
     )
     note = TextAreaField("Note or reason", widget=GovTextArea(), validators=[Optional(), max_length("Note", TEXT_MAX)])
-    submit = SubmitField("Save update", widget=GovSubmitInput())
+    submit = SubmitField("Save update", widget=SubmitButton())

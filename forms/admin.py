@@ -2,14 +2,16 @@
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovTextInput
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
     BaseForm,
     CheckboxesField,
+    CreateForm,
     PercentageField,
+    SubmitButton,
     VersionedForm,
     WholeNumberField,
     case_number,
@@ -39,7 +41,7 @@ def _percent(label):
     return PercentageField(label, validators=[Optional()])
 
 
-class AreaForm(VersionedForm):
+class AreaForm(VersionedForm, CreateForm):
     name = StringField(
         "Area name",
         widget=GovTextInput(),
@@ -95,14 +97,14 @@ class AreaForm(VersionedForm):
     pct_male = _percent("Male (% of the adult population)")
     pct_aged_16_17 = _percent("Aged 16 or 17 (% of the population aged 16 and over)")
     is_active = BooleanField("This area is in use", widget=GovCheckboxInput(), default=True)
-    submit = SubmitField("Save area", widget=GovSubmitInput())
+    submit = SubmitField("Save area", widget=SubmitButton())
 
     def validate_dash_medium_threshold(self, field):
         if field.data and self.dash_high_threshold.data and field.data >= self.dash_high_threshold.data:
             raise ValidationError("The medium-risk score must be lower than the high-risk score")
 
 
-class AgencyForm(VersionedForm):
+class AgencyForm(VersionedForm, CreateForm):
     name = StringField(
         "Agency name",
         widget=GovTextInput(),
@@ -117,10 +119,10 @@ class AgencyForm(VersionedForm):
     )
     area_ids = CheckboxesField("Areas it takes part in", coerce=int, validators=[Optional()])
     is_active = BooleanField("This agency is in use", widget=GovCheckboxInput(), default=True)
-    submit = SubmitField("Save agency", widget=GovSubmitInput())
+    submit = SubmitField("Save agency", widget=SubmitButton())
 
 
-class UserForm(VersionedForm):
+class UserForm(VersionedForm, CreateForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -145,7 +147,7 @@ class UserForm(VersionedForm):
     )
     area_ids = CheckboxesField("MARAC areas", coerce=int, validators=[DataRequired("Select at least one area")])
     is_active = BooleanField("This account can sign in", widget=GovCheckboxInput(), default=True)
-    submit = SubmitField("Save user", widget=GovSubmitInput())
+    submit = SubmitField("Save user", widget=SubmitButton())
 
 
 class AuditFilterForm(BaseForm):
@@ -158,7 +160,7 @@ class AuditFilterForm(BaseForm):
         "From", description="For example, 2026-11-01", widget=GovTextInput(), validators=[Optional()]
     )
     date_to = StringField("To", description="For example, 2026-11-30", widget=GovTextInput(), validators=[Optional()])
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+    submit = SubmitField("Filter", widget=SubmitButton())
 
     def validate_date_from(self, field):
         field.data = _parse_iso_date(field.data)
@@ -193,14 +195,14 @@ class RetentionDecisionForm(BaseForm):
         "I understand that anonymising or deleting cannot be undone",
         widget=GovCheckboxInput(),
     )
-    submit = SubmitField("Save decision", widget=GovSubmitInput())
+    submit = SubmitField("Save decision", widget=SubmitButton())
 
     def validate_confirm(self, field):
         if self.decision.data in ("anonymise", "delete") and not field.data:
             raise ValidationError("Confirm that you understand this cannot be undone")
 
 
-class LegalHoldForm(BaseForm):
+class LegalHoldForm(CreateForm):
     case_reference = StringField(
         "Case number",
         widget=GovTextInput(),
@@ -215,7 +217,7 @@ class LegalHoldForm(BaseForm):
         filters=[single_line],
         validators=[DataRequired("Enter the reason for the hold"), max_length("Reason", 200)],
     )
-    submit = SubmitField("Place legal hold", widget=GovSubmitInput())
+    submit = SubmitField("Place legal hold", widget=SubmitButton())
 
     def case_id(self):
         return case_number(self.case_reference.data)

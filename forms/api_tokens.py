@@ -1,14 +1,14 @@
 """Making an API token for a partner system, and revoking one."""
 
 from flask import current_app
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from forms.common import BaseForm, CheckboxesField, WholeNumberField, single_line
+from forms.common import BaseForm, CheckboxesField, CreateForm, SubmitButton, WholeNumberField, single_line
 
 
-class ApiTokenForm(BaseForm):
+class ApiTokenForm(CreateForm):
     name = StringField(
         "What will use this token?",
         widget=GovTextInput(),
@@ -34,8 +34,8 @@ class ApiTokenForm(BaseForm):
     current_password = PasswordField(
         "Your password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")]
     )
-    submit = SubmitField("Create token", widget=GovSubmitInput())
+    submit = SubmitField("Create token", widget=SubmitButton())
 
 
 class RevokeTokenForm(BaseForm):
-    submit = SubmitField("Revoke", widget=GovSubmitInput())
+    submit = SubmitField("Revoke", widget=SubmitButton())

@@ -1,8 +1,8 @@
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Regexp
 
-from forms.common import BaseForm, max_length, strip_text
+from forms.common import BaseForm, SubmitButton, max_length, strip_text
 
 
 class SignInForm(BaseForm):
@@ -17,7 +17,7 @@ class SignInForm(BaseForm):
         widget=GovPasswordInput(),
         validators=[DataRequired("Enter your password"), max_length("Password", 128)],
     )
-    submit = SubmitField("Sign in", widget=GovSubmitInput())
+    submit = SubmitField("Sign in", widget=SubmitButton())
 
 
 class ChangePasswordForm(BaseForm):
@@ -35,7 +35,7 @@ class ChangePasswordForm(BaseForm):
         widget=GovPasswordInput(),
         validators=[DataRequired("Confirm your new password"), EqualTo("new_password", "Passwords must match")],
     )
-    submit = SubmitField("Change password", widget=GovSubmitInput())
+    submit = SubmitField("Change password", widget=SubmitButton())
 
 
 def _without_spaces(value):
@@ -53,7 +53,7 @@ class MfaCodeForm(BaseForm):
             Regexp(r"^\d{6}$", message="The security code must be 6 digits"),
         ],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=SubmitButton())
 
 
 class RecoveryCodeForm(BaseForm):
@@ -66,8 +66,8 @@ class RecoveryCodeForm(BaseForm):
         filters=[strip_text],
         validators=[DataRequired("Enter one of your recovery codes"), max_length("Recovery code", 40)],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=SubmitButton())
 
 
 class RenewRecoveryCodesForm(MfaCodeForm):
-    submit = SubmitField("Make new recovery codes", widget=GovSubmitInput())
+    submit = SubmitField("Make new recovery codes", widget=SubmitButton())

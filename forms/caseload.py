@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
-    GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
@@ -18,8 +17,10 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from forms.common import (
     BaseForm,
     CheckboxesField,
+    CreateForm,
     GovDateField,
     NotInFuture,
+    SubmitButton,
     VersionedForm,
     choices,
     max_length,
@@ -119,10 +120,10 @@ class AllocateForm(BaseForm):
         coerce=int,
         validators=[InputRequired("Select the IDVA to allocate the case to")],
     )
-    submit = SubmitField("Allocate", widget=GovSubmitInput())
+    submit = SubmitField("Allocate", widget=SubmitButton())
 
 
-class ContactForm(BaseForm):
+class ContactForm(CreateForm):
     contacted_on = GovDateField(
         "Date",
         description="For example, 27 11 2026",
@@ -151,7 +152,7 @@ class ContactForm(BaseForm):
         "Next contact due (optional)",
         description="Leave blank to use the usual interval after a contact.",
     )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitButton())
 
     def validate_contacted_time(self, field):
         if field.data and parse_time(field.data) is None:
@@ -211,7 +212,7 @@ class SafetyPlanForm(VersionedForm):
         description="For example, 27 12 2026",
         required_message="Enter the date to review the safety plan by",
     )
-    submit = SubmitField("Save safety plan", widget=GovSubmitInput())
+    submit = SubmitField("Save safety plan", widget=SubmitButton())
 
     def validate_review_on(self, field):
         if field.data and field.data < uk_today():
@@ -227,12 +228,12 @@ class SafetyPlanForm(VersionedForm):
 
 _intake_fields = _need_fields("at intake")
 _intake_fields.update(_outcome_fields("now"))
-_intake_fields["submit"] = SubmitField("Save intake", widget=GovSubmitInput())
+_intake_fields["submit"] = SubmitField("Save intake", widget=SubmitButton())
 IntakeForm = type("IntakeForm", (BaseForm,), _intake_fields)
 IntakeForm.__doc__ = """Needs at intake in the eight categories, and the victim's own baseline answers."""
 
 
-class OnwardReferralForm(BaseForm):
+class OnwardReferralForm(CreateForm):
     service = radios("Service", ONWARD_SERVICES, "Select the service you referred the victim to")
     victim_asked = BooleanField(
         "The victim asked for restorative justice", widget=GovCheckboxInput(), validators=[Optional()]
@@ -250,7 +251,7 @@ class OnwardReferralForm(BaseForm):
     note = TextAreaField(
         "Notes (optional)", widget=GovTextArea(), validators=[Optional(), max_length("Notes", TEXT_MAX)]
     )
-    submit = SubmitField("Save referral", widget=GovSubmitInput())
+    submit = SubmitField("Save referral", widget=SubmitButton())
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -285,11 +286,11 @@ def _closure_fields():
     fields["satisfaction"] = _scale(
         "How satisfied is the victim with the service?", SATISFACTION_LABELS, descending=True, blank="Not given"
     )
-    fields["submit"] = SubmitField("Close the case", widget=GovSubmitInput())
+    fields["submit"] = SubmitField("Close the case", widget=SubmitButton())
     return fields
 
 
-class _ClosureBase(VersionedForm):
+class _ClosureBase(VersionedForm, CreateForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if self.reason.data == ClosureReason.OTHER and not (self.note.data or "").strip():
@@ -311,7 +312,7 @@ class FteForm(VersionedForm):
         filters=[single_line],
         validators=[InputRequired("Enter the full-time equivalent")],
     )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitButton())
 
     def validate_fte(self, field):
         try:

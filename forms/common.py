@@ -1,8 +1,9 @@
 """What every form shares: text in one Unicode form, refusing characters the database cannot
-keep, numbers and dates parsed within explicit bounds, edit versions, a confirm button, GOV.UK
-date fields, radios and choices, and the length limit's message."""
+keep, numbers and dates parsed within explicit bounds, edit versions, one-time tokens, a confirm
+button, GOV.UK date fields, radios and choices, and the length limit's message."""
 
 import re
+import secrets
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -149,22 +150,38 @@ class VersionedForm(BaseForm):
     """An edit form for a record with a version column (optimistic locking).
 
     The version travels in a hidden field; if the record moved on since the form was shown, the
-    save is refused and the user sees both their answers and what is saved now.
+    save is refused (marac/services/versions.py) and the user sees both their answers and what is
+    saved now.
     """
 
     version = HiddenField()
 
-    def is_stale(self, record):
-        try:
-            return int(self.version.data) != record.version
-        except (TypeError, ValueError):
-            return True
+
+def new_form_token():
+    return secrets.token_urlsafe(32)
+
+
+class CreateForm(BaseForm):
+    """A form that makes a record. It carries a one-time token, issued with the page: sent twice
+    (a double click, the back button), it makes one record (marac/security/form_tokens.py)."""
+
+    form_token = HiddenField(default=new_form_token)
+
+
+class SubmitButton(GovSubmitInput):
+    """GOV.UK's button, which ignores a second click within a second (preventDoubleClick): a form
+    is sent once. The server copes with two sends anyway (versions, one-time tokens, locks)."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        params.setdefault("preventDoubleClick", True)
+        return params
 
 
 class ConfirmForm(BaseForm):
     """A button that changes something: the form carries only the CSRF token."""
 
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    submit = SubmitField("Confirm", widget=SubmitButton())
 
 
 class CheckboxesField(SelectMultipleField):

@@ -1,12 +1,14 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
     BaseForm,
+    CreateForm,
     GovDateField,
+    SubmitButton,
     VersionedForm,
     WholeNumberField,
     case_number,
@@ -20,7 +22,7 @@ from models.risk import RiskLevel
 TEXT_MAX = 20_000
 
 
-class ScheduleForm(BaseForm):
+class ScheduleForm(CreateForm):
     area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
     first_day = GovDateField("Date of the first meeting", required_message="Enter the date of the first meeting")
     start_time = StringField(
@@ -62,7 +64,7 @@ class ScheduleForm(BaseForm):
         validators=[Optional(), max_length("Online meeting link", 500)],
     )
     chair_id = SelectField("Chair", widget=GovSelect(), coerce=int, validators=[Optional()])
-    submit = SubmitField("Create meetings", widget=GovSubmitInput())
+    submit = SubmitField("Create meetings", widget=SubmitButton())
 
     def validate_start_time(self, field):
         try:
@@ -78,7 +80,7 @@ class ScheduleForm(BaseForm):
             raise ValidationError("Enter a link that starts with https://")
 
 
-class AddCaseForm(BaseForm):
+class AddCaseForm(CreateForm):
     case_reference = StringField(
         "Case number",
         widget=GovTextInput(),
@@ -92,7 +94,7 @@ class AddCaseForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter why you are adding the case"), max_length("Reason", 2000)],
     )
-    submit = SubmitField("Add to the list", widget=GovSubmitInput())
+    submit = SubmitField("Add to the list", widget=SubmitButton())
 
     def case_id(self):
         return case_number(self.case_reference.data)
@@ -104,7 +106,7 @@ class RemoveCaseForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter why you are removing the case"), max_length("Reason", 2000)],
     )
-    submit = SubmitField("Remove from the list", widget=GovSubmitInput())
+    submit = SubmitField("Remove from the list", widget=SubmitButton())
 
 
 class ResearchForm(VersionedForm):
@@ -120,7 +122,7 @@ class ResearchForm(VersionedForm):
         description="Kept apart from the facts.",
         validators=[Optional(), max_length("View of the risk", TEXT_MAX)],
     )
-    submit = SubmitField("Send research", widget=GovSubmitInput())
+    submit = SubmitField("Send research", widget=SubmitButton())
 
     def validate_facts(self, field):
         if not (field.data or "").strip():
@@ -132,7 +134,7 @@ class DiscussionForm(VersionedForm):
         "Discussion notes", widget=GovTextArea(), validators=[Optional(), max_length("Discussion notes", TEXT_MAX)]
     )
     risk_after = radios("Risk after discussion", RiskLevel.labels())
-    submit = SubmitField("Save notes", widget=GovSubmitInput())
+    submit = SubmitField("Save notes", widget=SubmitButton())
 
 
 class TickBox(BooleanField):

@@ -5,7 +5,6 @@ import re
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovSelect,
-    GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
@@ -15,8 +14,10 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from forms.common import (
     AgeAtMost,
     BaseForm,
+    CreateForm,
     GovDateField,
     NotInFuture,
+    SubmitButton,
     VersionedForm,
     choices,
     max_length,
@@ -172,34 +173,34 @@ class SafetyNoteFields(Form):
     )
 
 
-class NewCaseForm(BaseForm):
+class NewCaseForm(CreateForm):
     area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
     victim = FormField(VictimFields, label="Victim")
     perpetrator = FormField(PerpetratorFields, label="Perpetrator")
     notes = FormField(SafetyNoteFields, label="Safety")
-    submit = SubmitField("Create case", widget=GovSubmitInput())
+    submit = SubmitField("Create case", widget=SubmitButton())
 
 
 class VictimForm(VersionedForm, VictimFields):
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitButton())
 
 
 class PersonForm(VersionedForm, NameFields, AddressFields):
     """A perpetrator's or child's own details, edited from a case."""
 
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitButton())
 
 
-class AddPerpetratorForm(BaseForm, PerpetratorFields):
-    submit = SubmitField("Add perpetrator", widget=GovSubmitInput())
+class AddPerpetratorForm(CreateForm, PerpetratorFields):
+    submit = SubmitField("Add perpetrator", widget=SubmitButton())
 
 
-class AddChildForm(BaseForm, ChildFields):
-    submit = SubmitField("Add child", widget=GovSubmitInput())
+class AddChildForm(CreateForm, ChildFields):
+    submit = SubmitField("Add child", widget=SubmitButton())
 
 
 class SafetyNotesForm(VersionedForm, SafetyNoteFields):
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    submit = SubmitField("Save", widget=SubmitButton())
 
 
 class PersonSearchForm(BaseForm):
@@ -210,7 +211,7 @@ class PersonSearchForm(BaseForm):
         validators=[Optional(), max_length("Name", NAME_MAX * 2)],
     )
     date_of_birth = GovDateField("Date of birth", validators=[Optional()])
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = SubmitField("Search", widget=SubmitButton())
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import FieldList, FormField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import HiddenInput
@@ -10,8 +10,10 @@ from wtforms.widgets import HiddenInput
 from forms.common import (
     BaseForm,
     CheckboxesField,
+    CreateForm,
     GovDateField,
     NotInFuture,
+    SubmitButton,
     WholeNumberField,
     choices,
     max_length,
@@ -55,7 +57,7 @@ class OptionalChildFields(ChildFields):
         return super().validate(extra_validators)
 
 
-class ReferralForm(BaseForm):
+class ReferralForm(CreateForm):
     area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
     referred_on = GovDateField(
         "Date of referral",
@@ -115,7 +117,7 @@ class ReferralForm(BaseForm):
         description="Which area and roughly when, if you know.",
         validators=[Optional(), max_length("Previous MARACs", TEXT_MAX)],
     )
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+    submit = SubmitField("Save and continue", widget=SubmitButton())
 
     def criteria_answers(self):
         """The answers services.referrals.criteria_problems checks against the area's settings."""
@@ -194,11 +196,11 @@ class MatchForm(BaseForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Select a person, or that none of them is the perpetrator")],
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=SubmitButton())
 
 
 class SubmitReferralForm(BaseForm):
-    submit = SubmitField("Send referral", widget=GovSubmitInput())
+    submit = SubmitField("Send referral", widget=SubmitButton())
 
 
 class TriageForm(BaseForm):
@@ -218,7 +220,7 @@ class TriageForm(BaseForm):
         widget=GovTextArea(),
         validators=[Optional(), max_length("Reason", TEXT_MAX)],
     )
-    submit = SubmitField("Record decision", widget=GovSubmitInput())
+    submit = SubmitField("Record decision", widget=SubmitButton())
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -252,4 +254,4 @@ class ReplyForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter the information the coordinator asked for"), max_length("Reply", TEXT_MAX)],
     )
-    submit = SubmitField("Send to the coordinator", widget=GovSubmitInput())
+    submit = SubmitField("Send to the coordinator", widget=SubmitButton())

@@ -1,13 +1,14 @@
 """The DASH checklist form and the form for another tool's result."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from forms.common import (
-    BaseForm,
+    CreateForm,
     GovDateField,
     NotInFuture,
+    SubmitButton,
     VersionedForm,
     WholeNumberField,
     choices,
@@ -21,7 +22,7 @@ TEXT_MAX = 5000
 INCIDENTS_MESSAGE = "Enter a number of incidents from {minimum} to {maximum}"
 
 
-class DashFormBase(VersionedForm):
+class DashFormBase(VersionedForm, CreateForm):
     assessed_on = GovDateField(
         "Date of the assessment", validators=[NotInFuture("Date of the assessment must be today or in the past")]
     )
@@ -62,8 +63,8 @@ class DashFormBase(VersionedForm):
         widget=GovTextArea(),
         validators=[Optional(), max_length("Reason for the correction", TEXT_MAX)],
     )
-    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
-    complete = SubmitField("Complete assessment", widget=GovSubmitInput())
+    save_draft = SubmitField("Save as draft", widget=SubmitButton())
+    complete = SubmitField("Complete assessment", widget=SubmitButton())
 
     def answers(self):
         """{question number: {"answer", "source", "comment"}} for what was given."""
@@ -130,7 +131,7 @@ def _build_dash_form():
 DashForm = _build_dash_form()
 
 
-class OtherToolForm(BaseForm):
+class OtherToolForm(CreateForm):
     tool = radios(
         "Risk tool", {tool: tool.label for tool in (RiskTool.POLICE_DASH, RiskTool.DARA)}, "Select the risk tool"
     )
@@ -151,4 +152,4 @@ class OtherToolForm(BaseForm):
         widget=GovTextArea(),
         validators=[DataRequired("Enter the rationale for the risk level"), max_length("Rationale", TEXT_MAX)],
     )
-    submit = SubmitField("Save result", widget=GovSubmitInput())
+    submit = SubmitField("Save result", widget=SubmitButton())

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from forms.auth import SignInForm
 from marac.security import posted_fields
+from marac.services.versions import StaleRecord
 from models import db
 
 ERROR_PAGES = {
@@ -21,6 +22,10 @@ ERROR_PAGES = {
     ),
     405: ("This page cannot be used in that way", "Go back to the page you came from and use its buttons and links."),
     413: ("What you sent was too large", "Go back and send less: shorten the text or attach a smaller file."),
+    409: (
+        "Someone else changed this at the same time",
+        "Nothing you sent was saved. Go back, check what is saved now, and try again.",
+    ),
     429: ("Too many requests", "Wait a few minutes, then try again."),
     500: (
         "Sorry, there is a problem with the service",
@@ -62,7 +67,23 @@ def handle_csrf_error(error):
     return render_error(400)
 
 
+def handle_stale_record(error):
+    """A record someone else saved while this request was writing it, where the page has no
+    conflict view of its own: nothing was saved; the answers are kept to check and send again."""
+    db.session.rollback()
+    if not current_user.is_authenticated:
+        return render_error(409)
+    page = request.path if request.url_rule and "GET" in request.url_rule.methods else None
+    return (
+        render_template(
+            "auth/resend_form.html", path=request.path, page=page, fields=posted_fields(), reason="conflict"
+        ),
+        409,
+    )
+
+
 def register_error_handlers(app):
+    app.register_error_handler(StaleRecord, handle_stale_record)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(HTTPException, handle_http_exception)

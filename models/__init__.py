@@ -35,7 +35,7 @@ from models.people import Person, PersonAlias, PersonMatchKey
 from models.referrals import Referral, ReferralStatus
 from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
-from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, User, UserSession
+from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, UsedFormToken, User, UserSession
 
 __all__ = [
     "db",
@@ -84,6 +84,7 @@ __all__ = [
     "Referral",
     "ReferralStatus",
     "PendingForm",
+    "UsedFormToken",
     "Role",
     "User",
     "UserSession",

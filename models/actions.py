@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
-from models.base import UTCDateTime, db, pointer_index
+from models.base import UTCDateTime, Versioned, db, pointer_index
 from models.cases import Case, case_reference
 from models.clock import utcnow
 from models.labels import LabelledEnum
@@ -34,7 +34,7 @@ class ActionTarget(LabelledEnum):
 ACTION_TARGET_LABELS = ActionTarget.labels()
 
 
-class Action(db.Model):
+class Action(Versioned, db.Model):
     __tablename__ = "actions"
     __table_args__ = (
         sa.Index("ix_actions_agency_status_due", "owner_agency_id", "status", "due_on"),
@@ -65,7 +65,6 @@ class Action(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     case: Mapped[Case] = relationship()
     owner_agency: Mapped[Agency] = relationship()

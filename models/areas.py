@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db
+from models.base import UTCDateTime, Versioned, db
 from models.clock import utcnow
 from models.labels import LabelledEnum
 
@@ -43,7 +43,7 @@ agency_areas = sa.Table(
 )
 
 
-class Area(db.Model):
+class Area(Versioned, db.Model):
     """One MARAC: its meetings, cases and local settings (defaults from SafeLives guidance)."""
 
     __tablename__ = "areas"
@@ -67,7 +67,6 @@ class Area(db.Model):
     pct_aged_16_17: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     agencies: Mapped[list["Agency"]] = relationship(
         secondary=agency_areas, back_populates="areas", order_by="Agency.name"
@@ -77,7 +76,7 @@ class Area(db.Model):
         return f"<Area {self.id}>"
 
 
-class Agency(db.Model):
+class Agency(Versioned, db.Model):
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +84,6 @@ class Agency(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     areas: Mapped[list[Area]] = relationship(secondary=agency_areas, back_populates="agencies", order_by=Area.name)
 

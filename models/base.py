@@ -6,7 +6,8 @@ from datetime import UTC
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 # Constraint names that Alembic can find again on every database.
 NAMING_CONVENTION = {
@@ -48,8 +49,27 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Versioned:
+    """A record edited in place, with optimistic locking: every UPDATE or DELETE of its row says
+    `WHERE id = :id AND version = :version_read` and moves the version on by one (SQLAlchemy's
+    version_id_col). If another request saved the row since this one read it, no row matches and
+    the flush raises StaleRecord. A form or an API request that shows the version compares it with
+    the row's first (marac/services/versions.py, expect)."""
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class StaleRecord(Exception):
+    """Someone saved the record since it was read: the conflict page, or 409 through the API."""
+
+
 class Session(FlaskSession):
-    """Flask-SQLAlchemy's session, also honouring an explicit bind.
+    """Flask-SQLAlchemy's session, honouring an explicit bind, whose flush tells a versioned
+    record written by someone else since it was read (StaleRecord) from any other failure.
 
     The tests bind the session to a connection inside an outer transaction that they roll back;
     Flask-SQLAlchemy's own get_bind would ignore that bind and use the engine.
@@ -59,6 +79,12 @@ class Session(FlaskSession):
         if bind is None and self.bind is not None:
             return self.bind
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+    def flush(self, objects=None):
+        try:
+            super().flush(objects)
+        except StaleDataError as error:  # an UPDATE or DELETE matched no row: the version moved on
+            raise StaleRecord(str(error)) from error
 
 
 # Objects stay readable after a commit: a view records its audit event and commits, then renders

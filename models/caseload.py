@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db, pointer_index
+from models.base import UTCDateTime, Versioned, db, pointer_index
 from models.clock import utcnow
 from models.labels import LabelledEnum
 from models.users import User
@@ -34,7 +34,7 @@ SATISFACTION_LABELS = {
 }
 
 
-class Support(db.Model):
+class Support(Versioned, db.Model):
     """One period of IDVA support for a case, from allocation to closure.
 
     A case reopened when the victim comes back gets a new Support (`reopens_id` names the one
@@ -89,7 +89,6 @@ class Support(db.Model):
     risk_reduced: Mapped[bool | None]
     feels_safer: Mapped[bool | None]
     quality_of_life_improved: Mapped[bool | None]
-    version: Mapped[int] = mapped_column(default=1)
 
     @property
     def is_open(self):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db
+from models.base import UTCDateTime, Versioned, db
 from models.clock import uk_today, utcnow
 from models.people import Person
 
@@ -46,7 +46,7 @@ def case_reference(case_id):
     return f"C{case_id:06d}"
 
 
-class Case(db.Model):
+class Case(Versioned, db.Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +58,6 @@ class Case(db.Model):
     not_safe_to_share_with: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(default=1)
 
     area: Mapped[Area] = relationship()
     victim: Mapped[Person] = relationship()

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db
+from models.base import UTCDateTime, Versioned, db
 from models.cases import Case
 from models.clock import utcnow
 from models.labels import LabelledEnum
@@ -44,7 +44,7 @@ meeting_agencies = sa.Table(
 )
 
 
-class Meeting(db.Model):
+class Meeting(Versioned, db.Model):
     __tablename__ = "meetings"
     __table_args__ = (sa.Index("ix_meetings_area_starts", "area_id", "starts_at"),)
 
@@ -63,7 +63,6 @@ class Meeting(db.Model):
     minutes_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     minutes_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     area: Mapped[Area] = relationship()
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
@@ -80,7 +79,7 @@ class Meeting(db.Model):
         return f"<Meeting {self.id} {self.status}>"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Versioned, db.Model):
     __tablename__ = "agenda_items"
     __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id"),)
 
@@ -99,7 +98,6 @@ class AgendaItem(db.Model):
     discussion: Mapped[str | None] = mapped_column(sa.Text)
     risk_after: Mapped[str | None] = mapped_column(sa.String(10))
     discussed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     case: Mapped[Case] = relationship()
 
@@ -114,7 +112,7 @@ class ResearchStatus(LabelledEnum):
     SUBMITTED = "submitted", "Submitted"
 
 
-class ResearchRequest(db.Model):
+class ResearchRequest(Versioned, db.Model):
     """What one agency knows of one listed case, searched from its own records."""
 
     __tablename__ = "research_requests"
@@ -128,7 +126,6 @@ class ResearchRequest(db.Model):
     opinion: Mapped[str | None] = mapped_column(sa.Text)  # risk or opinion, kept apart from facts
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     agency: Mapped[Agency] = relationship()
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db
+from models.base import UTCDateTime, Versioned, db
 from models.clock import utcnow
 from models.labels import LabelledEnum
 
@@ -65,7 +65,7 @@ ETHNICITY_LABELS = {code: label for code, label, _group, _minoritised in ETHNICI
 RACIALLY_MINORITISED = frozenset(code for code, _label, _group, minoritised in ETHNICITIES if minoritised)
 
 
-class Person(db.Model):
+class Person(Versioned, db.Model):
     __tablename__ = "people"
     __table_args__ = (sa.Index("ix_people_names", "last_name", "first_name"),)
 
@@ -86,7 +86,6 @@ class Person(db.Model):
     is_safe_to_call: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     aliases: Mapped[list["PersonAlias"]] = relationship(
         cascade="all, delete-orphan", order_by="PersonAlias.id", lazy="selectin"

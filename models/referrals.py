@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db, pointer_index
+from models.base import UTCDateTime, Versioned, db, pointer_index
 from models.cases import Case
 from models.clock import utcnow
 from models.labels import LabelledEnum
@@ -30,7 +30,7 @@ LAWFUL_BASES = {
 }
 
 
-class Referral(db.Model):
+class Referral(Versioned, db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
         sa.Index("ix_referrals_case_date", "case_id", "referred_on"),
@@ -67,7 +67,6 @@ class Referral(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     area: Mapped[Area] = relationship()
     case: Mapped[Case | None] = relationship()

@@ -9,7 +9,7 @@ import sqlalchemy.orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency
-from models.base import UTCDateTime, db, pointer_index
+from models.base import UTCDateTime, Versioned, db, pointer_index
 from models.clock import utcnow
 from models.labels import LabelledEnum
 
@@ -77,7 +77,7 @@ class AssessmentStatus(StrEnum):
     COMPLETED = "completed"
 
 
-class RiskAssessment(db.Model):
+class RiskAssessment(Versioned, db.Model):
     __tablename__ = "risk_assessments"
     __table_args__ = (
         sa.Index("ix_risk_assessments_case_status", "case_id", "status", "assessed_on"),
@@ -109,7 +109,6 @@ class RiskAssessment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     agency: Mapped[Agency | None] = relationship()
 

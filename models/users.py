@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Agency, Area
-from models.base import UTCDateTime, db
+from models.base import UTCDateTime, Versioned, db
 from models.clock import utcnow
 from models.labels import LabelledEnum
 
@@ -37,7 +37,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
 
 
-class User(db.Model):
+class User(Versioned, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +52,6 @@ class User(db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Full-time equivalent, for an IDVA's caseload capacity (× the area's cases per FTE).
     fte: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("1.00"), server_default="1")
-    version: Mapped[int] = mapped_column(default=1)
     # Two-factor sign-in (TOTP, RFC 6238): the base32 secret (160 bits or more), when it was set
     # up, and the last time step a code was accepted for, so that no code is accepted twice.
     mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
@@ -167,3 +166,19 @@ class PendingForm(db.Model):
     path: Mapped[str] = mapped_column(sa.String(500))
     fields: Mapped[list] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsedFormToken(db.Model):
+    """The one-time token of a form that made a record, once sent, and where it led. A second
+    send of the same form (a double click, the back button, a retry) makes nothing and goes there
+    too. Written in the same transaction as the record; the unique key stops a second send at the
+    same moment (marac/security/form_tokens.py)."""
+
+    __tablename__ = "used_form_tokens"
+    __table_args__ = (sa.UniqueConstraint("user_id", "token"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(sa.String(64))
+    location: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -59,7 +59,7 @@ def _rolled_back_transaction(app):
     yield
     with app.app_context():
         db.session.remove()
-        db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
     outer.rollback()
     connection.close()
 

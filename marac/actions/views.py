@@ -8,8 +8,9 @@ from forms.actions import ActionStatusForm
 from forms.common import choices
 from marac.actions import bp
 from marac.security import audit
-from marac.services import access, actions, paging
+from marac.services import access, actions, paging, versions
 from marac.services.areas import agency_names
+from marac.services.versions import StaleRecord
 from marac.templating import page_number
 from models import Action, db
 from models.actions import ACTION_STATUS_LABELS
@@ -104,28 +105,31 @@ def action_view(action_id):
         abort(403)
     if not form.validate_on_submit():
         return _render_action(action, form, status=400)
-    if form.is_stale(action):
-        # Someone changed it since this page was shown: show both, save nothing.
-        form.version.data = action.version
-        return _render_action(action, form, conflict=True, status=409)
     to_status = form.status.data or action.status
     problems = actions.status_problems(
         to_status, completed_on=form.completed_on.data, evidence=form.evidence.data, note=form.note.data
     )
     if not form.status.data:
         problems["status"] = "Select the status"
+    try:
+        with versions.saving(action, form.version.data):
+            if not problems:
+                update = actions.change_status(
+                    action,
+                    current_user,
+                    to_status,
+                    note=form.note.data,
+                    completed_on=form.completed_on.data,
+                    evidence=form.evidence.data,
+                )
+    except StaleRecord:
+        # Someone changed it since this page was shown: show both, save nothing.
+        form.version.data = action.version
+        return _render_action(action, form, conflict=True, status=409)
     for field, message in problems.items():
         form[field].errors.append(message)
     if problems:
         return _render_action(action, form, status=400)
-    update = actions.change_status(
-        action,
-        current_user,
-        to_status,
-        note=form.note.data,
-        completed_on=form.completed_on.data,
-        evidence=form.evidence.data,
-    )
     audit(
         "action.updated",
         record_type="case",

@@ -1,13 +1,13 @@
 """Retention review, for coordinators: cases flagged as due, the decision on each (keep,
 anonymise, delete), and legal holds. Every decision is audited (ids and counts only)."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.admin import LegalHoldForm, RetentionDecisionForm
 from forms.common import ConfirmForm
 from marac.admin import bp
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import retention, retention_reviews
 from models import db
 
@@ -35,16 +35,13 @@ def _render_list(hold_form, status=200):
     )
 
 
-def _open_review(review_id):
-    review = retention_reviews.open_review(current_user, review_id)
-    if review is None:
-        abort(404)
-    return review
-
-
 @bp.route("/retention/<int:review_id>", methods=["GET", "POST"])
 def retention_decide(review_id):
-    review = _open_review(review_id)
+    review = retention_reviews.review_of(current_user, review_id)
+    if review is None or (review.decision is not None and request.method != "POST"):
+        abort(404)
+    if review.decision is not None:
+        return _decided_already(review)
     held = retention.on_hold(review.record_type, review.record_id)
     form = RetentionDecisionForm()
     if form.validate_on_submit():
@@ -54,6 +51,8 @@ def retention_decide(review_id):
         except retention.OnHold:
             form.decision.errors.append("This case is under a legal hold: it cannot be anonymised or deleted")
         else:
+            if counts is None:  # another click got there first, at the same moment
+                return _decided_already(review)
             audit(
                 f"retention.case_{'kept' if choice == 'keep' else choice + 'd'}",
                 record_type="case",
@@ -70,6 +69,12 @@ def retention_decide(review_id):
     return render_template("admin/retention_decide.html", review=review, form=form, held=held)
 
 
+def _decided_already(review):
+    """A second click on a decision (or another coordinator's): the list, as after the first."""
+    flash(f"Case C{review.record_id:06d} has been decided already.")
+    return redirect(url_for("admin.retention_list"))
+
+
 _DONE = {
     "keep": "Case {reference} will be kept for another year.",
     "anonymise": "Case {reference} has been anonymised.",
@@ -78,6 +83,7 @@ _DONE = {
 
 
 @bp.route("/retention/holds", methods=["POST"])
+@form_tokens.once
 def legal_hold_place():
     form = LegalHoldForm()
     if form.validate_on_submit():
@@ -90,9 +96,8 @@ def legal_hold_place():
             hold = retention_reviews.place_hold(retention.CASE, case.id, form.reason.data, current_user)
             db.session.flush()
             audit("retention.hold_placed", record_type="case", record_id=case.id, hold_id=hold.id)
-            db.session.commit()
             flash(f"Legal hold placed on case {case.reference}.", "success")
-            return redirect(url_for("admin.retention_list"))
+            return form_tokens.made(redirect(url_for("admin.retention_list")))
     return _render_list(hold_form=form, status=400)
 
 

@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 from forms.admin import AgencyForm, AreaForm, AuditFilterForm, UserForm
 from forms.common import ConfirmForm, choices
 from marac.admin import bp
-from marac.security import audit, end_user_sessions
-from marac.services import accounts, mfa, paging
+from marac.security import audit, end_user_sessions, form_tokens
+from marac.services import accounts, mfa, paging, versions
 from marac.services import areas as area_service
+from marac.services.versions import StaleRecord
 from marac.templating import page_number
 from models import Agency, Area, AuditEvent, Role, User, db
 from models.clock import day_start
@@ -45,6 +46,7 @@ def areas():
 
 
 @bp.route("/areas/new", methods=["GET", "POST"])
+@form_tokens.once
 def area_new():
     form = AreaForm(
         idva_capacity_per_fte=70,
@@ -62,9 +64,8 @@ def area_new():
             area = area_service.save_area(Area(), form.data)
             db.session.flush()
             audit("admin.area_created", record_type="area", record_id=area.id)
-            db.session.commit()
             flash("Area added.", "success")
-            return redirect(url_for("admin.areas"))
+            return form_tokens.made(redirect(url_for("admin.areas")))
     return render_template("admin/area_form.html", form=form, area=None)
 
 
@@ -74,16 +75,19 @@ def area_edit(area_id):
     form = AreaForm(obj=area)
     conflict = False
     if form.validate_on_submit():
-        if form.is_stale(area):
-            conflict = True
-        elif area_service.name_taken(Area, form.name.data, exclude_id=area.id):
+        if area_service.name_taken(Area, form.name.data, exclude_id=area.id):
             form.name.errors.append("An area with this name already exists")
         else:
-            area_service.save_area(area, form.data)
-            audit("admin.area_updated", record_type="area", record_id=area.id)
-            db.session.commit()
-            flash("Area saved.", "success")
-            return redirect(url_for("admin.areas"))
+            try:
+                with versions.saving(area, form.version.data):
+                    area_service.save_area(area, form.data)
+            except StaleRecord:
+                conflict = True
+            else:
+                audit("admin.area_updated", record_type="area", record_id=area.id)
+                db.session.commit()
+                flash("Area saved.", "success")
+                return redirect(url_for("admin.areas"))
     return _render_edit("admin/area_form.html", form, conflict, area=area)
 
 
@@ -106,6 +110,7 @@ def agencies():
 
 
 @bp.route("/agencies/new", methods=["GET", "POST"])
+@form_tokens.once
 def agency_new():
     form = AgencyForm(version=1)
     form.area_ids.choices = choices(area_service.area_choices())
@@ -122,9 +127,8 @@ def agency_new():
             )
             db.session.flush()
             audit("admin.agency_created", record_type="agency", record_id=agency.id)
-            db.session.commit()
             flash("Agency added.", "success")
-            return redirect(url_for("admin.agencies"))
+            return form_tokens.made(redirect(url_for("admin.agencies")))
     return render_template("admin/agency_form.html", form=form, agency=None, conflict=False)
 
 
@@ -135,22 +139,25 @@ def agency_edit(agency_id):
     form.area_ids.choices = choices(area_service.area_choices(keep=[area.id for area in agency.areas]))
     conflict = False
     if form.validate_on_submit():
-        if form.is_stale(agency):
-            conflict = True
-        elif area_service.name_taken(Agency, form.name.data, exclude_id=agency.id):
+        if area_service.name_taken(Agency, form.name.data, exclude_id=agency.id):
             form.name.errors.append("An agency with this name already exists")
         else:
-            area_service.save_agency(
-                agency,
-                name=form.name.data,
-                kind=form.kind.data,
-                area_ids=form.area_ids.data,
-                is_active=form.is_active.data,
-            )
-            audit("admin.agency_updated", record_type="agency", record_id=agency.id)
-            db.session.commit()
-            flash("Agency saved.", "success")
-            return redirect(url_for("admin.agencies"))
+            try:
+                with versions.saving(agency, form.version.data):
+                    area_service.save_agency(
+                        agency,
+                        name=form.name.data,
+                        kind=form.kind.data,
+                        area_ids=form.area_ids.data,
+                        is_active=form.is_active.data,
+                    )
+            except StaleRecord:
+                conflict = True
+            else:
+                audit("admin.agency_updated", record_type="agency", record_id=agency.id)
+                db.session.commit()
+                flash("Agency saved.", "success")
+                return redirect(url_for("admin.agencies"))
     return _render_edit("admin/agency_form.html", form, conflict, agency=agency)
 
 
@@ -173,6 +180,7 @@ def _user_form(user=None, **kwargs):
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@form_tokens.once
 def user_new():
     form = _user_form(version=1)
     if form.validate_on_submit():
@@ -191,8 +199,11 @@ def user_new():
             )
             db.session.flush()
             audit("admin.user_created", record_type="user", record_id=user.id)
-            db.session.commit()
-            return render_template("admin/user_password.html", user=user, password=password, new=True)
+            # The password is shown once: a second send goes to the user's page instead.
+            return form_tokens.made(
+                render_template("admin/user_password.html", user=user, password=password, new=True),
+                location=url_for("admin.user_edit", user_id=user.id),
+            )
     return render_template("admin/user_form.html", form=form, user=None, conflict=False)
 
 
@@ -202,30 +213,33 @@ def user_edit(user_id):
     form = _user_form(user, obj=user, roles=sorted(user.roles), area_ids=sorted(user.area_ids))
     conflict = False
     if form.validate_on_submit():
-        if form.is_stale(user):
-            conflict = True
-        elif accounts.email_taken(form.email.data, exclude_id=user.id):
+        if accounts.email_taken(form.email.data, exclude_id=user.id):
             form.email.errors.append("A user with this email address already exists")
         elif user.id == current_user.id and Role.ADMIN.value not in form.roles.data:
             form.roles.errors.append("You cannot remove your own administrator role: ask another administrator")
         elif user.id == current_user.id and not form.is_active.data:
             form.is_active.errors.append("You cannot deactivate your own account: ask another administrator")
         else:
-            deactivated = accounts.update_user(
-                user,
-                name=form.name.data,
-                email=form.email.data,
-                agency_id=form.agency_id.data,
-                roles=form.roles.data,
-                area_ids=form.area_ids.data,
-                is_active=form.is_active.data,
-            )
-            if deactivated:
-                end_user_sessions(user, "deactivated")
-            audit("admin.user_updated", record_type="user", record_id=user.id, deactivated=deactivated)
-            db.session.commit()
-            flash("User saved.", "success")
-            return redirect(url_for("admin.users"))
+            try:
+                with versions.saving(user, form.version.data):
+                    deactivated = accounts.update_user(
+                        user,
+                        name=form.name.data,
+                        email=form.email.data,
+                        agency_id=form.agency_id.data,
+                        roles=form.roles.data,
+                        area_ids=form.area_ids.data,
+                        is_active=form.is_active.data,
+                    )
+            except StaleRecord:
+                conflict = True
+            else:
+                if deactivated:
+                    end_user_sessions(user, "deactivated")
+                audit("admin.user_updated", record_type="user", record_id=user.id, deactivated=deactivated)
+                db.session.commit()
+                flash("User saved.", "success")
+                return redirect(url_for("admin.users"))
     return _render_edit("admin/user_form.html", form, conflict, user=user, actions_form=ConfirmForm())
 
 

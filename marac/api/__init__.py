@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from marac.extensions import limiter
+from marac.services.versions import StaleRecord
 
 bp = Blueprint("api", __name__)
 
@@ -31,5 +32,6 @@ limiter.limit(_rate_limit, key_func=_rate_limit_key)(bp)
 
 from marac.api import problems, views  # noqa: E402, F401 (registers the routes)
 
+bp.register_error_handler(StaleRecord, problems.handle_stale_record)
 bp.register_error_handler(HTTPException, problems.handle_http_exception)
 bp.register_error_handler(InternalServerError, problems.handle_server_error)

@@ -66,6 +66,17 @@ def validation(errors, detail="Some of the request is not acceptable: see errors
     return problem(422, type_=VALIDATION, title="Your request is not valid", detail=detail, errors=list(errors))
 
 
+def version_conflict(title="The record has changed since you read it", **extra):
+    """409: someone saved the record since the version the request was made from."""
+    return problem(
+        409,
+        type_=VERSION_CONFLICT,
+        title=title,
+        detail="Nothing was saved. Read the record as it is now, then send your change again with its version.",
+        **extra,
+    )
+
+
 def unauthorized():
     return problem(401, headers={"WWW-Authenticate": 'Bearer realm="marac"'})
 
@@ -90,6 +101,12 @@ def handle_http_exception(error):
     if (error.code or 500) >= 500:
         db.session.rollback()
     return from_http_exception(error)
+
+
+def handle_stale_record(error):
+    """A versioned record someone else saved while this request was writing it."""
+    db.session.rollback()
+    return version_conflict()
 
 
 def handle_server_error(error):

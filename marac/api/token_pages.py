@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from forms.api_tokens import ApiTokenForm, RevokeTokenForm
 from forms.common import choices
-from marac.security import audit, is_allowed
+from marac.security import audit, form_tokens, is_allowed
 from marac.services import accounts, api_tokens
 from models import ApiScope, db
 from models.api import API_SCOPE_LABELS
@@ -48,6 +48,7 @@ def _render(form, *, created=None, status=200):
 
 
 @pages.route("", methods=["GET", "POST"])
+@form_tokens.once
 def token_list():
     form = _form()
     if not form.scopes.choices:
@@ -64,9 +65,11 @@ def token_list():
                 scopes=token.scopes,
                 days=form.days.data,
             )
-            db.session.commit()
-            # Shown on this page once, never in a URL, a redirect or the session.
-            return _render(_form_after_create(), created=(token, secret))
+            # Shown on this page once, never in a URL, a redirect or the session: a second send of
+            # the form comes back to the list.
+            return form_tokens.made(
+                _render(_form_after_create(), created=(token, secret)), location=url_for("api_tokens.token_list")
+            )
         form.current_password.data = ""
         return _render(form, status=400)
     return _render(form)

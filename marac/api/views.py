@@ -13,8 +13,9 @@ from marac.api import bp, common, problems, referral_input, render, schemas
 from marac.api.examples import examples
 from marac.api.openapi import ANY_TOKEN, Tag, document
 from marac.extensions import match_step_limit
-from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, reports, risk_scoring
+from marac.services import access, actions, agenda, meeting_papers, meetings, referrals, reports, risk_scoring, versions
 from marac.services.areas import user_area, user_areas
+from marac.services.versions import StaleRecord
 from models import Action, ApiScope, db
 
 REFERRALS = Tag(bp, "Referrals", read=ApiScope.REFERRALS_READ, write=ApiScope.REFERRALS_WRITE)
@@ -247,31 +248,25 @@ def action_status(action_id):
     data, refused = common.body(schemas.ActionStatusIn)
     if refused:
         return refused
-    if data.version != action.version:
-        return problems.problem(
-            409,
-            type_=problems.VERSION_CONFLICT,
-            title="The action has changed since you read it",
-            detail="Nothing was saved. Read the action as it is now (current), then send your change again "
-            "with its version.",
+    try:
+        with versions.saving(action, data.version):
+            refused = _status_refused(data, allowed)
+            if refused is None:
+                update = actions.change_status(
+                    action,
+                    current_user,
+                    data.status,
+                    note=data.note,
+                    completed_on=data.completed_on,
+                    evidence=data.evidence,
+                )
+    except StaleRecord:
+        return problems.version_conflict(
+            "The action has changed since you read it",
             current=render.action_detail(action, current_user).model_dump(mode="json"),
         )
-    if data.status not in allowed:
-        return problems.validation([problems.field_error("status", "You cannot set this status")])
-    refusals = actions.status_problems(
-        data.status, completed_on=data.completed_on, evidence=data.evidence, note=data.note
-    )
-    if refusals:
-        return problems.validation(problems.field_error(field, message) for field, message in refusals.items())
-    update = actions.change_status(
-        action,
-        current_user,
-        data.status,
-        note=data.note,
-        completed_on=data.completed_on,
-        evidence=data.evidence,
-    )
-    db.session.flush()
+    if refused:
+        return refused
     common.audit(
         "action.updated",
         record_type="case",
@@ -281,6 +276,18 @@ def action_status(action_id):
         to_status=data.status,
     )
     return common.answer(render.action_detail(action, current_user))
+
+
+def _status_refused(data, allowed):
+    """A problem answer if this status change breaks the web page's rules, else None."""
+    if data.status not in allowed:
+        return problems.validation([problems.field_error("status", "You cannot set this status")])
+    refusals = actions.status_problems(
+        data.status, completed_on=data.completed_on, evidence=data.evidence, note=data.note
+    )
+    if refusals:
+        return problems.validation(problems.field_error(field, message) for field, message in refusals.items())
+    return None
 
 
 # Quarterly figures

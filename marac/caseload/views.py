@@ -21,9 +21,9 @@ from forms.caseload import (
 )
 from forms.common import ConfirmForm, choices
 from marac.caseload import bp
-from marac.security import audit
-from marac.services import access, caseload, cases
-from marac.services.versions import StaleRecord, bump_version
+from marac.security import audit, form_tokens
+from marac.services import access, caseload, cases, versions
+from marac.services.versions import StaleRecord
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.caseload import (
     CLOSURE_REASON_LABELS,
@@ -218,6 +218,7 @@ def _back_to_tab(case):
 
 
 @bp.route("/cases/<int:case_id>/contacts/new", methods=["GET", "POST"])
+@form_tokens.once
 def contact_new(case_id):
     case, support = _active_case(case_id, "idva_contact")
     form = ContactForm()
@@ -245,9 +246,8 @@ def contact_new(case_id):
             outcome=contact.outcome,
             made_contact=contact.is_contact,
         )
-        db.session.commit()
         flash("Contact saved." if contact.is_contact else "Contact attempt saved.", "success")
-        return _back_to_tab(case)
+        return form_tokens.made(_back_to_tab(case))
     return _render_case("caseload/contact_form.html", case, form=form), 400 if form.errors else 200
 
 
@@ -263,19 +263,12 @@ def safety_plan(case_id):
     form.legal_orders.choices = choices(LEGAL_ORDERS.items())
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data)
-        except (TypeError, ValueError):
-            expected = -1
-        try:
-            new_plan = caseload.save_plan(case, current_user, form.data, expected_version=expected)
-            db.session.flush()
-        except (StaleRecord, sa.exc.IntegrityError) as exc:
-            if isinstance(exc, sa.exc.IntegrityError):  # someone saved the same version just now
-                db.session.rollback()
-                audit("case.viewed", record_type="case", record_id=case.id, tab="idva_safety_plan")
+            new_plan = caseload.save_plan(case, current_user, form.data, version=form.version.data)
+        except StaleRecord:
             plan = caseload.current_plan(case.id)
             form.version.data = plan.version if plan else 0
             return _render_case("caseload/safety_plan.html", case, form=form, plan=plan, conflict=True), 409
+        db.session.flush()
         audit("case.safety_plan_saved", record_type="case", record_id=case.id, version=new_plan.version)
         db.session.commit()
         flash("Safety plan saved.", "success")
@@ -316,6 +309,7 @@ def intake(case_id):
 
 
 @bp.route("/cases/<int:case_id>/onward-referrals/new", methods=["GET", "POST"])
+@form_tokens.once
 def onward_referral_new(case_id):
     case, support = _active_case(case_id, "idva_onward_referral")
     form = OnwardReferralForm()
@@ -333,13 +327,13 @@ def onward_referral_new(case_id):
             judged_safe=form.judged_safe.data,
         )
         audit("case.onward_referral_added", record_type="case", record_id=case.id, service=referral.service)
-        db.session.commit()
         flash("Onward referral saved.", "success")
-        return _back_to_tab(case)
+        return form_tokens.made(_back_to_tab(case))
     return _render_case("caseload/onward_referral.html", case, form=form), 400 if form.errors else 200
 
 
 @bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
+@form_tokens.once
 def close(case_id):
     case, support = _active_case(case_id, "idva_close")
     form = ClosureForm()
@@ -348,10 +342,6 @@ def close(case_id):
         latest = cases.latest_assessment(case.id)
         form.risk_level.data = latest.level if latest and latest.level else ""
     if form.validate_on_submit():
-        try:
-            expected = int(form.version.data)
-        except (TypeError, ValueError):
-            expected = -1
         data = {
             "reason": form.reason.data,
             "note": form.note.data,
@@ -363,23 +353,30 @@ def close(case_id):
             "needs": need_levels(form),
         }
         try:
-            caseload.close(case, support, current_user, data, expected_version=expected)
+            closed = caseload.close(case, support, current_user, data, version=form.version.data)
         except StaleRecord:
             form.version.data = support.version
             return _render_case(
                 "caseload/close.html", case, form=form, support=support, categories=NEED_CATEGORIES, conflict=True
             ), 409
+        if not closed:
+            db.session.commit()
+            flash(f"Case {case.reference} was closed already.")
+            return _after_closing(case)
         audit(
             "case.closed", record_type="case", record_id=case.id, support_id=support.id, reason=support.closure_reason
         )
-        db.session.commit()
         flash(f"Case {case.reference} closed.", "success")
-        if current_user.has_role(Role.IDVA_MANAGER):
-            return _back_to_tab(case)
-        return redirect(url_for("caseload.caseload_list"))
+        return form_tokens.made(_after_closing(case))
     return _render_case(
         "caseload/close.html", case, form=form, support=support, categories=NEED_CATEGORIES, conflict=False
     ), 400 if form.errors else 200
+
+
+def _after_closing(case):
+    if current_user.has_role(Role.IDVA_MANAGER):
+        return _back_to_tab(case)
+    return redirect(url_for("caseload.caseload_list"))
 
 
 @bp.route("/cases/<int:case_id>/tasks/<int:task_id>/done", methods=["POST"])
@@ -410,11 +407,12 @@ def idva_fte(idva_id):
     if request.method == "GET":
         form.fte.data = f"{idva.fte.normalize():f}" if idva.fte is not None else "1"
     if form.validate_on_submit():
-        if form.is_stale(idva):
+        try:
+            with versions.saving(idva, form.version.data):
+                idva.fte = form.value()
+        except StaleRecord:
             form.version.data = idva.version
             return render_template("caseload/fte.html", form=form, idva=idva, conflict=True), 409
-        idva.fte = form.value()
-        bump_version(idva)
         audit("user.fte_changed", record_type="user", record_id=idva.id, fte=str(idva.fte))
         db.session.commit()
         flash(f"{idva.name}'s full-time equivalent is now {idva.fte.normalize():f}.", "success")

@@ -1,5 +1,7 @@
 """Cases, the people in them, and their risk assessments (/cases, /people)."""
 
+from contextlib import nullcontext
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -15,10 +17,11 @@ from forms.people import (
 )
 from forms.risk import DashForm, OtherToolForm
 from marac.cases import bp
-from marac.security import audit, is_allowed
-from marac.services import access, assessments, caseload, cases, people, referrals, risk_scoring, search
+from marac.security import audit, form_tokens, is_allowed
+from marac.services import access, assessments, caseload, cases, people, referrals, risk_scoring, search, versions
 from marac.services import audit as audit_trail
 from marac.services.areas import agency_choices, user_areas
+from marac.services.versions import StaleRecord
 from marac.templating import page_number
 from models import Area, RiskAssessment, db
 
@@ -65,6 +68,7 @@ def _area_choices():
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
+@form_tokens.once
 def case_new():
     form = NewCaseForm()
     form.area_id.choices = _area_choices()
@@ -83,9 +87,8 @@ def case_new():
             user=current_user,
         )
         audit("case.created", record_type="case", record_id=case.id)
-        db.session.commit()
         flash("Case created.", "success")
-        return redirect(url_for("cases.case_overview", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_overview", case_id=case.id)))
     return render_template("cases/case_new.html", form=form)
 
 
@@ -100,11 +103,13 @@ def case_notes(case_id):
     case = _editable_case(case_id)
     form = SafetyNotesForm(obj=case)
     if form.validate_on_submit():
-        if form.is_stale(case):
+        try:
+            with versions.saving(case, form.version.data):
+                cases.update_notes(case, form.data)
+        except StaleRecord:
             # Saving again from the conflict page is a deliberate choice: let it through.
             form.version.data = case.version
             return _render_case("cases/case_notes.html", case, "overview", form=form, conflict=True), 409
-        cases.update_notes(case, form.data)
         audit("case.updated", record_type="case", record_id=case.id, fields="safety")
         db.session.commit()
         flash("Safety information saved.", "success")
@@ -135,12 +140,14 @@ def person_edit(case_id, person_id):
         # The edit form shows the confidential address: that is a reveal, and audited.
         audit("person.address_revealed", record_type="person", record_id=person.id, case_id=case.id, via="edit")
     if form.validate_on_submit():
-        if form.is_stale(person):
+        try:
+            with versions.saving(person, form.version.data):
+                people.save_person(person, form.person_data())
+        except StaleRecord:
             form.version.data = person.version
             return _render_case(
                 "cases/person_edit.html", case, "overview", form=form, person=person, conflict=True
             ), 409
-        people.save_person(person, form.person_data())
         audit("person.updated", record_type="person", record_id=person.id, case_id=case.id)
         db.session.commit()
         flash("Details saved.", "success")
@@ -149,11 +156,13 @@ def person_edit(case_id, person_id):
 
 
 @bp.route("/cases/<int:case_id>/perpetrators/new", methods=["GET", "POST"])
+@form_tokens.once
 def perpetrator_add(case_id):
     return _add_person(case_id, "perpetrator", AddPerpetratorForm, cases.add_perpetrator, "Perpetrator added.")
 
 
 @bp.route("/cases/<int:case_id>/children/new", methods=["GET", "POST"])
+@form_tokens.once
 def child_add(case_id):
     return _add_person(case_id, "child", AddChildForm, cases.add_child, "Child added.")
 
@@ -167,9 +176,8 @@ def _add_person(case_id, kind, form_class, add, done):
         person = add(case, form.person_data())
         db.session.flush()
         audit(f"case.{kind}_added", record_type="case", record_id=case.id, person_id=person.id)
-        db.session.commit()
         flash(done, "success")
-        return redirect(url_for("cases.case_overview", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_overview", case_id=case.id)))
     return _render_case("cases/person_add.html", case, "overview", form=form, kind=kind)
 
 
@@ -223,8 +231,9 @@ def _assessment_page(case, assessment, form, status=200, conflict=False):
     ), status
 
 
-def _submit_dash(case, assessment, form):
-    """Save a draft, or complete it if asked and every answer is there. None means re-show the form."""
+def _submit_dash(case, assessment, form, saving=None):
+    """Save a draft, or complete it if asked and every answer is there. None means re-show the form.
+    `saving`: versions.saving for a draft already saved (StaleRecord if it moved on)."""
     data, answers = form.data, form.answers()
     if form.complete.data:
         thresholds = risk_scoring.Thresholds.for_area(case.area)
@@ -233,10 +242,12 @@ def _submit_dash(case, assessment, form):
             for field, message in problems.items():
                 form[field].errors.append(message)
             return None
-    assessments.save_draft(assessment, data, answers)
-    db.session.flush()
+    with saving or nullcontext():
+        assessments.save_draft(assessment, data, answers)
+        db.session.flush()
+        if form.complete.data:
+            result = assessments.complete(assessment, risk_scoring.Thresholds.for_area(case.area), current_user)
     if form.complete.data:
-        result = assessments.complete(assessment, risk_scoring.Thresholds.for_area(case.area), current_user)
         audit(
             "assessment.completed",
             record_type="case",
@@ -249,11 +260,13 @@ def _submit_dash(case, assessment, form):
     else:
         audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
         flash("Draft saved. You can finish it later.", "success")
-    db.session.commit()
-    return redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
+    return form_tokens.made(
+        redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
+    )
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
+@form_tokens.once
 def assessment_new(case_id):
     case = _case_or_404(case_id, "risk")
     if not access.can_assess_risk(current_user, case):
@@ -296,16 +309,18 @@ def assessment_view(case_id, assessment_id):
         abort(403)
     form = _dash_form(assessment)
     if form.validate_on_submit():
-        if form.is_stale(assessment):
+        try:
+            response = _submit_dash(case, assessment, form, versions.saving(assessment, form.version.data))
+        except StaleRecord:
             form.version.data = assessment.version
             return _assessment_page(case, assessment, form, 409, conflict=True)
-        response = _submit_dash(case, assessment, form)
         if response:
             return response
     return _assessment_page(case, assessment, form)
 
 
 @bp.route("/cases/<int:case_id>/risk/other", methods=["GET", "POST"])
+@form_tokens.once
 def other_tool_new(case_id):
     case = _case_or_404(case_id, "risk")
     if not access.can_assess_risk(current_user, case):
@@ -321,9 +336,8 @@ def other_tool_new(case_id):
             assessment_id=assessment.id,
             tool=assessment.tool,
         )
-        db.session.commit()
         flash("Risk result saved.", "success")
-        return redirect(url_for("cases.case_risk", case_id=case.id))
+        return form_tokens.made(redirect(url_for("cases.case_risk", case_id=case.id)))
     return _render_case("cases/other_tool.html", case, "risk", form=form)
 
 

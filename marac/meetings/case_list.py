@@ -6,8 +6,8 @@ from forms.meetings import AddCaseForm, PlannedMinutesForm, RemoveCaseForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting
 from marac.meetings.views import meeting_page
-from marac.security import audit
-from marac.services import agenda, meetings
+from marac.security import audit, form_tokens
+from marac.services import agenda, meetings, versions
 from marac.services.text import plural
 from models import db
 
@@ -16,6 +16,7 @@ from models import db
 def build_list(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # changes to one list take turns
     added = agenda.build(meeting)
     meetings.after_list_change(meeting)
     audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
@@ -29,6 +30,7 @@ def move_item(meeting_id, item_id):
     meeting = managed_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
     confirmed()
+    versions.lock(meeting)
     direction = -1 if request.form.get("direction") == "up" else 1
     if agenda.move(meeting, item, direction):
         audit("meeting.list_moved", record_type="meeting", record_id=meeting.id, item_id=item.id, direction=direction)
@@ -37,6 +39,7 @@ def move_item(meeting_id, item_id):
 
 
 @bp.route("/<int:meeting_id>/add", methods=["GET", "POST"])
+@form_tokens.once
 def add_case(meeting_id):
     meeting = managed_meeting(meeting_id)
     form = AddCaseForm()
@@ -45,6 +48,7 @@ def add_case(meeting_id):
         if case is None:
             form.case_reference.errors.append("Enter the number of a case in this meeting's area, like C000123")
         else:
+            versions.lock(meeting)
             item = agenda.add_by_hand(meeting, case, form.section.data, form.reason.data.strip())
             if item is None:
                 form.case_reference.errors.append("This case is already on the list")
@@ -52,9 +56,8 @@ def add_case(meeting_id):
                 meetings.after_list_change(meeting)
                 db.session.flush()
                 audit("meeting.case_added", record_type="meeting", record_id=meeting.id, case_id=case.id)
-                db.session.commit()
                 flash(f"Case {case.reference} added to the list.", "success")
-                return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+                return form_tokens.made(redirect(url_for("meetings.meeting_view", meeting_id=meeting.id)))
     return render_template("meetings/add_case.html", form=form, meeting=meeting, title=meetings.title(meeting))
 
 
@@ -64,6 +67,7 @@ def remove_item(meeting_id, item_id):
     item = item_or_404(meeting, item_id)
     form = RemoveCaseForm()
     if form.validate_on_submit():
+        versions.lock(meeting)
         agenda.remove(meeting, item, form.reason.data.strip())
         audit("meeting.case_removed", record_type="meeting", record_id=meeting.id, case_id=item.case_id)
         db.session.commit()
@@ -77,6 +81,7 @@ def remove_item(meeting_id, item_id):
 @bp.route("/<int:meeting_id>/planned-minutes", methods=["POST"])
 def set_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
+    versions.lock(meeting)
     listed = agenda.items(meeting.id)
     form = PlannedMinutesForm.for_items(listed)
     if not form.validate_on_submit():
@@ -92,6 +97,7 @@ def set_minutes(meeting_id):
 def publish(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # a second publish at the same moment waits here, then finds it published
     if problem := meetings.publish_problem(meeting):
         flash(problem)
     else:

@@ -9,8 +9,9 @@ from forms.common import choices
 from forms.meetings import AttendanceForm, DiscussionForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
-from marac.security import audit
-from marac.services import access, actions, agenda, meeting_papers, meetings
+from marac.security import audit, form_tokens
+from marac.services import access, actions, agenda, meeting_papers, meetings, versions
+from marac.services.versions import StaleRecord
 from models import db
 from models.clock import uk_date
 
@@ -21,6 +22,7 @@ def attendance(meeting_id):
     rows = meetings.attendance(meeting)
     form = AttendanceForm.for_agencies([agency.id for agency, _row in rows])
     if form.validate_on_submit():
+        versions.lock(meeting)  # two saves of the attendance take turns: one row an agency
         values = form.rows()
         meetings.record_attendance(meeting, values)
         audit(
@@ -77,10 +79,12 @@ def run_item(meeting_id, item_id):
     item = item_or_404(meeting, item_id)
     form = DiscussionForm(obj=item)
     if form.validate_on_submit():
-        if form.is_stale(item):
+        try:
+            with versions.saving(item, form.version.data):
+                meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
+        except StaleRecord:
             form.version.data = item.version
             return _render_item(meeting, item, form, _action_form(meeting), 409, conflict=True)
-        meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
         audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
         db.session.commit()
         flash("Notes saved.", "success")
@@ -91,6 +95,7 @@ def run_item(meeting_id, item_id):
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/actions", methods=["POST"])
+@form_tokens.once
 def add_action(meeting_id, item_id):
     meeting = run_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
@@ -103,9 +108,10 @@ def add_action(meeting_id, item_id):
             action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
             meetings.invite(meeting, action.owner_agency_id)
             audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
-            db.session.commit()
             flash(f"Action {action.reference} added.", "success")
-            return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor="actions"))
+            return form_tokens.made(
+                redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor="actions"))
+            )
     return _render_item(meeting, item, DiscussionForm(obj=item), form, 400)
 
 
@@ -113,6 +119,7 @@ def add_action(meeting_id, item_id):
 def mark_held(meeting_id):
     meeting = run_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
     if meetings.may_be_held(meeting):
         meetings.mark_held(meeting)
         audit("meeting.held", record_type="meeting", record_id=meeting.id)
@@ -127,6 +134,7 @@ def approve(meeting_id):
     if not access.approves_minutes(current_user, meeting):
         abort(403)
     confirmed()
+    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
     if meetings.awaits_approval(meeting):
         meetings.approve_minutes(meeting, current_user)
         audit("meeting.minutes_approved", record_type="meeting", record_id=meeting.id)
@@ -139,6 +147,7 @@ def approve(meeting_id):
 def send_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
+    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
     if meetings.awaits_sending(meeting):
         meetings.send_minutes(meeting, meetings.title(meeting))
         audit("meeting.minutes_sent", record_type="meeting", record_id=meeting.id)

@@ -8,7 +8,8 @@ from forms.meetings import ResearchForm
 from marac.meetings import bp
 from marac.meetings.common import item_or_404, meeting_or_404, run_meeting
 from marac.security import audit
-from marac.services import access, agenda, meetings
+from marac.services import access, agenda, meetings, versions
+from marac.services.versions import StaleRecord
 from models import db
 
 
@@ -41,6 +42,7 @@ def research_answer(meeting_id, item_id):
     form = ResearchForm(obj=research)
     if request.method == "POST" and request.form.get("nothing_known"):
         if ConfirmForm().validate_on_submit():
+            versions.lock(research)  # a double click: the second waits, then answers the same
             meetings.answer_research(research, current_user, nothing_known=True)
             audit(
                 "research.answered",
@@ -53,7 +55,12 @@ def research_answer(meeting_id, item_id):
             flash(f"'Nothing known' sent for case {item.case.reference}.", "success")
         return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
     if form.validate_on_submit():
-        if form.is_stale(research):
+        try:
+            with versions.saving(research, form.version.data):
+                meetings.answer_research(
+                    research, current_user, nothing_known=False, facts=form.facts.data, opinion=form.opinion.data
+                )
+        except StaleRecord:
             form.version.data = research.version
             return render_template(
                 "meetings/research_answer.html",
@@ -64,9 +71,6 @@ def research_answer(meeting_id, item_id):
                 title=meetings.title(meeting),
                 conflict=True,
             ), 409
-        meetings.answer_research(
-            research, current_user, nothing_known=False, facts=form.facts.data, opinion=form.opinion.data
-        )
         audit(
             "research.answered", record_type="meeting", record_id=meeting.id, case_id=item.case_id, nothing_known=False
         )

@@ -11,7 +11,7 @@ from forms.common import ConfirmForm, choices
 from forms.meetings import ScheduleForm
 from marac.meetings import bp
 from marac.meetings.common import meeting_or_404
-from marac.security import audit
+from marac.security import audit, form_tokens
 from marac.services import access, agenda, meeting_papers, meetings
 from marac.services.areas import user_areas
 from marac.services.text import plural
@@ -31,6 +31,7 @@ def meeting_list():
 
 
 @bp.route("/schedule", methods=["GET", "POST"])
+@form_tokens.once
 def schedule():
     form = ScheduleForm(count=6, length_minutes=180, cut_off_days=7, start_time="10:00")
     areas = user_areas(current_user)
@@ -57,9 +58,8 @@ def schedule():
         )
         db.session.flush()
         audit("meetings.scheduled", record_type="area", record_id=area.id, count=len(made))
-        db.session.commit()
         flash(f"{plural(len(made), 'meeting')} created.", "success")
-        return redirect(url_for("meetings.meeting_list"))
+        return form_tokens.made(redirect(url_for("meetings.meeting_list")))
     return render_template("meetings/schedule.html", form=form)
 
 

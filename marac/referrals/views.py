@@ -10,8 +10,8 @@ from forms.referrals import LinkPersonForm, MatchForm, ReferralForm, ReplyForm, 
 from forms.risk import DashForm
 from marac.extensions import match_step_limit
 from marac.referrals import bp
-from marac.security import audit
-from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage
+from marac.security import audit, form_tokens
+from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage, versions
 from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
@@ -49,6 +49,7 @@ def _valid_referral_form(form):
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
+@form_tokens.once
 def referral_new():
     form = _referral_form(
         ReferralForm(referrer_name=current_user.name, referrer_contact=current_user.email, referred_on=uk_today())
@@ -57,8 +58,7 @@ def referral_new():
         referral = referrals.start(current_user, area, form.data, form.draft_data())
         db.session.flush()
         audit("referral.draft_started", record_type="referral", record_id=referral.id)
-        db.session.commit()
-        return redirect(url_for("referrals.referral_match", referral_id=referral.id))
+        return form_tokens.made(redirect(url_for("referrals.referral_match", referral_id=referral.id)))
     return render_template("referrals/form.html", form=form, referral=None)
 
 
@@ -66,6 +66,8 @@ def _own_draft(referral_id):
     referral = access.get_written_referral(current_user, referral_id)
     if referral is None:
         abort(404)
+    if request.method == "POST":
+        versions.lock(referral)  # a step sent while the referral is being sent waits, then finds it sent
     if referral.status != ReferralStatus.DRAFT:
         # Sent already (a second click, or the back button): show what was sent.
         return None, redirect(url_for("referrals.referral_view", referral_id=referral.id))
@@ -186,14 +188,14 @@ def referral_check(referral_id):
     problems = referrals.submission_problems(referral, thresholds)
     form = SubmitReferralForm()
     if form.validate_on_submit() and not problems:
-        referrals.submit(referral, current_user, thresholds)
-        audit(
-            "referral.submitted",
-            record_type="referral",
-            record_id=referral.id,
-            case_id=referral.case_id,
-            repeat=referral.is_repeat,
-        )
+        if referrals.submit(referral, current_user, thresholds):
+            audit(
+                "referral.submitted",
+                record_type="referral",
+                record_id=referral.id,
+                case_id=referral.case_id,
+                repeat=referral.is_repeat,
+            )
         db.session.commit()
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))
     return render_template(
@@ -277,6 +279,7 @@ def referral_decide(referral_id):
         abort(403)
     form = TriageForm()
     form.transfer_area_id.choices = _transfer_choices(referral)
+    versions.lock(referral)  # a second decision at the same moment waits here, then finds it decided
     if not triage.awaits_triage(referral):
         flash(f"Referral {referral.reference} has already been decided.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))
@@ -334,9 +337,15 @@ def referral_link(referral_id):
 @bp.route("/referrals/<int:referral_id>/reply", methods=["POST"])
 def referral_reply(referral_id):
     referral = access.get_visible_referral(current_user, referral_id)
-    if referral is None or not access.can_reply(current_user, referral):
+    if referral is None:
         abort(404)
+    versions.lock(referral)  # a second reply at the same moment waits here, then finds it sent
     form = ReplyForm()
+    if not access.can_reply(current_user, referral):
+        if form.validate_on_submit() and triage.replied(referral, current_user, form.reply.data):
+            flash("Your reply has been sent to the coordinator already.")
+            return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+        abort(404)
     if not form.validate_on_submit():
         flash("Enter the information the coordinator asked for.")
         return redirect(url_for("referrals.referral_view", referral_id=referral.id))

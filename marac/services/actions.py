@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from marac.services.cases import involve_agency
-from marac.services.versions import bump_version
 from models import Action, ActionStatus, ActionUpdate, Agency, Meeting, Role, User, db
 from models.actions import OPEN_STATUSES
 from models.clock import last_quarters, quarter_bounds, quarter_of, uk_today
@@ -108,7 +107,6 @@ def change_status(action, user, to_status, *, note=None, completed_on=None, evid
         action.completed_on, action.evidence = completed_on, evidence.strip()
     else:
         action.completed_on, action.evidence = None, None
-    bump_version(action)
     db.session.add(update)
     return update
 

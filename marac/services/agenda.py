@@ -11,7 +11,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from marac.services import repeats
-from marac.services.versions import bump_version
 from models import (
     Action,
     AgendaItem,
@@ -210,7 +209,6 @@ def plan_minutes(listed, planned):
         minutes = planned.get(item.id)
         if minutes is not None and minutes != item.planned_minutes:
             item.planned_minutes = minutes
-            bump_version(item)
 
 
 def timing(listed, meeting):

@@ -2,7 +2,6 @@
 
 import sqlalchemy as sa
 
-from marac.services.versions import bump_version
 from models import Agency, Area, db
 
 # The area's population shares, for the equality report.
@@ -32,7 +31,6 @@ def save_area(area, data):
     for field in AREA_FIELDS:
         setattr(area, field, data[field])
     area.name = area.name.strip()
-    bump_version(area)
     db.session.add(area)
     return area
 
@@ -42,7 +40,6 @@ def save_agency(agency, *, name, kind, area_ids, is_active):
     agency.kind = kind
     agency.is_active = is_active
     agency.areas = list(db.session.scalars(sa.select(Area).where(Area.id.in_(area_ids or []))))
-    bump_version(agency)
     db.session.add(agency)
     return agency
 

@@ -4,7 +4,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marac.services import risk_scoring
-from marac.services.versions import bump_version
 from models import AssessmentStatus, RiskAssessment, RiskTool, db
 from models.clock import utcnow
 
@@ -29,7 +28,6 @@ def save_draft(assessment, data, answers):
         raise ValueError("A completed assessment cannot be changed: correct it with a new one")
     _details(assessment, data)
     assessment.answers = {str(number): given for number, given in answers.items()}
-    bump_version(assessment)
     db.session.add(assessment)
     return assessment
 

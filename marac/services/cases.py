@@ -6,7 +6,6 @@ from sqlalchemy.orm import selectinload
 from marac.services import paging, repeats
 from marac.services.people import save_person
 from marac.services.text import plural
-from marac.services.versions import bump_version
 from models import (
     Allocation,
     Case,
@@ -52,7 +51,6 @@ def new_person(data):
 def add_perpetrator(case, data):
     person = new_person(data)
     case.perpetrators.append(CasePerpetrator(person=person, relationship_to_victim=data["relationship_to_victim"]))
-    bump_version(case)
     return person
 
 
@@ -66,7 +64,6 @@ def add_child(case, data):
             school=data.get("school") or None,
         )
     )
-    bump_version(case)
     return person
 
 
@@ -74,7 +71,6 @@ def update_notes(case, data):
     for field in NOTE_FIELDS:
         if field in data:
             setattr(case, field, data[field] or None)
-    bump_version(case)
 
 
 def person_in_case(case, person_id):

@@ -8,7 +8,6 @@ from sqlalchemy.orm import selectinload
 
 from marac.services import agenda, caseload, workdays
 from marac.services.notifications import notify_user
-from marac.services.versions import bump_version
 from models import (
     Action,
     Agency,
@@ -161,7 +160,6 @@ def publish(meeting, title):
     _request_research(meeting, listed)
     meeting.status = MeetingStatus.LIST_PUBLISHED
     meeting.list_published_at = utcnow()
-    bump_version(meeting)
     due = agenda.research_due_at(meeting)
     for agency in meeting.invited_agencies:
         db.session.add(Reminder(kind="research", due_at=due, meeting_id=meeting.id, agency_id=agency.id))
@@ -221,7 +219,6 @@ def answer_research(request, user, *, nothing_known, facts="", opinion=""):
     request.opinion = None if nothing_known else (opinion or "").strip() or None
     request.answered_by_id = user.id
     request.answered_at = utcnow()
-    bump_version(request)
 
 
 def record_attendance(meeting, rows):
@@ -248,7 +245,6 @@ def save_discussion(item, discussion, risk_after):
     item.discussion = (discussion or "").strip() or None
     item.risk_after = risk_after or None
     item.discussed_at = utcnow()
-    bump_version(item)
 
 
 def may_be_held(meeting):
@@ -267,7 +263,6 @@ def awaits_sending(meeting):
 def mark_held(meeting):
     meeting.status = MeetingStatus.HELD
     meeting.held_at = utcnow()
-    bump_version(meeting)
     # Each case heard: a task for its IDVA to give the victim feedback within the target.
     caseload.create_feedback_tasks(meeting)
 
@@ -276,14 +271,12 @@ def approve_minutes(meeting, chair):
     meeting.status = MeetingStatus.MINUTES_APPROVED
     meeting.minutes_approved_at = utcnow()
     meeting.minutes_approved_by_id = chair.id
-    bump_version(meeting)
 
 
 def send_minutes(meeting, title):
     """Minutes go to the agencies that attended (a notification; the papers stay in the app)."""
     meeting.status = MeetingStatus.MINUTES_SENT
     meeting.minutes_sent_at = utcnow()
-    bump_version(meeting)
     present = [
         row.agency_id
         for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id, is_present=True))

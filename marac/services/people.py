@@ -3,7 +3,6 @@
 import sqlalchemy as sa
 
 from marac.services import matching
-from marac.services.versions import bump_version
 from models import Case, CaseChild, CasePerpetrator, Person, PersonAlias, PersonMatchKey, db
 
 PERSON_FIELDS = (
@@ -38,7 +37,6 @@ def apply_details(person, data):
         person.is_safe_to_call = {"yes": True, "no": False}.get(data["is_safe_to_call"])
     if "aliases" in data:
         person.aliases = [PersonAlias(first_name=first, last_name=last) for first, last in data["aliases"]]
-    bump_version(person)
     db.session.add(person)
     return person
 
@@ -150,7 +148,6 @@ def merge(duplicate, into):
     duplicate_details = details_of(duplicate)  # its keys, before its details change hands
     _take_names(into, duplicate)
     _take_details(into, duplicate)
-    bump_version(into)
     db.session.flush()
     unsynchronised = {"synchronize_session": False}  # the session is expired below instead
     cases = set(db.session.scalars(sa.select(Case.id).where(Case.victim_id == duplicate.id)))

@@ -6,11 +6,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import access, assessments, cases, repeats, risk_scoring
+from marac.services import access, assessments, cases, repeats, risk_scoring, versions
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
-from marac.services.versions import bump_version
 from models import (
     AssessmentStatus,
     Case,
@@ -85,7 +84,6 @@ def update_draft(referral, form_data, details):
             {key: referral.draft[key] for key in ("victim_match", "perpetrator_match") if key in referral.draft}
         )
     referral.draft = {**details, **kept}
-    bump_version(referral)
 
 
 def _details(data):
@@ -113,7 +111,6 @@ def choose_matches(referral, victim_choice, perpetrator_choice):
     if victim_choice != NEW_PERSON and victim_choice == perpetrator_choice:
         return "The victim and the perpetrator cannot be the same person"
     referral.draft = {**referral.draft, "victim_match": victim_choice, "perpetrator_match": perpetrator_choice}
-    bump_version(referral)
     return None
 
 
@@ -225,12 +222,10 @@ def save_dash(referral, form_data, answers):
         },
     }
     referral.draft.pop("use_assessment_id", None)
-    bump_version(referral)
 
 
 def use_existing_assessment(referral, assessment_id):
     referral.draft = {**{k: v for k, v in referral.draft.items() if k != "dash"}, "use_assessment_id": assessment_id}
-    bump_version(referral)
 
 
 def dash_values(referral):
@@ -311,9 +306,11 @@ def _person_for(referral, role):
 
 def submit(referral, user, thresholds):
     """Send a draft referral: people found or made, the case found or made, the DASH scored,
-    the repeat checked, the coordinators told. A second call does nothing (double clicks)."""
+    the repeat checked, the coordinators told. False, and nothing done, if it was sent already:
+    a second send at the same moment (a double click) waits for the first, then finds it sent."""
+    versions.lock(referral)
     if referral.status != ReferralStatus.DRAFT:
-        return referral
+        return False
     victim = _person_for(referral, "victim")
     perpetrator = _person_for(referral, "perpetrator")
     relationship = referral.draft["perpetrator"].get("relationship_to_victim") or "other"
@@ -339,14 +336,13 @@ def submit(referral, user, thresholds):
     flag_repeat(referral, victim.id, {perpetrator.id})
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = utcnow()
-    bump_version(referral)
     db.session.flush()
     notify_area_coordinators(
         referral.area_id,
         f"New referral {referral.reference}{' (repeat)' if referral.is_repeat else ''} is waiting for triage",
         f"/referrals/{referral.id}",
     )
-    return referral
+    return True
 
 
 def flag_repeat(referral, victim_id, perpetrator_ids):

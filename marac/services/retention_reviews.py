@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from marac.services import retention
+from marac.services import retention, versions
 from marac.services.retention import CASE
 from models import Case, LegalHold, RetentionReview, db
 from models.clock import utcnow
@@ -20,21 +20,21 @@ def open_reviews(user):
     ).all()
 
 
-def open_review(user, review_id):
-    """A review of the user's areas still waiting for a decision, else None."""
+def review_of(user, review_id):
+    """A review of the user's areas (waiting for a decision or not), else None."""
     return db.session.scalar(
-        sa.select(RetentionReview).where(
-            RetentionReview.id == review_id,
-            RetentionReview.decision.is_(None),
-            RetentionReview.area_id.in_(user.area_ids),
-        )
+        sa.select(RetentionReview).where(RetentionReview.id == review_id, RetentionReview.area_id.in_(user.area_ids))
     )
 
 
 def decide(review, choice, user):
     """Carry out the coordinator's decision: "keep" (for another year), "anonymise" or "delete".
-    Returns the rows changed per table. Raises retention.OnHold for anything but keeping a case
-    under a legal hold."""
+    Returns the rows changed per table, or None if the review was decided meanwhile (a second
+    click: it waits for the first, then does nothing). Raises retention.OnHold for anything but
+    keeping a case under a legal hold."""
+    versions.lock(review)
+    if review.decision is not None:
+        return None
     if choice == "keep":
         retention.keep(review, user)
         return {}

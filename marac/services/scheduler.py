@@ -41,7 +41,7 @@ from werkzeug.serving import is_running_from_reloader
 
 from marac.services import api_tokens, audit, caseload, reminders, retention
 from marac.services.notifications import notify_user
-from models import JobRun, PendingForm, Referral, ReferralStatus, Role, User, db
+from models import JobRun, PendingForm, Referral, ReferralStatus, Role, UsedFormToken, User, db
 from models.clock import UK, utcnow
 from models.users import UserRole, user_areas
 
@@ -113,6 +113,14 @@ def pending_forms_cleanup(now):
     return {"deleted": result.rowcount}
 
 
+def used_form_tokens_cleanup(now):
+    """Forget the used one-time tokens of forms (UsedFormToken) that can no longer be sent again:
+    a page lives as long as its session, and answers kept over a sign-out one session more."""
+    cutoff = now - 2 * current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    result = db.session.execute(sa.delete(UsedFormToken).where(UsedFormToken.created_at < cutoff))
+    return {"deleted": result.rowcount}
+
+
 def triage_reminder(now):
     """Tell each coordinator, once, how many referrals in their areas have waited for triage
     for more than two days. A count and a link: no names, no references."""
@@ -152,6 +160,7 @@ class Job(NamedTuple):
 # The registry: name (at most 60 characters, never renamed: JobRun rows refer to it) → Job.
 JOBS = {
     "pending_forms_cleanup": Job(hourly(), pending_forms_cleanup),
+    "used_form_tokens_cleanup": Job(hourly(5), used_form_tokens_cleanup),
     "triage_reminder": Job(daily(8), triage_reminder),
     "action_due_reminders": Job(daily(7, 30), reminders.action_due_reminders),
     "overdue_notices": Job(daily(7, 35), reminders.overdue_notices),

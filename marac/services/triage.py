@@ -4,11 +4,12 @@ record anywhere who may be the referral's, linked by the coordinator."""
 
 import sqlalchemy as sa
 
-from marac.services import people, referrals
+from marac.services import people, referrals, versions
 from marac.services.notifications import notify_area_coordinators, notify_user
-from marac.services.versions import bump_version
 from models import Action, Area, Case, Person, Referral, ReferralStatus, db
 from models.clock import utcnow
+
+REPLY_FROM_REFERRER = "Reply from the referrer: "
 
 # The statuses a coordinator decides a referral from.
 TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
@@ -42,7 +43,6 @@ def decide(referral, decision, *, reason, coordinator, transfer_area=None):
         "decline": ReferralStatus.DECLINED,
         "transfer": ReferralStatus.TRANSFERRED,
     }[decision]
-    bump_version(referral)
     moved = transfer(referral, transfer_area, coordinator) if decision == "transfer" else None
     notify_user(referral.referrer_id, message, f"/referrals/{referral.id}")
     return moved
@@ -53,7 +53,6 @@ def transfer(referral, area, coordinator):
     case = db.session.get(Case, referral.case_id)
     case.area_id = area.id
     db.session.execute(sa.update(Action).where(Action.case_id == case.id).values(area_id=area.id))
-    bump_version(case)
     moved = Referral(
         area_id=area.id,
         case_id=case.id,
@@ -89,12 +88,17 @@ def transfer(referral, area, coordinator):
 def reply(referral, text, user):
     """The referrer answers a request for more information: back to the coordinator."""
     note = referral.status_reason or ""
-    referral.status_reason = f"{note}\n\nReply from the referrer: {text.strip()}".strip()
+    referral.status_reason = f"{note}\n\n{REPLY_FROM_REFERRER}{text.strip()}".strip()
     referral.status = ReferralStatus.SUBMITTED
-    bump_version(referral)
     notify_area_coordinators(
         referral.area_id, f"The referrer replied about referral {referral.reference}", f"/referrals/{referral.id}"
     )
+
+
+def replied(referral, user, text):
+    """This is the referrer's reply already sent (a second send of the same answer)."""
+    reason = referral.status_reason or ""
+    return referral.referrer_id == user.id and reason.endswith(f"{REPLY_FROM_REFERRER}{text.strip()}")
 
 
 def history_elsewhere(referral):
@@ -164,6 +168,7 @@ def link_person(referral, person_id, on_record_id):
     `on_record_id`, one the triage page offered for them (people.merge), and the repeat check runs
     again on the people now linked. Returns (the person on record, how many cases moved to them).
     Raises LinkRefused, changing nothing. One transaction: the caller commits."""
+    versions.lock(referral)  # two coordinators linking at once take turns
     offered = {
         (person.id, candidate.id): (person, candidate)
         for _role, person, matches in possible_duplicates(referral)
@@ -178,5 +183,4 @@ def link_person(referral, person_id, on_record_id):
         raise LinkRefused(str(refused)) from refused
     case = db.session.get(Case, referral.case_id)
     referrals.flag_repeat(referral, case.victim_id, [link.person_id for link in case.perpetrators])
-    bump_version(referral)
     return on_record, moved

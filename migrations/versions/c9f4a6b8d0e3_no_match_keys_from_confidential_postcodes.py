@@ -6,7 +6,7 @@ longer reads a confidential address (services/people.details_of); the keys alrea
 go. Nothing to put back on the way down: the older code found these people by their other keys.
 
 Revision ID: c9f4a6b8d0e3
-Revises: b8e3f5a7c9d2
+Revises: c4f8a2d6e913
 Create Date: 2026-12-09 06:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c9f4a6b8d0e3"
-down_revision = "b8e3f5a7c9d2"
+down_revision = "c4f8a2d6e913"
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from marac.services import referrals
+from marac.services.versions import StaleRecord
 from models import Action, ActionUpdate, ReferralStatus, db
 from models.actions import ActionStatus
 from tests.api.conftest import TODAY, referral_body
@@ -50,6 +52,21 @@ def test_a_status_change_carries_the_version_and_a_stale_one_is_refused(app, api
     with app.app_context():
         assert db.session.get(Action, world.police_action).status == ActionStatus.IN_PROGRESS
     assert _updates(app, world.police_action) == 2
+
+
+def test_a_record_changed_while_a_request_writes_it_is_409_wherever_it_is_met(app, api, world, monkeypatch):
+    """A versioned record someone else saved while a request was writing it, where the view has no
+    conflict answer of its own: problem+json, never a 500."""
+
+    def someone_else_saved_first(*_args, **_kwargs):
+        raise StaleRecord("the referral moved on")
+
+    monkeypatch.setattr(referrals, "create_and_submit", someone_else_saved_first)
+    police = api("police@example.org", "referrals:write")
+    answer = police.post("/api/v1/referrals", json=referral_body(world.northmoor))
+    assert answer.status_code == 409 and answer.mimetype == PROBLEM
+    assert answer.get_json()["type"] == "urn:marac:problem:version-conflict"
+    assert "Nothing was saved" in answer.get_json()["detail"]
 
 
 def test_status_rules_are_the_web_pages_rules(api, world):

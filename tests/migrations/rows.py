@@ -704,8 +704,22 @@ def area_equality_figures(database):
     )
 
 
-# The revisions after d4a5e0813a3a add indexes and a column filled from other rows: no rows of
-# their own.
+def used_form_tokens(database):
+    """c4f8a2d6e913: a form the coordinator sent, and where it led."""
+    database.insert(
+        "used_form_tokens",
+        {
+            "id": 1,
+            "user_id": COORDINATOR,
+            "token": "Xq3v" * 10 + "Ab9",
+            "location": f"/cases/{HOME_CASE}",
+            "created_at": LATER,
+        },
+    )
+
+
+# The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
+# no rows of their own.
 LOADERS = {
     "898f17658931": foundation,
     "cbabb43a6760": people_and_cases,
@@ -716,4 +730,5 @@ LOADERS = {
     "b2d1be6f2018": security,
     "c3e2cf702129": api_tokens,
     "d4a5e0813a3a": area_equality_figures,
+    "c4f8a2d6e913": used_form_tokens,
 }

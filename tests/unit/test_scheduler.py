@@ -14,7 +14,20 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from marac.services import mail, scheduler
-from models import Agency, AgencyKind, Area, JobRun, Notification, PendingForm, Referral, ReferralStatus, Role, User, db
+from models import (
+    Agency,
+    AgencyKind,
+    Area,
+    JobRun,
+    Notification,
+    PendingForm,
+    Referral,
+    ReferralStatus,
+    Role,
+    UsedFormToken,
+    User,
+    db,
+)
 from models.users import UserRole
 from tests.helpers import TEST_DB, database_of_its_own
 
@@ -153,7 +166,7 @@ def test_a_failing_job_is_recorded_and_the_others_still_run(app, monkeypatch, ca
     assert {r.outcome for r in scheduler.run_due(app, NOW)} == {"already run"}
 
 
-# -- The two real jobs ------------------------------------------------------------------------
+# -- The real jobs ------------------------------------------------------------------------
 
 
 def test_pending_forms_cleanup_removes_answers_older_than_a_session_can_last(app, make):
@@ -169,6 +182,19 @@ def test_pending_forms_cleanup_removes_answers_older_than_a_session_can_last(app
     assert (result.outcome, result.detail) == ("done", {"deleted": 1})
     with app.app_context():
         assert db.session.scalars(sa.select(PendingForm.token_hash)).all() == ["b" * 64]
+
+
+def test_used_form_tokens_are_forgotten_once_their_forms_cannot_be_sent_again(app, make):
+    user = make.user()
+    limit = 2 * app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    with app.app_context():
+        for token, age in [("a" * 43, limit + timedelta(minutes=1)), ("b" * 43, limit - timedelta(minutes=1))]:
+            db.session.add(UsedFormToken(user_id=user.id, token=token, location="/cases/1", created_at=NOW - age))
+        db.session.commit()
+    [result] = scheduler.run_due(app, NOW, names=["used_form_tokens_cleanup"])
+    assert (result.outcome, result.detail) == ("done", {"deleted": 1})
+    with app.app_context():
+        assert db.session.scalars(sa.select(UsedFormToken.token)).all() == ["b" * 43]
 
 
 def _referral(area_id, agency_id, referrer_id, status, submitted_at):

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from marac.services import versions
 from marac.services.caseload.clauses import latest_assessment, referral_received_at, waiting_referral
 from marac.services.caseload.targets import Targets, first_contact_due
 from marac.services.cases import involve_agency
 from marac.services.notifications import notify_user
-from marac.services.versions import StaleRecord, bump_version
 from models import (
     Allocation,
     Case,
@@ -88,6 +88,9 @@ def ensure_support(case, allocation, *, targets=None):
     (a case opened by an IDVA, or allocated before supports were recorded)."""
     if allocation.support_id:
         return db.session.get(Support, allocation.support_id)
+    versions.lock(allocation)  # two pages opened at once make one support
+    if allocation.support_id:
+        return db.session.get(Support, allocation.support_id)
     targets = targets or Targets.from_config()
     support = open_support(case.id)
     if support is None:
@@ -115,6 +118,7 @@ def allocate(case, idva, by, *, now=None, targets=None):
     handed to the new one within the same support. Returns (support, what happened)."""
     now = now or utcnow()
     targets = targets or Targets.from_config()
+    versions.lock(case)  # a second allocation at the same moment waits, then finds this one
     current = current_allocation(case.id)
     if current is not None:
         if current.idva_id == idva.id:
@@ -185,16 +189,16 @@ def plan_versions(case_id):
     return db.session.scalar(sa.select(sa.func.count(SafetyPlan.id)).where(SafetyPlan.case_id == case_id)) or 0
 
 
-def save_plan(case, user, data, *, expected_version):
-    """Save a new version of the case's safety plan. `expected_version` is the version the form
-    showed (0 for none): if the plan moved on since, StaleRecord."""
+def save_plan(case, user, data, *, version):
+    """Save a new version of the case's safety plan, made from `version` of it (as the form
+    posted it; 0 for none): StaleRecord if another was saved since. Each save adds a row, so the
+    case's row is taken while the newest plan is checked: two saves of one plan take turns."""
+    versions.lock(case)
     current = current_plan(case.id)
-    version = current.version if current else 0
-    if expected_version != version:
-        raise StaleRecord()
+    versions.expect(current, version)
     plan = SafetyPlan(
         case_id=case.id,
-        version=version + 1,
+        version=current.version + 1 if current else 1,
         review_on=data["review_on"],
         legal_orders=list(data.get("legal_orders") or []),
         created_by_id=user.id,
@@ -237,7 +241,6 @@ def save_intake(support, data):
     support.intake_feels_safe = data.get("feels_safe")
     support.intake_quality_of_life = data.get("quality_of_life")
     support.intake_recorded_at = utcnow()
-    bump_version(support)
 
 
 def restorative_justice_problem(service, *, victim_asked, judged_safe):
@@ -304,13 +307,15 @@ def match_outcomes(*, intake_abuse_ongoing, exit_abuse_ongoing, intake_risk_leve
     }
 
 
-def close(case, support, user, data, *, expected_version, now=None):
+def close(case, support, user, data, *, version, now=None):
     """Close the support with its reason, needs and answers at exit, and the outcomes matched with
-    intake; the IDVA's allocation ends. StaleRecord if the support changed since the form."""
-    if expected_version != support.version:
-        raise StaleRecord()
+    intake; the IDVA's allocation ends. `version`: the support's version the form was made from
+    (StaleRecord if it changed since). False, and nothing done, if it was closed already (a
+    second click)."""
+    versions.lock(support)
     if support.closed_at is not None:
-        raise ValueError("This support is already closed")
+        return False
+    versions.expect(support, version)
     now = now or utcnow()
     support.closed_at = now
     support.closed_by_id = user.id
@@ -334,11 +339,10 @@ def close(case, support, user, data, *, expected_version, now=None):
     for name, value in outcomes.items():
         setattr(support, name, value)
     save_needs(support, NeedStage.EXIT, data.get("needs") or {})
-    bump_version(support)
     db.session.execute(
         sa.update(Allocation)
         .where(Allocation.case_id == case.id, Allocation.ended_at.is_(None))
         .values(ended_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return support
+    return True

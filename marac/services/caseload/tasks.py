@@ -80,9 +80,12 @@ def tasks_of(case_id):
 
 
 def complete_task(task, user, *, now=None):
-    if task.done_at is None:
-        task.done_at = now or utcnow()
-        task.done_by_id = user.id
+    """Done once: a second click, or a colleague at the same moment, changes nothing."""
+    db.session.execute(
+        sa.update(IdvaTask)
+        .where(IdvaTask.id == task.id, IdvaTask.done_at.is_(None))
+        .values(done_at=now or utcnow(), done_by_id=user.id)
+    )
 
 
 # -- Risk reviews -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from forms.common import (
 from models.risk import ANSWER_LABELS, MAX_INCIDENTS, QUESTIONS, RiskLevel, RiskTool
 
 TEXT_MAX = 5000
+WHAT_CHANGED_MAX = 1000  # shown in the case's header while it stands
 INCIDENTS_MESSAGE = "Enter a number of incidents from {minimum} to {maximum}"
 
 
@@ -151,5 +152,11 @@ class OtherToolForm(CreateForm):
         "Rationale",
         widget=GovTextArea(),
         validators=[DataRequired("Enter the rationale for the risk level"), max_length("Rationale", TEXT_MAX)],
+    )
+    # Required when the level is lower than the case's current one (services.assessments checks).
+    what_changed = TextAreaField(
+        "What has changed since the last assessment?",
+        widget=GovTextArea(),
+        validators=[Optional(), max_length("What has changed", WHAT_CHANGED_MAX)],
     )
     submit = SubmitField("Save result", widget=SubmitButton())

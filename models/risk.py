@@ -104,6 +104,10 @@ class RiskAssessment(Versioned, db.Model):
     # Another tool's result (police DASH, DARA): its source and rationale.
     source: Mapped[str | None] = mapped_column(sa.String(200))
     rationale: Mapped[str | None] = mapped_column(sa.Text)
+    # A newer result below the level it replaced as current (services/assessments.lowering): that
+    # level, kept as it was then, and what has changed since (required when it lowers).
+    lowered_from: Mapped[str | None] = mapped_column(sa.String(10))
+    what_changed: Mapped[str | None] = mapped_column(sa.Text)
     corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_assessments.id"))
     correction_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

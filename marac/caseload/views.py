@@ -22,7 +22,7 @@ from forms.caseload import (
 from forms.common import ConfirmForm, choices
 from marac.caseload import bp
 from marac.security import audit, form_tokens
-from marac.services import access, caseload, cases, versions
+from marac.services import access, assessments, caseload, cases, versions
 from marac.services.versions import StaleRecord
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.caseload import (
@@ -173,7 +173,7 @@ def allocate(case_id):
         closed=current is None and support is None and bool(caseload.supports_of(case.id)),
         waiting=waiting[0] if waiting else None,
         describe_wait=caseload.describe_wait,
-        level=cases.latest_assessment(case.id),
+        level=assessments.current(case.id),
         previous_name=previous_name,
         suggestion=suggestion,
     )
@@ -339,7 +339,7 @@ def close(case_id):
     form = ClosureForm()
     if request.method == "GET":
         form.version.data = support.version
-        latest = cases.latest_assessment(case.id)
+        latest = assessments.current(case.id)
         form.risk_level.data = latest.level if latest and latest.level else ""
     if form.validate_on_submit():
         data = {

@@ -326,7 +326,12 @@ def other_tool_new(case_id):
     if not access.can_assess_risk(current_user, case):
         abort(403)
     form = OtherToolForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid:
+        for field, message in assessments.other_tool_problems(case, form.data).items():
+            form[field].errors.append(message)
+            valid = False
+    if valid:
         assessment = assessments.record_other_tool(case, form.data, current_user)
         db.session.flush()
         audit(
@@ -335,10 +340,11 @@ def other_tool_new(case_id):
             record_id=case.id,
             assessment_id=assessment.id,
             tool=assessment.tool,
+            lowered=bool(assessment.lowered_from),
         )
         flash("Risk result saved.", "success")
         return form_tokens.made(redirect(url_for("cases.case_risk", case_id=case.id)))
-    return _render_case("cases/other_tool.html", case, "risk", form=form)
+    return _render_case("cases/other_tool.html", case, "risk", form=form, current=assessments.current(case.id))
 
 
 # Tabs that later features fill

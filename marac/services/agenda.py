@@ -3,7 +3,8 @@ meeting; new cases with children (so children's agencies can leave early); adult
 cases whose 12 months since the last MARAC have passed; any other business.
 
 A coordinator's moves and additions are kept when the list is rebuilt; new cases join the end
-of their section.
+of their section. Nothing here reads a case's risk level: a newer, lower result (a police DARA
+after a high DASH) never takes a listed case off; only the coordinator removes one, with a reason.
 """
 
 from datetime import timedelta

@@ -1,13 +1,15 @@
 """Risk assessments of a case: DASH drafts, completion, corrections, other tools' results."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marac.services import risk_scoring
 from models import AssessmentStatus, RiskAssessment, RiskTool, db
 from models.clock import utcnow
+from models.risk import RiskLevel, current_assessment
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PADDING = 600, 240, 36
+WHAT_CHANGED_MESSAGE = "Enter what has changed since the last assessment"
 
 
 def _details(assessment, data):
@@ -120,8 +122,49 @@ def new_dash(case, user, *, corrects=None):
     return assessment
 
 
+def current_query():
+    """The case's current risk assessments, the one that gives its level first: the latest by date
+    among the completed ones not replaced by a correction (ties: the one completed last)."""
+    return (
+        sa.select(RiskAssessment)
+        .where(current_assessment())
+        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.completed_at.desc(), RiskAssessment.id.desc())
+    )
+
+
+def current(case_id):
+    """The assessment that gives the case its risk level now, or None."""
+    # With its agency: the case's header names it when the assessment lowered the level.
+    query = current_query().where(RiskAssessment.case_id == case_id).options(joinedload(RiskAssessment.agency))
+    return db.session.scalar(query.limit(1))
+
+
+def lowering(case_id, level, assessed_on):
+    """The current assessment that a new result at `level`, dated `assessed_on`, would lower: it
+    becomes current (no older than the current one) at a lower level. Else None: the same or a
+    higher level simply becomes current, and an older result does not become current at all."""
+    now = current(case_id)
+    if now is None or not now.level or not level:
+        return None
+    if now.assessed_on and assessed_on and assessed_on < now.assessed_on:
+        return None
+    return now if RiskLevel(level).rank < RiskLevel(now.level).rank else None
+
+
+def other_tool_problems(case, data):
+    """{field: message} for what stops another tool's result being recorded: a lower level than the
+    current one must say what has changed since (the web form asks here; nothing else records one)."""
+    if lowering(case.id, data.get("level"), data.get("assessed_on")) and not (data.get("what_changed") or "").strip():
+        return {"what_changed": WHAT_CHANGED_MESSAGE}
+    return {}
+
+
 def record_other_tool(case, data, user):
-    """A police DASH or DARA result: its level, source and rationale, not scored here."""
+    """A police DASH or DARA result: its level, source and rationale, not scored here. One that
+    lowers the current level keeps that level and what has changed (refused without it)."""
+    if other_tool_problems(case, data):
+        raise ValueError(WHAT_CHANGED_MESSAGE)
+    lowered = lowering(case.id, data["level"], data["assessed_on"])
     assessment = RiskAssessment(
         case_id=case.id,
         tool=data["tool"],
@@ -130,6 +173,8 @@ def record_other_tool(case, data, user):
         level=data["level"],
         source=data["source"].strip(),
         rationale=data["rationale"].strip(),
+        lowered_from=lowered.level if lowered else None,
+        what_changed=(data.get("what_changed") or "").strip() or None,
         created_by_id=user.id,
         agency_id=user.agency_id,
         assessor_name=user.name,

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import paging, repeats
+from marac.services import assessments, paging, repeats
 from marac.services.people import save_person
 from marac.services.text import plural
 from models import (
@@ -79,18 +79,6 @@ def person_in_case(case, person_id):
     return next((person for person in people if person.id == person_id), None)
 
 
-def latest_assessment_query():
-    return (
-        sa.select(RiskAssessment)
-        .where(current_assessment())
-        .order_by(RiskAssessment.assessed_on.desc(), RiskAssessment.completed_at.desc(), RiskAssessment.id.desc())
-    )
-
-
-def latest_assessment(case_id):
-    return db.session.scalar(latest_assessment_query().where(RiskAssessment.case_id == case_id).limit(1))
-
-
 def identity(case, *, today=None, show_serial=False):
     """What the identity bar shows: who, how old, where, how risky, and the flags to notice.
 
@@ -98,7 +86,7 @@ def identity(case, *, today=None, show_serial=False):
     """
     today = today or uk_today()
     victim = case.victim
-    latest = latest_assessment(case.id)
+    latest = assessments.current(case.id)
     flags = []
     last = db.session.scalar(
         sa.select(Referral)
@@ -123,6 +111,8 @@ def identity(case, *, today=None, show_serial=False):
         "age": victim.age_on(today),
         "area": case.area.name,
         "level": latest.level if latest else None,
+        # A newer result that lowered the level says from what, when, by whom and why.
+        "lowered": latest if latest is not None and latest.lowered_from else None,
         "flags": flags,
     }
 

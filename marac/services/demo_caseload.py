@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from marac.services import caseload, cases, risk_scoring
+from marac.services import assessments, caseload, cases, risk_scoring
 from marac.services.demo_cases import FIRST_NAMES_F, FIRST_NAMES_M, _completed, _person, _referral
 from models import (
     Agency,
@@ -356,7 +356,7 @@ def _close(support, idva, when, *, reason, satisfaction):
 
 def _review(rng, case, idva, today, area):
     """A risk review (a new DASH by the IDVA) in the last eight weeks, a little lower than before."""
-    latest = cases.latest_assessment(case.id)
+    latest = assessments.current(case.id)
     yes = max((latest.score or 10) - rng.randrange(0, 4), 3) if latest else 12
     assessed_on = today - timedelta(days=rng.randrange(3, 50))
     if latest and latest.assessed_on and assessed_on <= latest.assessed_on:

@@ -14,7 +14,7 @@ HOME_AREA, AWAY_AREA = 7, 8
 POLICE, HOUSING, IDVA_SERVICE = 3, 4, 5
 COORDINATOR, IDVA, HOUSING_REP = 1, 2, 3
 HOME_CASE, AWAY_CASE = 21, 22
-ASSESSMENT, CORRECTION = 31, 32
+ASSESSMENT, CORRECTION, LOWERING = 31, 32, 33
 REFERRAL, REPEAT, TRANSFER = 41, 42, 43
 MEETING, AGENDA_ITEM = 51, 61
 HOME_ACTION, AWAY_ACTION = 71, 72
@@ -718,6 +718,33 @@ def used_form_tokens(database):
     )
 
 
+def risk_lowered_from(database):
+    """d7a3c5e9f1b4: a police DARA that lowered the home case from high, and why."""
+    database.insert(
+        "risk_assessments",
+        {
+            "id": LOWERING,
+            "case_id": HOME_CASE,
+            "tool": "dara",
+            "status": "completed",
+            "assessed_on": "2026-01-08",
+            "assessor_name": "Pat Constable",
+            "agency_id": POLICE,
+            "answers": {},
+            "criteria": [],
+            "level": "medium",
+            "source": "PC 1234, Northshire Police",
+            "rationale": "Perpetrator remanded",
+            "lowered_from": "high",
+            "what_changed": "The perpetrator is in custody until trial",
+            "created_by_id": COORDINATOR,
+            "created_at": LATER,
+            "completed_at": LATER,
+            "version": 1,
+        },
+    )
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -731,4 +758,5 @@ LOADERS = {
     "c3e2cf702129": api_tokens,
     "d4a5e0813a3a": area_equality_figures,
     "c4f8a2d6e913": used_form_tokens,
+    "d7a3c5e9f1b4": risk_lowered_from,
 }

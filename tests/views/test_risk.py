@@ -11,9 +11,12 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from models import AgencyKind, AssessmentStatus, AuditEvent, RiskAssessment, Role, db
+from marac.services import agenda, assessments
+from marac.templating import govuk_date
+from models import AgencyKind, AssessmentStatus, AuditEvent, Case, Meeting, RiskAssessment, Role, User, db
 from models.clock import uk_today
 from models.risk import QUESTIONS
+from tests.factories.actions import ActionFactory
 from tests.factories.cases import CaseFactory, dash_answers, stored_answers
 from tests.helpers import counted_queries, csrf_from, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
@@ -435,7 +438,7 @@ def test_another_tools_result_is_recorded_with_its_level_source_and_rationale(ap
     assert "<bdi>Strangulation reported at first response</bdi>" in shown
     assert "Correct this assessment" not in shown  # corrections are for our own DASH
     (event,) = _events(app, "assessment.recorded", record_id=setting.case.id)
-    assert event.detail == {"assessment_id": result.id, "tool": tool}
+    assert event.detail == {"assessment_id": result.id, "tool": tool, "lowered": False}
 
 
 def test_another_tools_result_needs_every_answer(app, setting):
@@ -459,6 +462,112 @@ def test_another_tools_result_needs_every_answer(app, setting):
     }
     assert field_values(html)["source"] == "PC 4471"
     assert _assessments(app, setting.case.id) == []
+
+
+# A newer result that lowers the level
+
+
+def _other_tool(browser, url, level, on, **fields):
+    page = browser.get(f"{url}/risk/other").get_data(as_text=True)
+    answers = {
+        "tool": "dara",
+        "level": level,
+        "assessed_on": date_boxes(on),
+        "source": "PC 4471, Testshire Police",
+        "rationale": "Risk assessed at first response",
+        "csrf_token": csrf_from(page),
+        **fields,
+    }
+    return browser.post(f"{url}/risk/other", data=answers)
+
+
+def _header(html):
+    """The case's identity bar, as text."""
+    bar = html.split('class="moj-identity-bar ', 1)[1].split('<nav class="moj-sub-navigation"')[0]
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", bar)).split())
+
+
+def test_a_lower_result_must_say_what_has_changed_and_the_header_shows_the_lowering(app, setting, build):
+    dash_on = uk_today() - timedelta(days=5)
+    build.completed_dashes(setting.case.id, 1, yes=20, first_on=dash_on, agency_id=setting.police.id)
+    listed = ActionFactory(app).meeting(setting.area.id, uk_today() + timedelta(days=7), case_ids=[setting.case.id])
+    browser = signed_in(app, setting.police_rep.email)
+    form = browser.get(f"{setting.url}/risk/other").get_data(as_text=True)
+    assert "The case's current level is <strong>high risk</strong>" in form
+    assert 'data-marac-values="standard medium"' in form  # shown for a lower level only (with JavaScript)
+
+    refused = _other_tool(browser, setting.url, "medium", YESTERDAY)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert field_errors(html) == {"what_changed": "Enter what has changed since the last assessment"}
+    assert error_summary(html) == ["Enter what has changed since the last assessment"]
+    assert field_values(html)["rationale"] == "Risk assessed at first response"  # nothing typed is lost
+    assert len(_assessments(app, setting.case.id)) == 1
+    assert _header(browser.get(setting.url).get_data(as_text=True)).count("High risk") == 1
+
+    reason = "The perpetrator was remanded in custody <until trial>"
+    assert _other_tool(browser, setting.url, "medium", YESTERDAY, what_changed=reason).status_code == 302
+    dara = _assessments(app, setting.case.id)[-1]
+    assert (dara.level, dara.lowered_from, dara.what_changed) == ("medium", "high", reason)
+    page = browser.get(setting.url).get_data(as_text=True)
+    assert "Medium risk" in _header(page) and "High risk" not in _header(page)
+    assert (
+        f"Medium, lowered from High on {govuk_date(YESTERDAY)} (DARA, {setting.police.name}): "
+        "The perpetrator was remanded in custody <until trial>"
+    ) in _header(page)
+    assert "&lt;until trial&gt;" in page  # typed text is escaped
+    risk = browser.get(f"{setting.url}/risk").get_data(as_text=True)
+    assert "Lowered from high" in risk.split(f"/risk/{dara.id}")[1].split("</tr>")[0]
+    (event,) = _events(app, "assessment.recorded", record_id=setting.case.id)
+    assert event.detail == {"assessment_id": dara.id, "tool": "dara", "lowered": True}
+
+    # The case stays on the meeting's list it is on, and a rebuild of the list keeps it there.
+    with app.app_context():
+        meeting = db.session.get(Meeting, listed.id)
+        agenda.build(meeting)
+        db.session.commit()
+        assert [item.case_id for item in agenda.items(meeting.id)] == [setting.case.id]
+
+
+@pytest.mark.parametrize(
+    ("dash_yes", "level", "shown"),
+    [(20, "high", "High risk"), (11, "high", "High risk"), (11, "medium", "Medium risk")],
+)
+def test_a_result_at_the_same_or_a_higher_level_simply_becomes_current(app, setting, build, dash_yes, level, shown):
+    build.completed_dashes(setting.case.id, 1, yes=dash_yes, first_on=uk_today() - timedelta(days=5))
+    browser = signed_in(app, setting.coordinator.email)
+    assert _other_tool(browser, setting.url, level, YESTERDAY).status_code == 302
+    header = _header(browser.get(setting.url).get_data(as_text=True))
+    assert shown in header and "lowered" not in header
+    assert _assessments(app, setting.case.id)[-1].lowered_from is None
+
+
+def test_an_older_lower_result_needs_no_reason_and_does_not_become_current(app, setting, build):
+    build.completed_dashes(setting.case.id, 1, yes=20, first_on=YESTERDAY)
+    browser = signed_in(app, setting.coordinator.email)
+    assert _other_tool(browser, setting.url, "standard", YESTERDAY - timedelta(days=30)).status_code == 302
+    header = _header(browser.get(setting.url).get_data(as_text=True))
+    assert "High risk" in header and "lowered" not in header
+
+
+def test_a_result_on_the_same_day_as_the_current_one_is_the_newer(app, setting, build):
+    build.completed_dashes(setting.case.id, 1, yes=20, first_on=YESTERDAY)
+    browser = signed_in(app, setting.coordinator.email)
+    refused = _other_tool(browser, setting.url, "standard", YESTERDAY)
+    assert "what_changed" in field_errors(refused.get_data(as_text=True))
+    assert _other_tool(browser, setting.url, "standard", YESTERDAY, what_changed="Moved to a refuge").status_code == 302
+    assert "Standard, lowered from High" in _header(browser.get(setting.url).get_data(as_text=True))
+
+
+def test_the_service_refuses_an_unexplained_lowering_whoever_calls_it(app, setting, build):
+    build.completed_dashes(setting.case.id, 1, yes=20, first_on=YESTERDAY - timedelta(days=1))
+    with app.app_context():
+        case = db.session.get(Case, setting.case.id)
+        user = db.session.get(User, setting.coordinator.id)
+        data = {"tool": "dara", "level": "medium", "assessed_on": YESTERDAY, "source": "PC 1", "rationale": "R"}
+        with pytest.raises(ValueError, match="Enter what has changed"):
+            assessments.record_other_tool(case, {**data, "what_changed": "  "}, user)
+        assert assessments.current(case.id).level == "high"
 
 
 # Query budget

@@ -14,16 +14,26 @@ while each key stays narrow (a name code tied to a date of birth, a postcode or 
 so a lookup never needs to scan the people table. The one broad key, the exact full name, is only
 looked up when the referral has no date of birth (or, as "nx:", to reach records that have none).
 
-Reasons returned to the caseworker never contain names, dates or postcodes, so they can be
-written to audit logs.
+A first name also finds its nicknames and the names it shortens (Liz and Elizabeth, Bill and
+William, Peggy and Margaret), from the hand-curated `nicknames` dataset (pinned in requirements.txt).
+Only lookups use them: a person's stored keys hold the names as given, and since "is a nickname of"
+is read both ways, a nickname looked up meets the full name stored and the other way round. So a
+new dataset needs no keys stored again.
+
+Reasons returned to the caseworker never contain dates or postcodes, and no name but the full form
+of a nickname ("Nickname of Elizabeth"), which is one of the two first names compared, both shown
+beside the reason. Matching reasons are not written to the audit trail.
 """
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 import jellyfish
+from nicknames import NickNamer
 from rapidfuzz.distance import OSA, JaroWinkler
 
 # Ranking: matches scoring below this are not shown. Tuned on the synthetic evaluation in
@@ -50,6 +60,12 @@ NAME_WEIGHT = 0.55
 DOB_WEIGHT = 0.45
 # Used when one side has no date of birth: unknown counts for less than a match, more than a clash.
 DOB_UNKNOWN = 0.5
+# A nickname counts as a name that sounds alike: with the date of birth it is shown, without one
+# only where the full name without a date of birth would be (tests/unit/test_matching.py measures).
+NICKNAME_SCORE = 0.9
+# The most variants of one first name looked up; the dataset's largest set (Chris) has 18, so every
+# variant is looked up and the lookups stay symmetric (a test checks the dataset against this).
+MAX_VARIANTS = 24
 SAME_POSTCODE_BONUS = 0.08
 SAME_DISTRICT_BONUS = 0.03
 # Slight preference for the straightforward reading when it scores as well as a swapped/alias one.
@@ -136,6 +152,49 @@ def phonetic_code(token: str) -> str:
     return token[:MAX_CODE_CHARS]
 
 
+# --- Nicknames ----------------------------------------------------------------------------------
+
+
+@cache
+def _nicknames() -> dict[str, frozenset[str]]:
+    """{full name: its nicknames}, normalised as names here are, from the dataset (read once)."""
+    table = defaultdict(set)
+    for full, nicks in NickNamer.default_lookup().items():
+        full = normalise_name(full)
+        for nick in nicks:
+            nick = normalise_name(nick)
+            # One word of two letters or more each ("k.c." becomes "kc").
+            if full != nick and min(len(full), len(nick)) > 1 and " " not in full + nick:
+                table[full].add(nick)
+    return {full: frozenset(nicks) for full, nicks in table.items()}
+
+
+@cache
+def _variants_table() -> dict[str, tuple[str, ...]]:
+    """{name: its nicknames and the names it is a nickname of}, each sorted: the relation both ways."""
+    table = defaultdict(set)
+    for full, nicks in _nicknames().items():
+        for nick in nicks:
+            table[full].add(nick)
+            table[nick].add(full)
+    return {name: tuple(sorted(variants)) for name, variants in table.items()}
+
+
+def name_variants(first_name: str | None) -> tuple[str, ...]:
+    """Nicknames of the first given name and the names it shortens: "Liz" -> ("elizabeth", ...)."""
+    given = _tokens(first_name)
+    return _variants_table().get(given[0], ())[:MAX_VARIANTS] if given else ()
+
+
+def full_form(a: str, b: str) -> str | None:
+    """Of two normalised first names, the one the other is a nickname of, else None. The dataset
+    often has both ways (Bill has the nickname William too): then the longer is the full form."""
+    a, b = (a.split() or [""])[0], (b.split() or [""])[0]
+    nicknames = _nicknames()
+    fulls = [name for name, other in ((a, b), (b, a)) if other in nicknames.get(name, ())]
+    return max(fulls, key=lambda name: (len(name), name)) if fulls else None
+
+
 # --- Blocking keys ------------------------------------------------------------------------------
 
 
@@ -205,11 +264,15 @@ def blocking_keys(first_name, last_name, aliases=(), date_of_birth=None, postcod
 
 
 def lookup_keys(first_name, last_name, aliases=(), date_of_birth=None, postcode=None) -> set[str]:
-    """Keys to search for a referral: the stored keys of the same details, except that a referral with
-    a date of birth does not look up everyone with the same full name ("nm:"), only those whose record
-    has no date of birth ("nx:"). A namesake with a different date of birth would score below the
-    threshold anyway, and at national scale a common full name is shared by hundreds of people."""
+    """Keys to search for a referral: the stored keys of the same details and of each first name's
+    nicknames and full forms (with the same surname), except that a referral with a date of birth
+    does not look up everyone with the same full name ("nm:"), only those whose record has no date of
+    birth ("nx:"). A namesake with a different date of birth would score below the threshold anyway,
+    and at national scale a common full name is shared by hundreds of people."""
     keys = blocking_keys(first_name, last_name, aliases, date_of_birth, postcode)
+    for first, last in _name_pairs(first_name, last_name, aliases):
+        for variant in name_variants(first):
+            keys |= blocking_keys(variant, last, (), date_of_birth, postcode)
     if date_of_birth is None:
         return {key for key in keys if not key.startswith("nx:")}
     return {key if not key.startswith("nm:") else "nx:" + key[3:] for key in keys}
@@ -217,9 +280,10 @@ def lookup_keys(first_name, last_name, aliases=(), date_of_birth=None, postcode=
 
 # --- Scoring ------------------------------------------------------------------------------------
 
-SAME, SOUNDS, SIMILAR, SHORTENED, SHARED_PART, DIFFERENT, MISSING = (
+SAME, SOUNDS, NICKNAME, SIMILAR, SHORTENED, SHARED_PART, DIFFERENT, MISSING = (
     "same",
     "sounds alike",
+    "nickname",
     "spelt similarly",
     "shortened",
     "shared part",
@@ -253,6 +317,15 @@ def _compare_part(a: str, b: str) -> tuple[float, str]:
     return 0.0, DIFFERENT
 
 
+def _compare_first(a: str, b: str) -> tuple[float, str, str | None]:
+    """As `_compare_part`, for first names: a nickname of the other (Liz, Elizabeth) counts as a
+    name that sounds alike. The third value is the full form, for the reason."""
+    similarity, kind = _compare_part(a, b)
+    if similarity < NICKNAME_SCORE and (full := full_form(a, b)):
+        return NICKNAME_SCORE, NICKNAME, full
+    return similarity, kind, None
+
+
 @dataclass(frozen=True)
 class _NameResult:
     score: float
@@ -260,6 +333,7 @@ class _NameResult:
     last: str
     swapped: bool
     alias: bool
+    full_form: str | None = None  # when the first names are a nickname and its full form
 
 
 def _compare_names(query: PersonDetails, candidate: PersonDetails) -> _NameResult:
@@ -273,16 +347,17 @@ def _compare_names(query: PersonDetails, candidate: PersonDetails) -> _NameResul
             c_first, c_last = " ".join(_tokens(c_first)), " ".join(_tokens(c_last))
             alias = qi > 0 or ci > 0
             for swapped in (False, True):
+                full = None
                 if swapped:
                     first, first_kind = _compare_part(q_first, c_last)
                     last, last_kind = _compare_part(q_last, c_first)
                 else:
-                    first, first_kind = _compare_part(q_first, c_first)
+                    first, first_kind, full = _compare_first(q_first, c_first)
                     last, last_kind = _compare_part(q_last, c_last)
                 score = FIRST_NAME_WEIGHT * first + LAST_NAME_WEIGHT * last
                 score *= (SWAPPED_FACTOR if swapped else 1) * (ALIAS_FACTOR if alias else 1)
                 if best is None or score > best.score:
-                    best = _NameResult(score, first_kind, last_kind, swapped, alias)
+                    best = _NameResult(score, first_kind, last_kind, swapped, alias, full)
     return best
 
 
@@ -336,7 +411,11 @@ def score(query: PersonDetails, candidate: PersonDetails) -> Match:
     dob, dob_reason = _compare_dob(query.date_of_birth, candidate.date_of_birth)
     total = NAME_WEIGHT * names.score + DOB_WEIGHT * dob
 
-    reasons = [_part_reason(names.first, "first name"), _part_reason(names.last, "surname")]
+    if names.full_form:
+        first_reason = f"Nickname of {names.full_form.title()}"
+    else:
+        first_reason = _part_reason(names.first, "first name")
+    reasons = [first_reason, _part_reason(names.last, "surname")]
     if names.swapped:
         reasons.insert(0, "First and last names swapped")
     if names.alias:

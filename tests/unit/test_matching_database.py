@@ -4,10 +4,12 @@ then ranking), on SQLite and PostgreSQL alike."""
 
 import random
 import time
+from datetime import date
 
 import sqlalchemy as sa
 
-from marac.services.people import possible_matches
+from marac.services.matching import PersonDetails
+from marac.services.people import possible_matches, save_person
 from models import Person, PersonAlias, PersonMatchKey, db
 from tests.unit.test_matching import VARIANTS, Population, _eligible
 
@@ -61,3 +63,36 @@ def test_planted_variants_are_found_through_the_database(app):
         f"recall@5={recall:.1%}, {per_query_ms:.1f} ms a lookup"
     )
     assert recall >= 0.95
+
+
+def test_nicknames_and_full_names_are_found_through_the_stored_keys(app):
+    """People saved as the web saves them (keys stored); a referral with a nickname, or with the
+    full name of someone on record by a nickname, finds them with possible_matches."""
+    born = date(1986, 4, 23)
+    on_record = {
+        ("Elizabeth", "Quarrington"): born,
+        ("William", "Quarrington"): born,
+        ("Margaret", "Quarrington"): born,
+        ("Liz", "Ashworthy"): date(1979, 11, 2),
+        ("Robert", "Ashworthy"): None,
+    }
+    with app.app_context():
+        ids = {}
+        for (first, last), dob in on_record.items():
+            person = save_person(Person(), {"first_name": first, "last_name": last, "date_of_birth": dob})
+            db.session.flush()
+            ids[first] = person.id
+        db.session.commit()
+
+        def found(first, last, dob=born):
+            return [
+                (person.id, match.reasons[0]) for match, person in possible_matches(PersonDetails(first, last, (), dob))
+            ]
+
+        assert found("Liz", "Quarrington") == [(ids["Elizabeth"], "Nickname of Elizabeth")]
+        assert found("Bill", "Quarrington") == [(ids["William"], "Nickname of William")]
+        assert found("Peggy", "Quarrington") == [(ids["Margaret"], "Nickname of Margaret")]
+        assert found("Elizabeth", "Ashworthy", dob=date(1979, 11, 2)) == [(ids["Liz"], "Nickname of Elizabeth")]
+        assert found("Bob", "Ashworthy", dob=None) == [(ids["Robert"], "Nickname of Robert")]
+        assert found("Bill", "Quarrington", dob=date(1990, 8, 14)) == []  # another person of that name
+        assert found("Mo", "Quarrington") == []  # the dataset has no Mo for Mohammed (see the README)

@@ -7,6 +7,7 @@ from flask import g
 from markupsafe import Markup
 
 from forms.common import GovDateField, every_field
+from marac.services.referrals import steps_done as referral_steps_done
 from marac.services.risk_scoring import CRITERION_LABELS
 from marac.services.stats import percent
 from marac.services.text import plural
@@ -41,6 +42,7 @@ def register_filters(app):
     app.add_template_global(plural)
     app.add_template_global(CRITERION_LABELS, "criterion_labels")
     app.add_template_global(LAWFUL_BASES, "lawful_bases")
+    app.add_template_global(referral_steps_done, "referral_steps_done")
 
 
 MAX_PAGE = 100_000

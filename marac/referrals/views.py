@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.common import choices
@@ -62,7 +62,7 @@ def referral_new():
     return render_template("referrals/form.html", form=form, referral=None)
 
 
-def _own_draft(referral_id):
+def _own_draft(referral_id, sent_to="referrals.referral_view"):
     referral = access.get_written_referral(current_user, referral_id)
     if referral is None:
         abort(404)
@@ -70,7 +70,7 @@ def _own_draft(referral_id):
         versions.lock(referral)  # a step sent while the referral is being sent waits, then finds it sent
     if referral.status != ReferralStatus.DRAFT:
         # Sent already (a second click, or the back button): show what was sent.
-        return None, redirect(url_for("referrals.referral_view", referral_id=referral.id))
+        return None, redirect(url_for(sent_to, referral_id=referral.id))
     return referral, None
 
 
@@ -84,8 +84,26 @@ def referral_edit(referral_id):
         referrals.update_draft(referral, {**form.data, "area_id": area.id}, form.draft_data())
         audit("referral.draft_updated", record_type="referral", record_id=referral.id)
         db.session.commit()
-        return redirect(url_for("referrals.referral_match", referral_id=referral.id))
+        if _returning() and referrals.matching_done(referral):
+            # Changed from the check page, the same people: straight back there.
+            return redirect(url_for("referrals.referral_check", referral_id=referral.id))
+        return redirect(url_for("referrals.referral_match", referral_id=referral.id, **_return_args()))
     return render_template("referrals/form.html", form=form, referral=referral)
+
+
+def _returning():
+    """The step was opened from a Change link of the check page: when done, it goes back there."""
+    return request.args.get("return_to") == "check"
+
+
+def _return_args():
+    return {"return_to": "check"} if _returning() else {}
+
+
+def _after_matching(referral):
+    if _returning():
+        return redirect(url_for("referrals.referral_check", referral_id=referral.id))
+    return redirect(url_for("referrals.referral_dash", referral_id=referral.id))
 
 
 @bp.route("/referrals/<int:referral_id>/match", methods=["GET", "POST"])
@@ -96,6 +114,18 @@ def referral_match(referral_id):
     if sent:
         return sent
     found = referrals.matches_for(referral, current_user)
+    if request.method == "GET" and referrals.nobody_to_choose(referral, found):
+        audit(
+            "referral.matched",
+            record_type="referral",
+            record_id=referral.id,
+            victim_known=False,
+            perpetrator_known=False,
+            asked=False,
+        )
+        db.session.commit()
+        flash("No one on record matches the victim or the perpetrator, so both are recorded as new to MARAC.")
+        return _after_matching(referral)
     form = MatchForm(
         victim_match=referral.draft.get("victim_match"), perpetrator_match=referral.draft.get("perpetrator_match")
     )
@@ -120,7 +150,7 @@ def referral_match(referral_id):
                 perpetrator_known=form.perpetrator_match.data != referrals.NEW_PERSON,
             )
             db.session.commit()
-            return redirect(url_for("referrals.referral_dash", referral_id=referral.id))
+            return _after_matching(referral)
     audit(
         "referral.match_shown",
         record_type="referral",
@@ -181,7 +211,9 @@ def referral_dash(referral_id):
 
 @bp.route("/referrals/<int:referral_id>/check", methods=["GET", "POST"])
 def referral_check(referral_id):
-    referral, sent = _own_draft(referral_id)
+    # A second "Send" (a double click) lands on the confirmation, where the first did.
+    landing = "referrals.referral_sent" if request.method == "POST" else "referrals.referral_view"
+    referral, sent = _own_draft(referral_id, landing)
     if sent:
         return sent
     thresholds = risk_scoring.Thresholds.for_area(referral.area)
@@ -197,7 +229,7 @@ def referral_check(referral_id):
                 repeat=referral.is_repeat,
             )
         db.session.commit()
-        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+        return redirect(url_for("referrals.referral_sent", referral_id=referral.id))
     return render_template(
         "referrals/check.html",
         form=form,
@@ -205,7 +237,22 @@ def referral_check(referral_id):
         problems=problems,
         risk=referrals.risk_preview(referral, thresholds),
         warnings=referrals.warnings(referral),
+        sections=referrals.check_answers(referral),
     )
+
+
+@bp.route("/referrals/<int:referral_id>/sent")
+def referral_sent(referral_id):
+    """The confirmation for the referrer: the reference, and what happens next."""
+    referral = access.get_written_referral(current_user, referral_id)
+    if referral is None:
+        abort(404)
+    if referral.status == ReferralStatus.DRAFT:
+        return redirect(url_for("referrals.referral_check", referral_id=referral.id))
+    audit("referral.confirmation_shown", record_type="referral", record_id=referral.id)
+    db.session.commit()
+    next_days = referrals.what_happens_next(referral, current_app.config["IDVA_FIRST_CONTACT_WORKING_DAYS"])
+    return render_template("referrals/sent.html", referral=referral, **next_days)
 
 
 @bp.route("/referrals/<int:referral_id>")

@@ -81,6 +81,7 @@ ACCESS_POLICY = {
     "referrals.referral_match": REFERRERS,
     "referrals.referral_dash": REFERRERS,
     "referrals.referral_check": REFERRERS,
+    "referrals.referral_sent": REFERRERS,
     "referrals.referral_view": REFERRERS,
     "referrals.referral_decide": COORDINATORS,
     "referrals.referral_link": COORDINATORS,

@@ -1,12 +1,13 @@
 """Referrals: from a draft, through matching and the DASH, to submission; the lists of them. The
 coordinator's decision on one is in marac/services/triage.py."""
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import access, assessments, cases, repeats, risk_scoring, versions
+from marac.services import access, assessments, cases, repeats, risk_scoring, versions, workdays
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
@@ -21,10 +22,14 @@ from models import (
     RiskTool,
     db,
 )
-from models.clock import uk_today, utcnow
+from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
+from models.clock import uk_date, uk_today, utcnow
+from models.people import ETHNICITIES, GENDER_LABELS, YES_NO_PREFER_NOT_LABELS
+from models.referrals import LAWFUL_BASES
 from models.risk import MAX_INCIDENTS
 
 NEW_PERSON = "new"
+DETAILS, MATCH, DASH = "details", "match", "dash"  # the steps of the referral form that ask questions
 ADULT_AGE = 16
 
 
@@ -112,6 +117,35 @@ def choose_matches(referral, victim_choice, perpetrator_choice):
         return "The victim and the perpetrator cannot be the same person"
     referral.draft = {**referral.draft, "victim_match": victim_choice, "perpetrator_match": perpetrator_choice}
     return None
+
+
+def nobody_to_choose(referral, found):
+    """When no one on record may be the victim or the perpetrator, both are new: record that without
+    asking (a question with one possible answer is not asked). False, with nothing recorded, when
+    there is someone to choose, or the two were typed as one person (the step says so)."""
+    if found["victim"] or found["perpetrator"] or same_person_problem(referral, NEW_PERSON):
+        return False
+    choose_matches(referral, NEW_PERSON, NEW_PERSON)
+    return True
+
+
+def matching_done(referral):
+    """Whether the referrer has said who, of the people on record, the victim and perpetrator are."""
+    return all(referral.draft.get(f"{role}_match") for role in ("victim", "perpetrator"))
+
+
+def steps_done(referral):
+    """The steps of the referral form already answered ({DETAILS, MATCH, DASH}), for its step list:
+    matching is done when skipped too (no one on record to choose)."""
+    if referral is None:
+        return set()
+    done = {DETAILS}
+    if matching_done(referral):
+        done.add(MATCH)
+    values, _on = dash_values(referral)
+    if values is not None and not risk_scoring.unanswered(values):
+        done.add(DASH)
+    return done
 
 
 def same_person_typed(referral):
@@ -426,3 +460,241 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
         return referral, found, {"referral": "; ".join(refused)}
     submit(referral, user, thresholds)
     return referral, found, {}
+
+
+# The check page: every answer, with where it is asked
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    key: str
+    lines: tuple  # the answer, a line each (text, or a date for the page to write out); () not given
+    step: str  # DETAILS, MATCH or DASH: the page that asks it
+    field: str  # the id of the field on that page, for the Change link to land on
+
+
+def _lines(value):
+    if value is None or value == "" or value == []:
+        return ()
+    if isinstance(value, str):
+        return tuple(line for line in value.splitlines() if line.strip())
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def _iso(value):
+    return date.fromisoformat(value) if value else None
+
+
+def _names(aliases):
+    return [f"{first} {last}".strip() for first, last in aliases or []]
+
+
+def _person_rows(data, prefix, *, victim=False):
+    """The rows of a victim, perpetrator or child as the referral's first page asks them."""
+
+    def row(key, value, field):
+        return CheckRow(key, _lines(value), DETAILS, f"{prefix}-{field}")
+
+    rows = [
+        row("Name", f"{data.get('first_name', '')} {data.get('last_name', '')}".strip(), "first_name"),
+        row("Other names", _names(data.get("aliases")), "aliases"),
+        row("Date of birth", _iso(data.get("date_of_birth")), "date_of_birth-day"),
+        row("Gender", GENDER_LABELS.get(data.get("gender")), "gender"),
+    ]
+    if "relationship_to_perpetrator" in data:  # a child
+        return rows + [
+            row(
+                "Relationship to the victim",
+                CHILD_TO_VICTIM.get(data.get("relationship_to_victim")),
+                "relationship_to_victim",
+            ),
+            row(
+                "Relationship to the perpetrator",
+                CHILD_TO_PERPETRATOR.get(data.get("relationship_to_perpetrator")),
+                "relationship_to_perpetrator",
+            ),
+            row("School or nursery", data.get("school"), "school"),
+        ]
+    if not victim:
+        rows.append(
+            row(
+                "Relationship to the victim",
+                PERPETRATOR_RELATIONSHIPS.get(data.get("relationship_to_victim")),
+                "relationship_to_victim",
+            )
+        )
+    rows += [
+        row("Address", data.get("address"), "address"),
+        row("Postcode", data.get("postcode"), "postcode"),
+        row("Confidential address", "Yes" if data.get("is_address_confidential") else "No", "is_address_confidential"),
+    ]
+    if victim:
+        ethnicity = {code: label for code, label, _group, _minoritised in ETHNICITIES}.get(data.get("ethnicity"))
+        rows += [
+            row("Safe contact number", data.get("phone"), "phone"),
+            row("Safe to call", SAFE_TO_CALL.get(data.get("is_safe_to_call")), "is_safe_to_call"),
+            row("Ethnic group", ethnicity, "ethnicity"),
+            row("Disability", YES_NO_PREFER_NOT_LABELS.get(data.get("disability")), "disability"),
+            row("LGBT+", YES_NO_PREFER_NOT_LABELS.get(data.get("lgbt")), "lgbt"),
+            row("Main language", data.get("language"), "language"),
+            row("Interpreter needed", "Yes" if data.get("needs_interpreter") else "No", "needs_interpreter"),
+        ]
+    return rows
+
+
+SAFE_TO_CALL = {"yes": "Yes", "no": "No", "unknown": "Not known"}
+
+
+def _on_record(referral, role):
+    choice = referral.draft.get(f"{role}_match")
+    text = None if choice is None else "New to MARAC" if choice == NEW_PERSON else "Already on record"
+    return CheckRow("On record", _lines(text), MATCH, f"{role}_match")
+
+
+def check_answers(referral):
+    """[(heading, [CheckRow])]: every answer the referral gives, in the order it is asked, for the
+    check-your-answers page. Only what the referrer typed or chose, so nothing of anyone else."""
+    draft = referral.draft
+    yes_no = {True: "Yes", False: "No"}
+    sections = [
+        (
+            "Referral details",
+            [
+                CheckRow("MARAC area", (referral.area.name,), DETAILS, "area_id"),
+                CheckRow("Date of referral", _lines(referral.referred_on), DETAILS, "referred_on-day"),
+                CheckRow("Your name", _lines(referral.referrer_name), DETAILS, "referrer_name"),
+                CheckRow(
+                    "Your phone number or email address", _lines(referral.referrer_contact), DETAILS, "referrer_contact"
+                ),
+            ],
+        ),
+        ("Victim", _person_rows(draft["victim"], "victim", victim=True) + [_on_record(referral, "victim")]),
+        ("Perpetrator", _person_rows(draft["perpetrator"], "perpetrator") + [_on_record(referral, "perpetrator")]),
+    ]
+    children = draft.get("children") or []
+    if children:
+        for number, child in enumerate(children, start=1):
+            sections.append((f"Child {number}", _person_rows(child, f"children-{number - 1}")))
+    else:
+        sections.append(
+            ("Children", [CheckRow("Children in the household", ("None",), DETAILS, "children-0-first_name")])
+        )
+    notes = draft.get("notes") or {}
+    sections.append(
+        (
+            "Safety",
+            [
+                CheckRow("Who the victim fears", _lines(notes.get("victim_fears")), DETAILS, "notes-victim_fears"),
+                CheckRow(
+                    "Safe to share with", _lines(notes.get("safe_to_share_with")), DETAILS, "notes-safe_to_share_with"
+                ),
+                CheckRow(
+                    "Not safe to share with",
+                    _lines(notes.get("not_safe_to_share_with")),
+                    DETAILS,
+                    "notes-not_safe_to_share_with",
+                ),
+            ],
+        )
+    )
+    reasons = [
+        CheckRow(
+            "Why you are referring",
+            tuple(risk_scoring.CRITERION_LABELS.get(c, c) for c in referral.criteria),
+            DETAILS,
+            "criteria",
+        )
+    ]
+    if "professional_judgement" in referral.criteria or draft.get("judgement_reasons"):
+        reasons.append(
+            CheckRow(
+                "Reasons for your professional judgement",
+                _lines(draft.get("judgement_reasons")),
+                DETAILS,
+                "judgement_reasons",
+            )
+        )
+    if "potential_escalation" in referral.criteria or draft.get("incidents_in_window") is not None:
+        incidents = draft.get("incidents_in_window")
+        reasons.append(
+            CheckRow(
+                "Incidents in the past 12 months",
+                _lines(None if incidents is None else str(incidents)),
+                DETAILS,
+                "incidents_in_window",
+            )
+        )
+    sections.append(("Reasons for referral", reasons))
+    consent = [
+        CheckRow(
+            "The victim knows about the referral",
+            (yes_no.get(referral.is_victim_aware, "No"),),
+            DETAILS,
+            "is_victim_aware",
+        ),
+        CheckRow("The victim consented to sharing", (yes_no.get(referral.has_consent, "No"),), DETAILS, "has_consent"),
+    ]
+    if not referral.has_consent:
+        consent += [
+            CheckRow(
+                "Lawful basis for sharing", _lines(LAWFUL_BASES.get(referral.lawful_basis)), DETAILS, "lawful_basis"
+            ),
+            CheckRow("Why share without consent", _lines(referral.sharing_reason), DETAILS, "sharing_reason"),
+        ]
+    consent.append(
+        CheckRow("Previous MARACs in other areas", _lines(referral.previous_maracs), DETAILS, "previous_maracs")
+    )
+    sections.append(("Consent", consent))
+    sections.append(("DASH risk assessment", _dash_rows(referral)))
+    return sections
+
+
+def _dash_rows(referral):
+    """The DASH the referral carries: one already on the case, or each answer of its own."""
+    if assessment_id := referral.draft.get("use_assessment_id"):
+        used = db.session.get(RiskAssessment, assessment_id)
+        text = f"The DASH already on the case: score {used.score} of {len(risk_scoring.QUESTIONS)}, {used.level} risk"
+        return [CheckRow("DASH", (text, used.assessed_on), DASH, "use_assessment_id")]
+    saved = referral.draft.get("dash")
+    if not saved:
+        return [CheckRow("DASH", (), DASH, "assessed_on-day")]
+    answers = saved.get("answers") or {}
+    rows = [
+        CheckRow("Date of the DASH", _lines(_iso(saved.get("assessed_on"))), DASH, "assessed_on-day"),
+        CheckRow("Assessor's name", _lines(saved.get("assessor_name")), DASH, "assessor_name"),
+    ]
+    for number, question in risk_scoring.QUESTIONS.items():
+        given = answers.get(str(number)) or {}
+        lines = [risk_scoring.ANSWER_LABELS.get(given.get("answer"), "Not answered")]
+        if given.get("source"):
+            lines.append(f"Source: {given['source']}")
+        if given.get("comment"):
+            lines.append(f"Comment: {given['comment']}")
+        if number == risk_scoring.FEARS_QUESTION and saved.get("fears_detail"):
+            lines.append(f"Afraid of: {saved['fears_detail']}")
+        rows.append(CheckRow(f"{number}. {question}", tuple(lines), DASH, f"q{number}"))
+    judged = saved.get("judged_level")
+    rows.append(
+        CheckRow(
+            "Professional judgement",
+            (f"{judged.capitalize()} risk" if judged else "None: the score gives the level",),
+            DASH,
+            "judged_level",
+        )
+    )
+    return rows
+
+
+# After sending
+
+TRIAGE_WORKING_DAYS = 2  # the coordinator's triage of a new referral, as the confirmation tells the referrer
+
+
+def what_happens_next(referral, first_contact_working_days):
+    """The days the confirmation gives the referrer: by when the coordinator triages the referral
+    and an IDVA first tries to contact the victim (working days from the day it was sent)."""
+    sent_on = uk_date(referral.submitted_at) if referral.submitted_at else uk_today()
+    return {
+        "triage_by": workdays.add_working_days(sent_on, TRIAGE_WORKING_DAYS),
+        "first_contact_by": workdays.add_working_days(sent_on, first_contact_working_days),
+    }

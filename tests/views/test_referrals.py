@@ -79,9 +79,28 @@ def send(client, referral_id):
     return _post(client, f"/referrals/{referral_id}/check", {"submit": "Send referral"})
 
 
+def match_step(client, referral_id):
+    """The match step as the browser meets it: with no one on record to choose it is not asked,
+    and goes on to the DASH. Returns the response (200: the question is asked)."""
+    response = client.get(f"/referrals/{referral_id}/match")
+    if response.status_code == 302:
+        assert response.headers["Location"] == f"/referrals/{referral_id}/dash"
+    return response
+
+
+def as_new_people(client, referral_id):
+    """Past the match step with the victim and the perpetrator new: not asked when no one is on
+    record to choose, else "none of these"."""
+    if match_step(client, referral_id).status_code == 200:
+        assert choose(client, referral_id).status_code == 302
+
+
 def refer(client, *, victim_match="new", perpetrator_match="new", yes=15, **kwargs):
     referral_id = start(client, **kwargs)
-    assert choose(client, referral_id, victim_match, perpetrator_match).status_code == 302
+    if match_step(client, referral_id).status_code == 200:
+        assert choose(client, referral_id, victim_match, perpetrator_match).status_code == 302
+    else:
+        assert (victim_match, perpetrator_match) == ("new", "new")
     assert complete_dash(client, referral_id, yes=yes, on=kwargs.get("on", TODAY)).status_code == 302
     assert send(client, referral_id).status_code == 302
     return referral_id
@@ -143,7 +162,7 @@ def test_a_different_perpetrator_makes_a_new_case_not_a_repeat(app, police):
 
 def test_sending_twice_makes_one_referral(app, police):
     referral_id = start(police)
-    choose(police, referral_id)
+    assert match_step(police, referral_id).status_code == 302  # no one on record: not asked
     complete_dash(police, referral_id)
     page = police.get(f"/referrals/{referral_id}/check").get_data(as_text=True)
     token = csrf_from(page)
@@ -157,7 +176,7 @@ def test_sending_twice_makes_one_referral(app, police):
 
 def test_visible_high_risk_needs_the_score(police):
     referral_id = start(police)
-    choose(police, referral_id)
+    assert match_step(police, referral_id).status_code == 302  # no one on record: not asked
     complete_dash(police, referral_id, yes=9)
     html = police.get(f"/referrals/{referral_id}/check").get_data(as_text=True)
     assert "Visible high risk needs a DASH score of at least 14. This DASH scores 9" in html
@@ -185,7 +204,7 @@ def test_first_page_errors_keep_the_other_answers(police):
 
 def test_a_dash_dated_after_the_referral_is_refused(police):
     referral_id = start(police, on=TODAY - timedelta(days=10))
-    choose(police, referral_id)
+    assert match_step(police, referral_id).status_code == 302  # no one on record: not asked
     html = complete_dash(police, referral_id, on=TODAY).get_data(as_text=True)
     assert "The date of the DASH must be on or before the date of referral" in html
 
@@ -193,7 +212,7 @@ def test_a_dash_dated_after_the_referral_is_refused(police):
 def test_a_victim_under_16_is_allowed_with_a_warning(police):
     born = TODAY.replace(year=TODAY.year - 15) - timedelta(days=2)
     referral_id = start(police, victim=("Tia", "Youngling", born))
-    choose(police, referral_id)
+    assert match_step(police, referral_id).status_code == 302  # no one on record: not asked
     complete_dash(police, referral_id)
     html = police.get(f"/referrals/{referral_id}/check").get_data(as_text=True)
     assert "The victim is 15" in html and "young people" in html
@@ -359,7 +378,7 @@ def test_a_draft_saved_with_an_impossible_number_of_incidents_says_so_and_is_not
     """The form bounds the number now; a draft saved before it did (1e26 incidents) is stopped at
     the check with a message, not a server error when the assessment is stored."""
     referral_id = start(police)
-    assert choose(police, referral_id).status_code == 302
+    assert match_step(police, referral_id).status_code == 302  # no one on record: not asked
     assert complete_dash(police, referral_id).status_code == 302
     with app.app_context():
         referral = db.session.get(Referral, referral_id)

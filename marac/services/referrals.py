@@ -673,15 +673,6 @@ def _dash_rows(referral):
         if number == risk_scoring.FEARS_QUESTION and saved.get("fears_detail"):
             lines.append(f"Afraid of: {saved['fears_detail']}")
         rows.append(CheckRow(f"{number}. {question}", tuple(lines), DASH, f"q{number}"))
-    judged = saved.get("judged_level")
-    rows.append(
-        CheckRow(
-            "Professional judgement",
-            (f"{judged.capitalize()} risk" if judged else "None: the score gives the level",),
-            DASH,
-            "judged_level",
-        )
-    )
     return rows
 
 

@@ -109,14 +109,11 @@ def test_a_referral_made_with_the_keyboard_alone(page):
     screenshot(page, "keyboard-1-details")
     press(page, "#submit")
 
-    expect(page.get_by_role("heading", name="Check who is already known")).to_be_visible()
-    assert_accessible(page)
-    choose(page, "input[name=victim_match][value=new]")
-    choose(page, "input[name=perpetrator_match][value=new]")
-    screenshot(page, "keyboard-2-match")
-    press(page, "#submit")
-
+    # No one on record to choose: the match step is not asked, and the DASH says so.
     expect(page.get_by_role("heading", name="DASH risk assessment")).to_be_visible()
+    expect(page.get_by_text("No one on record matches the victim or the perpetrator")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "keyboard-2-no-one-on-record")
     for number in range(1, 25):  # 15 Yes, then 9 No: visible high risk
         choose(page, f"#q{number}" if number <= 15 else f"#q{number}-2")
         if number == 3:
@@ -126,8 +123,19 @@ def test_a_referral_made_with_the_keyboard_alone(page):
 
     expect(page.get_by_role("heading", name="Check and send the referral")).to_be_visible()
     expect(page.get_by_text("DASH score 15 of 24")).to_be_visible()
+    # A Change link takes the keyboard to its field, and the answer back to the check page.
+    press(page, 'a[href$="/edit?return_to=check#victim-language"]')
+    expect(page.locator("#victim-language")).to_be_in_viewport()
+    type_into(page, "#victim-language", "Welsh")
+    press(page, "#submit")
+    expect(page.get_by_role("heading", name="Check and send the referral")).to_be_visible()
+    expect(page.locator(".govuk-summary-list__row", has_text="Main language")).to_contain_text("Welsh")
     press(page, "#submit")
 
+    expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "keyboard-4-confirmation")
+    press(page, 'main a[href^="/referrals/"]:not([href$="/sent"])')
     expect(page.get_by_role("heading", name=re.compile(r"^Referral R\d+$"))).to_be_visible()
     expect(page.get_by_text("Visible high risk").first).to_be_visible()
     assert_accessible(page)

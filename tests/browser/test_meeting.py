@@ -17,12 +17,27 @@ from tests.browser.helpers import ARTIFACTS, assert_accessible, fill_date, scree
 
 CHILDREN, ADULTS = "New cases with children", "New cases, adults only"
 ACTIONS = (  # owner, who it protects, what, how completion is known, days after the meeting
-    ("Northmoor Police", "Victim", "Put an urgent-response marker on the victim's address",
-     "Marker reference sent to the coordinator", 2),
-    ("Northmoor Housing", "Victim", "Fit new locks and a door chain through the sanctuary scheme",
-     "Locksmith's invoice sent to the coordinator", 14),
-    ("Northmoor Children's Social Care", "Children", "Complete a child and family assessment of both children",
-     "Assessment outcome shared with the IDVA", 28),
+    (
+        "Northmoor Police",
+        "Victim",
+        "Put an urgent-response marker on the victim's address",
+        "Marker reference sent to the coordinator",
+        2,
+    ),
+    (
+        "Northmoor Housing",
+        "Victim",
+        "Fit new locks and a door chain through the sanctuary scheme",
+        "Locksmith's invoice sent to the coordinator",
+        14,
+    ),
+    (
+        "Northmoor Children's Social Care",
+        "Children",
+        "Complete a child and family assessment of both children",
+        "Assessment outcome shared with the IDVA",
+        28,
+    ),
 )
 
 ATTENDING = {

@@ -21,8 +21,14 @@ def test_sign_in_refer_and_update_an_action_with_javascript_off(new_page):
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(page.get_by_role("link", name="Select whether the victim consented")).to_be_visible()
 
-    refer(page, uk_today(), "no-javascript-referral", victim=("Juniper", "Oakhollow"),
-          perpetrator=("Dorian", "Creswell"), check=False)
+    refer(
+        page,
+        uk_today(),
+        "no-javascript-referral",
+        victim=("Juniper", "Oakhollow"),
+        perpetrator=("Dorian", "Creswell"),
+        check=False,
+    )
     expect(page.get_by_text("Waiting for triage").first).to_be_visible()
     expect(page.get_by_text("score 15 of 24")).to_be_visible()
     sign_out(page)

@@ -50,6 +50,7 @@ PERSONAL = {
         "source",
         "rationale",
         "correction_reason",
+        "what_changed",
     },
     "safety_plans": {
         "home_security",
@@ -77,7 +78,7 @@ KEPT = {
     "case_agencies": {"reason"},
     "case_children": {"relationship_to_victim", "relationship_to_perpetrator"},
     "case_perpetrators": {"relationship_to_victim"},
-    "risk_assessments": {"tool", "status", "judged_level", "level", "criteria"},
+    "risk_assessments": {"tool", "status", "judged_level", "level", "criteria", "lowered_from"},
     "referrals": {"status", "criteria", "lawful_basis"},
     "agenda_items": {"section", "risk_after"},
     "idva_supports": {"intake_risk_level", "closure_reason", "exit_risk_level"},

@@ -33,13 +33,14 @@ def _risk(assessment):
     )
 
 
-def referral_fields(referral, seen_cases):
+def referral_fields(referral, seen_cases, repeats_shown):
     """`seen_cases`: the case ids whose people the user may see (access.seen_case_ids), the rule
     the web's referral page follows: a referral whose case the user may not see (it moved to
-    another area) names no one."""
+    another area) names no one. `repeats_shown`: the referral ids whose earlier referral the user
+    is told of (access.repeat_details_shown); of any other repeat, only that it is one."""
     case = referral.case if referral.case_id in seen_cases else None
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
-    repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.repeat_of_id else None
+    repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.id in repeats_shown else None
     return {
         "id": referral.id,
         "reference": referral.reference,
@@ -79,8 +80,8 @@ def referral_fields(referral, seen_cases):
     }
 
 
-def referral(record, seen_cases):
-    return schemas.ReferralOut(**referral_fields(record, seen_cases))
+def referral(record, seen_cases, repeats_shown):
+    return schemas.ReferralOut(**referral_fields(record, seen_cases, repeats_shown))
 
 
 def matches(found):

@@ -80,7 +80,10 @@ def referral_create():
         candidates=len(found["victim"]) + len(found["perpetrator"]),
     )
     seen = access.seen_case_ids(current_user, [referral.case_id])
-    created = schemas.ReferralCreatedOut(**render.referral_fields(referral, seen), matches=render.matches(found))
+    repeats_shown = access.repeat_details_shown(current_user, [referral])
+    created = schemas.ReferralCreatedOut(
+        **render.referral_fields(referral, seen, repeats_shown), matches=render.matches(found)
+    )
     return common.answer(created, 201, headers={"Location": url_for("api.referral_view", referral_id=referral.id)})
 
 
@@ -96,7 +99,8 @@ def _body_location(field):
 def _referrals_shown(rows):
     """The referrals as the API shows them: people named only for the cases the user may see."""
     seen = access.seen_case_ids(current_user, [row.case_id for row in rows])
-    return [render.referral(row, seen) for row in rows]
+    repeats_shown = access.repeat_details_shown(current_user, rows)
+    return [render.referral(row, seen, repeats_shown) for row in rows]
 
 
 @REFERRALS.get(
@@ -127,7 +131,11 @@ def referral_view(referral_id):
     if referral is None:
         return problems.not_found()
     return common.audited_answer(
-        render.referral(referral, access.seen_case_ids(current_user, [referral.case_id])),
+        render.referral(
+            referral,
+            access.seen_case_ids(current_user, [referral.case_id]),
+            access.repeat_details_shown(current_user, [referral]),
+        ),
         "referral.viewed",
         record_type="referral",
         record_id=referral.id,

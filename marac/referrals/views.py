@@ -295,9 +295,7 @@ def _render_referral(referral, triage_form=None, status=200, link_problem=None):
         assessment=assessment,
         repeat_of=repeat_of,
         repeat_of_visible=repeat_of_visible,
-        # The earlier referral's number and date: for whoever may open it, and for the coordinator
-        # at triage; a referrer who may not see it is told only that this is a repeat.
-        repeat_detail_shown=repeat_of is not None and (repeat_of_visible or can_triage),
+        repeat_detail_shown=referral.id in access.repeat_details_shown(current_user, [referral]),
         triage_form=triage_form,
         reply_form=ReplyForm() if access.can_reply(current_user, referral) else None,
         case_visible=case_visible,

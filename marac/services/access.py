@@ -163,6 +163,21 @@ def can_triage(user, referral):
     return user.has_role(Role.COORDINATOR) and referral.area_id in user.area_ids
 
 
+def repeat_details_shown(user, referrals):
+    """Of these referrals, the ids of those whose earlier referral (the one each repeats: its
+    number, date and area) the user is told: whoever may open that earlier referral, and the
+    coordinator triaging the repeat. Anyone else learns only that it is a repeat. One query for a
+    whole list; web pages and the API both ask here."""
+    repeats = [referral for referral in referrals if referral.repeat_of_id is not None]
+    earlier = {referral.repeat_of_id for referral in repeats}
+    opened = (
+        set(db.session.scalars(sa.select(Referral.id).where(Referral.id.in_(sorted(earlier)), visible_referrals(user))))
+        if earlier
+        else set()
+    )
+    return {referral.id for referral in repeats if referral.repeat_of_id in opened or can_triage(user, referral)}
+
+
 def can_reply(user, referral):
     """Answers the coordinator's request for more information: the referral's author."""
     return referral.status == ReferralStatus.MORE_INFORMATION and referral.referrer_id == user.id

@@ -148,3 +148,36 @@ def test_a_new_referrals_matches_are_the_web_match_pages(app, estate, who):
     made = _api(app, user).post("/api/v1/referrals", json=referral_body(user.area_ids[0], victim=victim))
     assert made.status_code == 201, made.get_json()
     assert people_named(made.get_json()["matches"]) == offered
+
+
+def test_a_repeats_earlier_referral_is_detailed_only_to_whoever_may_open_it(app, estate):
+    """The police's referral repeats one the housing service sent, which the police's representative
+    may not open: both the web page and the API tell the representative only that it is a repeat;
+    the area's coordinator (who triages it) is told which referral it repeats, on both."""
+    home, housing = estate.areas.home, estate.agencies.housing
+    with app.app_context():
+        earlier = Referral(
+            area_id=home.id,
+            case_id=estate.cases.police.id,
+            status=ReferralStatus.ACCEPTED,
+            referred_on=TODAY - timedelta(days=90),
+            referring_agency_id=housing.id,
+            referrer_id=estate.users.housing_rep.id,
+            referrer_name="Ms Keyholder",
+        )
+        db.session.add(earlier)
+        db.session.flush()
+        repeat = db.session.get(Referral, estate.referrals.police)
+        repeat.is_repeat, repeat.repeat_of_id = True, earlier.id
+        db.session.commit()
+        earlier_reference = earlier.reference
+    rep = estate.users.police_rep
+    answer = _api(app, rep).get(f"/api/v1/referrals/{estate.referrals.police}").get_json()
+    assert answer["is_repeat"] is True and answer["repeat_of"] is None
+    listed = _api(app, rep).get("/api/v1/referrals").get_json()["items"]
+    assert [item["repeat_of"] for item in listed if item["id"] == estate.referrals.police] == [None]
+    page = signed_in(app, rep.email).get(f"/referrals/{estate.referrals.police}").get_data(as_text=True)
+    assert "This is a repeat MARAC case" in page and earlier_reference not in page
+    coordinator = estate.users.coordinator
+    page = signed_in(app, coordinator.email).get(f"/referrals/{estate.referrals.police}").get_data(as_text=True)
+    assert earlier_reference in page

@@ -354,14 +354,15 @@ def referral_link(referral_id):
         abort(404)
     if not access.can_triage(current_user, referral):
         abort(403)
-    if not triage.awaits_triage(referral):
-        flash(f"Referral {referral.reference} has already been decided.")
-        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
     form = LinkPersonForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        on_record, cases_moved = triage.link_person(referral, form.person_id.data, form.on_record_id.data)
+        on_record, cases_moved, area_ids = triage.link_person(referral, form.person_id.data, form.on_record_id.data)
+    except triage.AlreadyDecided:
+        db.session.rollback()
+        flash(f"Referral {referral.reference} has already been decided.")
+        return redirect(url_for("referrals.referral_view", referral_id=referral.id))
     except triage.LinkRefused as refused:
         db.session.rollback()
         return _render_referral(referral, status=400, link_problem=str(refused))
@@ -372,6 +373,7 @@ def referral_link(referral_id):
         person_id=on_record.id,
         merged_person_id=form.person_id.data,
         cases_moved=cases_moved,
+        area_ids=area_ids,  # a link across areas is seen in the trail as one
         repeat=referral.is_repeat,
     )
     db.session.commit()

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from marac.services import matching
+from marac.services import matching, versions
 from models import Case, CaseChild, CasePerpetrator, Person, PersonAlias, PersonMatchKey, db
 
 PERSON_FIELDS = (
@@ -136,8 +136,18 @@ def merge(duplicate, into):
     address and phone, where it has them, are the newer and replace the old (the address kept
     confidential if either was). Raises CannotMerge, changing nothing, when one case names them as
     its victim and its perpetrator. Returns the number of cases that now name `into` instead. The
-    caller commits: it is one transaction."""
+    caller commits: it is one transaction.
+
+    Both rows are locked first (in id order, so two merges of the same pair cannot deadlock): a
+    second merge of the same duplicate waits for the first, then finds it gone and is refused."""
+    if duplicate.id == into.id:
+        raise CannotMerge("A record cannot be merged with itself")
     ids = (duplicate.id, into.id)
+    try:
+        for person in sorted((duplicate, into), key=lambda person: person.id):
+            versions.lock(person)
+    except sa.exc.NoResultFound:
+        raise CannotMerge("One of the two records has just been merged with another") from None
     both_sides = sa.exists().where(
         CasePerpetrator.case_id == Case.id,
         CasePerpetrator.person_id.in_(ids),
@@ -189,12 +199,20 @@ def _take_names(into, duplicate):
             into.aliases.append(PersonAlias(first_name=first, last_name=last))
 
 
+# Details that only mean something together: an address with its postcode (and whether it is
+# confidential), a phone number with whether it is safe to call. Each moves as one.
+ADDRESS_FIELDS = ("address", "postcode", "is_address_confidential")
+PHONE_FIELDS = ("phone", "is_safe_to_call")
+
+
 def _take_details(into, duplicate):
     if duplicate.address or duplicate.postcode:
-        into.is_address_confidential = bool(into.is_address_confidential or duplicate.is_address_confidential)
-        into.address, into.postcode = duplicate.address, duplicate.postcode
+        confidential = bool(into.is_address_confidential or duplicate.is_address_confidential)
+        into.address, into.postcode, into.is_address_confidential = duplicate.address, duplicate.postcode, confidential
     if duplicate.phone:
         into.phone, into.is_safe_to_call = duplicate.phone, duplicate.is_safe_to_call
-    for field in PERSON_FIELDS + ("is_safe_to_call",):
+    for field in PERSON_FIELDS:
+        if field in ADDRESS_FIELDS + PHONE_FIELDS:
+            continue
         if getattr(into, field) in (None, "") and getattr(duplicate, field) not in (None, ""):
             setattr(into, field, getattr(duplicate, field))

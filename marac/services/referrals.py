@@ -309,7 +309,18 @@ def submission_problems(referral, thresholds):
         )
     if _chosen_id(referral, "victim") is None and referral.draft.get("victim_match") != NEW_PERSON:
         problems.append("Check whether the victim is already known")
+    for role in _chosen_but_gone(referral):
+        problems.append(f"Check again whether the {role} is already known: the record chosen has been merged since")
     return problems
+
+
+def _chosen_but_gone(referral):
+    """The roles whose person chosen at the match step is no longer on record: merged into another
+    record at triage since. The referrer chooses again (the match step offers the one kept)."""
+    chosen = {role: _chosen_id(referral, role) for role in ("victim", "perpetrator")}
+    wanted = {person_id for person_id in chosen.values() if person_id is not None}
+    kept = set(db.session.scalars(sa.select(Person.id).where(Person.id.in_(wanted)))) if wanted else set()
+    return [role for role, person_id in chosen.items() if person_id is not None and person_id not in kept]
 
 
 def warnings(referral, today=None):

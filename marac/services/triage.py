@@ -163,12 +163,20 @@ class LinkRefused(Exception):
     """Not a link the triage page offered, or two records that cannot be one person."""
 
 
+class AlreadyDecided(Exception):
+    """The referral was decided (by another coordinator, at the same moment perhaps): its people
+    are no longer linked from triage."""
+
+
 def link_person(referral, person_id, on_record_id):
     """The coordinator's "same person": the referral's person `person_id` is merged into
     `on_record_id`, one the triage page offered for them (people.merge), and the repeat check runs
-    again on the people now linked. Returns (the person on record, how many cases moved to them).
-    Raises LinkRefused, changing nothing. One transaction: the caller commits."""
-    versions.lock(referral)  # two coordinators linking at once take turns
+    again on the people now linked. Returns (the person on record, how many cases moved to them,
+    the ids of the areas of that person's cases now). Raises AlreadyDecided or LinkRefused,
+    changing nothing. One transaction: the caller commits."""
+    versions.lock(referral)  # two coordinators linking (or deciding) at once take turns
+    if not awaits_triage(referral):  # read again under the lock: a decision made meanwhile counts
+        raise AlreadyDecided
     offered = {
         (person.id, candidate.id): (person, candidate)
         for _role, person, matches in possible_duplicates(referral)
@@ -183,4 +191,8 @@ def link_person(referral, person_id, on_record_id):
         raise LinkRefused(str(refused)) from refused
     case = db.session.get(Case, referral.case_id)
     referrals.flag_repeat(referral, case.victim_id, [link.person_id for link in case.perpetrators])
-    return on_record, moved
+    links = people.case_links([on_record.id])
+    area_ids = db.session.scalars(
+        sa.select(Case.area_id).join(links, links.c[1] == Case.id).distinct().order_by(Case.area_id)
+    ).all()
+    return on_record, moved, area_ids

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from marac import create_app
 from marac.extensions import limiter
-from marac.services import api_tokens
+from marac.services import api_tokens, cases, people
 from marac.templating import govuk_date
 from models import (
     ApiScope,
@@ -33,7 +33,7 @@ from models.clock import uk_today
 from tests.api.conftest import Api, referral_body
 from tests.factories.cases import CaseFactory
 from tests.helpers import csrf_from, sign_in, signed_in
-from tests.views.test_referrals import complete_dash, match_step, send, start
+from tests.views.test_referrals import choose, complete_dash, match_step, send, start
 
 TODAY = uk_today()
 VERA = date(1990, 3, 27)
@@ -283,6 +283,9 @@ def test_the_coordinator_sees_the_match_in_another_area_links_it_and_the_repeat_
         assert perpetrators == [away.perpetrator_id]
         events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.event == "referral.person_linked")).all()
         assert len(events) == 2 and "Ingrid" not in str([event.detail for event in events])
+        # The trail says the link crossed areas: the areas of the person's cases, both now.
+        both = sorted([estate.areas.home.id, estate.areas.away.id])
+        assert [event.detail["area_ids"] for event in events] == [both, both]
     page = coordinator.get(f"/referrals/{referral_id}").get_data(as_text=True)
     assert "This is a repeat MARAC case" in page and "in another area" in page
     assert "The victim has history in Awayshire" in page
@@ -319,3 +322,86 @@ def test_a_link_is_refused_to_anyone_but_the_areas_coordinator_and_to_people_not
     # The referrer's page has no matches at all.
     referrers_page = signed_in(app, estate.users.police_rep.email).get(f"/referrals/{referral_id}")
     assert "Already on record" not in referrers_page.get_data(as_text=True)
+
+
+def test_a_link_after_the_referral_was_decided_changes_nothing(app, estate, moved_victim):
+    """Another coordinator decided the referral while this one looked at its matches: the link is
+    refused under the referral's lock, whatever the page showed."""
+    referral_id, away = moved_victim["referral"], moved_victim["away_case"]
+    coordinator = signed_in(app, estate.users.coordinator.email)
+    page = coordinator.get(f"/referrals/{referral_id}").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Referral, referral_id).status = ReferralStatus.ACCEPTED
+        db.session.commit()
+    answer = coordinator.post(
+        f"/referrals/{referral_id}/link",
+        data={"person_id": moved_victim["new_victim"], "on_record_id": away.victim_id, "csrf_token": csrf_from(page)},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == f"/referrals/{referral_id}"
+    with app.app_context():
+        assert db.session.get(Person, moved_victim["new_victim"]) is not None
+
+
+def test_a_record_is_never_merged_with_itself(app, estate, moved_victim):
+    with app.app_context():
+        person = db.session.get(Person, moved_victim["new_victim"])
+        with pytest.raises(people.CannotMerge):
+            people.merge(person, into=person)
+        db.session.rollback()
+        assert db.session.get(Person, moved_victim["new_victim"]) is not None
+
+
+def test_a_merge_moves_an_address_with_its_postcode_and_a_phone_with_whether_it_is_safe_to_call(app, estate):
+    """The newer record's address comes with its postcode (never the old postcode left beside a new
+    address), and whether it is safe to call goes with the number it is about."""
+    with app.app_context():
+        on_file = cases.new_person(
+            {
+                "first_name": "Ada",
+                "last_name": "Merrow",
+                "address": "1 Old Road",
+                "postcode": "HS1 1AA",
+                "phone": "01632 960 100",
+                "is_safe_to_call": "unknown",
+            }  # fmt: skip
+        )
+        newer = cases.new_person(
+            {
+                "first_name": "Ada",
+                "last_name": "Merrow",
+                "address": None,
+                "postcode": "HS2 2BB",
+                "phone": None,
+                "is_safe_to_call": "no",
+                "language": "Polish",
+            }  # fmt: skip
+        )
+        db.session.flush()
+        people.merge(newer, into=on_file)
+        assert (on_file.address, on_file.postcode) == (None, "HS2 2BB")
+        # No number came with "not safe to call": the number on file keeps its own (unknown) answer.
+        assert (on_file.phone, on_file.is_safe_to_call) == ("01632 960 100", None)
+        assert on_file.language == "Polish"
+        db.session.rollback()
+
+
+def test_a_draft_whose_chosen_person_was_merged_asks_to_choose_again(app, estate):
+    """The police chose their case's victim at the match step; before they send, the coordinator
+    merges that record into another at triage. Sending asks them to check again, not a server error."""
+    police = signed_in(app, estate.users.police_rep.email)
+    referral_id = start(police, victim=("Vera", "Zanzibarova", VERA))
+    with app.app_context():
+        victim_id = db.session.scalar(sa.select(Case.victim_id).where(Case.id == estate.cases.police.id))
+    assert str(victim_id) in _offered_radios(police.get(f"/referrals/{referral_id}/match").get_data(as_text=True))
+    assert choose(police, referral_id, victim=str(victim_id)).status_code == 302
+    assert complete_dash(police, referral_id).status_code == 302
+    with app.app_context():
+        kept = cases.new_person({"first_name": "Vera", "last_name": "Zanzibarova", "date_of_birth": VERA})
+        db.session.flush()
+        people.merge(db.session.get(Person, victim_id), into=kept)
+        db.session.commit()
+    answer = send(police, referral_id)
+    assert answer.status_code == 200
+    assert "Check again whether the victim is already known" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).status == ReferralStatus.DRAFT

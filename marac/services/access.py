@@ -357,6 +357,18 @@ def team_idvas(user):
     return sa.or_(*clauses) if clauses else sa.false()
 
 
+def exact_caseload_idvas(user):
+    """A WHERE clause on User: the IDVAs whose caseload and capacity the user's figures show one by
+    one, exactly. Coordinators: every IDVA service's (in their areas); an IDVA manager: their own
+    service's only. Anyone else (the steering group), and other services' for an IDVA manager,
+    only in the totals, small numbers hidden."""
+    if user.has_role(Role.COORDINATOR):
+        return sa.true()
+    if user.has_role(Role.IDVA_MANAGER):
+        return User.agency_id == user.agency_id
+    return sa.false()
+
+
 def get_team_idva(user, idva_id):
     """The user (an IDVA) whose caseload this user may look at, else None."""
     return db.session.scalar(sa.select(User).where(User.id == idva_id, team_idvas(user)))

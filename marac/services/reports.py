@@ -8,13 +8,15 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+
 from marac.services import access, actions, caseload, stats
 from marac.services.areas import agency_names
 from marac.services.caseload.figures import OUTCOMES
 from marac.services.pdf.data_return import data_return_pdf
 from marac.services.pdf.papers import PaperHeader
 from marac.services.small_numbers import CONCEALED, NOTE, Figures, Shown
-from models import AgencyKind, Role
+from models import AgencyKind, Role, User, db
 from models.clock import last_months, uk_date, utcnow
 
 FIGURES = list(stats.FIGURE_LABELS)
@@ -28,11 +30,6 @@ def sees_exact_figures(user):
     """Coordinators see their areas' figures as they are; everyone else (the steering group, IDVA
     managers) with small numbers hidden."""
     return user.has_role(Role.COORDINATOR)
-
-
-def sees_idva_names(user):
-    """The caseload per IDVA names them for coordinators and IDVA managers, not the steering group."""
-    return user.has_role(Role.COORDINATOR, Role.IDVA_MANAGER)
 
 
 def completion_actions(user, area_ids):
@@ -169,7 +166,7 @@ class Dashboard:
     idva_caseloads: list  # per IDVA (empty when their names are not shown)
     idva_active: Shown
     idva_count: Shown
-    idva_capacity: int
+    idva_capacity: int | None  # None unless every service's IDVAs are shown one by one
     received: Shown
     within_target: Shown
     judged: Shown
@@ -209,6 +206,17 @@ def dashboard(user, area_ids, today=None):
         completion.append((names.get(agency_id, ""), ("done", agency_id), ("due", agency_id)))
 
     loads = caseload.caseload_against_capacity(area_ids)
+    exact_ids = (
+        set(
+            db.session.scalars(
+                sa.select(User.id).where(
+                    User.id.in_([load.idva_id for load in loads]), access.exact_caseload_idvas(user)
+                )
+            )
+        )
+        if loads
+        else set()
+    )
     idvas = [figures.count(("idva", load.idva_id), load.active) for load in loads]
     figures.count("active", sum(load.active for load in loads))
     figures.sum("active", idvas)
@@ -235,12 +243,12 @@ def dashboard(user, area_ids, today=None):
         referrals=[(label, figures.shown(key)) for label, key in referrals],
         repeat_rates=[(label, rate(part, whole)) for label, part, whole in repeat_rates],
         completion=sorted((name, rate(part, whole)) for name, part, whole in completion),
-        idva_caseloads=[(load.name, figures.shown(key)) for load, key in zip(loads, idvas, strict=True)]
-        if sees_idva_names(user)
-        else [],
+        idva_caseloads=[
+            (load.name, figures.shown(key)) for load, key in zip(loads, idvas, strict=True) if load.idva_id in exact_ids
+        ],
         idva_active=figures.shown("active"),
         idva_count=figures.shown("idvas"),
-        idva_capacity=sum(load.capacity for load in loads),
+        idva_capacity=sum(load.capacity for load in loads) if len(exact_ids) == len(loads) else None,
         received=figures.shown("received"),
         within_target=figures.shown("within_target"),
         judged=figures.shown("judged"),

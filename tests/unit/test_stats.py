@@ -22,6 +22,7 @@ from models import (
     Person,
     Referral,
     ReferralStatus,
+    Role,
     User,
     db,
 )
@@ -276,3 +277,25 @@ def test_the_dashboard_shows_the_idva_service_and_hides_idva_names_from_steering
     sign_in(steering, "steering@example.org")
     html = steering.get("/reports/").get_data(as_text=True)
     assert "IDVA service" in html and "Active cases per IDVA" not in html
+
+
+def test_an_idva_manager_sees_only_their_own_services_idvas_and_no_capacity_of_the_others(app, client, make):
+    """Two IDVA services in one area: the manager of one sees their own IDVAs' caseloads by name,
+    nothing of the other service's IDVAs, and no capacity figure (it would give away the other
+    service's staffing); the coordinator sees every IDVA and the area's capacity."""
+    area = make.area(name="Twoservshire")
+    ours = make.agency(kind=AgencyKind.IDVA_SERVICE, area_ids=[area.id], name="Our IDVAs")
+    theirs = make.agency(kind=AgencyKind.IDVA_SERVICE, area_ids=[area.id], name="Their IDVAs")
+    make.user(Role.IDVA, agency_id=ours.id, area_ids=[area.id], name="Olive Ourside")
+    make.user(Role.IDVA, agency_id=theirs.id, area_ids=[area.id], name="Thea Theirside")
+    manager = make.user(Role.IDVA_MANAGER, agency_id=ours.id, area_ids=[area.id])
+    coordinator = make.user(Role.COORDINATOR, area_ids=[area.id])
+    sign_in(client, manager.email)
+    html = client.get("/reports/").get_data(as_text=True)
+    assert "Olive Ourside" in html and "Thea Theirside" not in html
+    assert "against a capacity of" not in html
+    other = app.test_client()
+    sign_in(other, coordinator.email)
+    html = other.get("/reports/").get_data(as_text=True)
+    assert "Olive Ourside" in html and "Thea Theirside" in html
+    assert "against a capacity of 140" in html

@@ -94,7 +94,7 @@ def team():
     # The queue holds the manager's areas' cases: said on its own as well, so that both databases
     # start from the areas' cases rather than test every case in the country (3.6 s nationally).
     in_queue = sa.and_(Case.area_id.in_(area_ids), access.caseload_cases(current_user))
-    waiting = caseload.with_suggestions(caseload.queue(in_queue, targets=targets), loads)
+    waiting = caseload.with_suggestions(caseload.queue(in_queue, targets=targets), loads, area_ids)
     months = PERIODS.get(request.args.get("months"), 3)
     start, today = last_months(months)
     performance = caseload.first_contact_performance(area_ids, start=start, end=today, today=today)
@@ -130,7 +130,9 @@ def allocate(case_id):
     current = caseload.current_allocation(case.id)
     support = caseload.open_support(case.id)
     loads = caseload.caseload_against_capacity([case.area_id], agency_id=current_user.agency_id)
-    previous_id, previous_name = caseload.previous_idvas([case.victim_id]).get(case.victim_id, (None, None))
+    previous_id, previous_name = caseload.previous_idvas([case.victim_id], current_user.area_ids).get(
+        case.victim_id, (None, None)
+    )
     suggestion = caseload.suggest(loads, previous_id)
     waiting = caseload.queue(sa.and_(Case.id == case.id, access.caseload_cases(current_user)))
     form = AllocateForm()

@@ -36,14 +36,12 @@ def schedule():
     form = ScheduleForm(count=6, length_minutes=180, cut_off_days=7, start_time="10:00")
     areas = user_areas(current_user)
     form.area_id.choices = choices([(0, "Select the area")] + [(area.id, area.name) for area in areas])
-    form.chair_id.choices = choices([(0, "Not chosen yet")] + meetings.chairs())
+    form.chair_id.choices = choices([(0, "Not chosen yet")] + meetings.chairs([area.id for area in areas]))
     if request.method == "GET" and len(areas) >= 1:
         form.area_id.data = form.area_id.data or areas[0].id
         form.first_day.data = meetings.next_meeting_day(areas[0], uk_today())
-    if form.validate_on_submit():
-        area = next((area for area in areas if area.id == form.area_id.data), None)
-        if area is None:
-            abort(403)
+    if form.validate_on_submit() and _chair_of_area(form, areas):
+        area = next(area for area in areas if area.id == form.area_id.data)
         hours, minutes = (int(part) for part in form.start_time.data.split(":"))
         made = meetings.schedule(
             area,
@@ -61,6 +59,17 @@ def schedule():
         flash(f"{plural(len(made), 'meeting')} created.", "success")
         return form_tokens.made(redirect(url_for("meetings.meeting_list")))
     return render_template("meetings/schedule.html", form=form)
+
+
+def _chair_of_area(form, areas):
+    """The area is one of the user's (403 if not), and the chair chosen, if any, works in it."""
+    area = next((area for area in areas if area.id == form.area_id.data), None)
+    if area is None:
+        abort(403)
+    if form.chair_id.data and form.chair_id.data not in dict(meetings.chairs([area.id])):
+        form.chair_id.errors.append("Select a chair who works in the meeting's area, or not chosen yet")
+        return False
+    return True
 
 
 @bp.route("/<int:meeting_id>")

@@ -65,6 +65,12 @@ def _allocated_to(user):
     return Case.id.in_(open_allocations)
 
 
+def _chaired_by(user):
+    """A WHERE clause on Meeting: the meetings the user chairs, in their areas (a chair who no
+    longer works in an area no longer sees the meetings they chaired there)."""
+    return sa.and_(Meeting.chair_id == user.id, Meeting.area_id.in_(user.area_ids))
+
+
 def visible_cases(user):
     """A WHERE clause on Case: the cases this user may see."""
     areas = Case.area_id.in_(user.area_ids)
@@ -76,8 +82,12 @@ def visible_cases(user):
     if user.has_role(Role.IDVA):
         clauses.append(_allocated_to(user))
     if user.has_role(Role.CHAIR):
-        chaired = sa.select(AgendaItem.case_id).join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        clauses.append(Case.id.in_(chaired.where(Meeting.chair_id == user.id)))  # IN, as _allocated_to
+        chaired = (
+            sa.select(AgendaItem.case_id)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(_chaired_by(user), AgendaItem.removed_at.is_(None))  # not a case taken off the list
+        )
+        clauses.append(Case.id.in_(chaired))  # IN, as _allocated_to
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -204,7 +214,7 @@ def visible_meetings(user):
     if user.has_role(Role.COORDINATOR):
         clauses.append(Meeting.area_id.in_(user.area_ids))
     if user.has_role(Role.CHAIR):
-        clauses.append(Meeting.chair_id == user.id)
+        clauses.append(_chaired_by(user))
     if user.has_role(*RESEARCHERS):
         clauses.append(_researched_by(user))
     return sa.or_(*clauses) if clauses else sa.false()
@@ -232,7 +242,7 @@ def manages_meeting(user, meeting):
 
 def runs_meeting(user, meeting):
     """Meeting mode: the coordinator, or the meeting's chair."""
-    return manages_meeting(user, meeting) or (user.has_role(Role.CHAIR) and meeting.chair_id == user.id)
+    return manages_meeting(user, meeting) or (user.has_role(Role.CHAIR) and approves_minutes(user, meeting))
 
 
 def researches_for(user, meeting):
@@ -256,8 +266,8 @@ def own_research(user):
 
 
 def approves_minutes(user, meeting):
-    """The meeting's own chair."""
-    return meeting.chair_id == user.id
+    """The meeting's own chair, while they work in its area (as _chaired_by)."""
+    return meeting.chair_id == user.id and meeting.area_id in user.area_ids
 
 
 def gets_case_list_paper(user, meeting):
@@ -284,7 +294,7 @@ def visible_actions(user):
     if user.has_role(Role.COORDINATOR):
         clauses.append(actions_in_areas(user.area_ids))
     if user.has_role(Role.CHAIR):
-        clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, Meeting.chair_id == user.id))
+        clauses.append(sa.exists().where(Meeting.id == Action.meeting_id, _chaired_by(user)))
     if user.has_role(*RESEARCHERS):
         clauses.append(sa.and_(Action.owner_agency_id == user.agency_id, actions_in_areas(user.area_ids)))
     return sa.or_(*clauses) if clauses else sa.false()

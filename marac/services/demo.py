@@ -61,8 +61,9 @@ def seed(password, *, with_cases=True):
             if area is areas[0]:
                 first_area_agencies[kind] = agency
     for email, name, roles, agency_kind in DEMO_USERS:
-        # The coordinator and steering group cover both areas; everyone else the first.
-        user_areas = areas if Role.COORDINATOR in roles or Role.STEERING in roles else areas[:1]
+        # The coordinator, the chair (who chairs a meeting in each) and the steering group cover
+        # both areas; everyone else the first.
+        user_areas = areas if {Role.COORDINATOR, Role.CHAIR, Role.STEERING} & set(roles) else areas[:1]
         accounts.create_user(
             email=email,
             name=name,

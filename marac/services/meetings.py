@@ -71,12 +71,17 @@ def schedule(area, *, first_day, start_time, count, length_minutes, venue, onlin
     return made
 
 
-def chairs():
-    """Who may chair a meeting: the active users with the chair role, by name. [(id, name)]"""
+def chairs(area_ids):
+    """Who may chair a meeting of these areas: the active users with the chair role working in
+    one of them, by name. [(id, name)]"""
     return db.session.execute(
         sa.select(User.id, User.name)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.CHAIR, User.is_active)
+        .where(
+            UserRole.role == Role.CHAIR,
+            User.is_active,
+            sa.exists().where(user_areas.c.user_id == User.id, user_areas.c.area_id.in_(list(area_ids))),
+        )
         .order_by(User.name)
     ).all()
 

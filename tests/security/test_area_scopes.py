@@ -7,16 +7,22 @@ The matrix: meetings (list, page, case-list PDF, agency actions PDF, calendar), 
 answer form), referrals (list, page), actions (list, page), and every API endpoint."""
 
 import re
+from unittest.mock import ANY
 
 import pytest
+import sqlalchemy as sa
 
-from marac.services import api_tokens
-from models import ApiScope, User, db
+from marac.services import api_tokens, caseload
+from models import AgendaItem, ApiScope, Area, Meeting, Role, User, db
+from models.clock import uk_today, utcnow
 from tests.api.conftest import Api, referral_body
-from tests.helpers import signed_in
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
+from tests.helpers import csrf_from, signed_in
 from tests.security.test_record_access import REFUSED, _leaks, _opens
 
 # What the other area's records of the force say: the victim's name, the referrer's, the action's.
+TODAY = uk_today()
 AWAY_SECRETS = ("Farthingale", "Sergeant Wexley", "Wexley Street", "Awayshire")
 
 
@@ -128,3 +134,84 @@ def test_every_api_endpoint_answers_nothing_of_the_other_area(app, estate, who):
         f"/api/v1/actions/{estate.actions.force_away}",
     ):
         assert colleague.get(path).status_code == 200, path
+
+
+# The chair's clauses: the meetings they chair in their areas, the cases still on those lists
+
+
+def _move_user(app, user_id, area):
+    with app.app_context():
+        row = db.session.get(User, user_id)
+        row.areas = [db.session.get(Area, area.id)]
+        db.session.commit()
+
+
+def test_a_chair_who_left_the_area_no_longer_sees_the_meetings_they_chaired_there(app, estate):
+    home_meeting, police_case = estate.meetings.home, estate.cases.police.id
+    chair = signed_in(app, estate.users.chair.email)
+    assert chair.get(f"/meetings/{home_meeting}").status_code == 200
+    assert chair.get(f"/cases/{police_case}").status_code == 200
+    _move_user(app, estate.users.chair.id, estate.areas.away)
+    for path in (f"/meetings/{home_meeting}", f"/cases/{police_case}", f"/actions/{estate.actions.police}"):
+        assert signed_in(app, estate.users.chair.email).get(path).status_code in REFUSED, path
+
+
+def test_a_chair_does_not_see_a_case_taken_off_the_list(app, estate):
+    chair = signed_in(app, estate.users.chair.email)
+    assert chair.get(f"/cases/{estate.cases.police.id}").status_code == 200
+    with app.app_context():
+        db.session.get(AgendaItem, estate.items[estate.meetings.home]).removed_at = utcnow()
+        db.session.commit()
+    assert chair.get(f"/cases/{estate.cases.police.id}").status_code in REFUSED
+
+
+def test_meeting_mode_lists_only_the_case_actions_its_user_may_see(app, estate):
+    """An action on the case agreed outside the chair's meeting (by the housing service) is not the
+    chair's to see: meeting mode does not list it; the coordinator's does."""
+    ActionFactory(app).action(
+        estate.cases.police.id, estate.agencies.housing.id, due_on=TODAY, what="Change the locks at Hidden Row"
+    )
+    page = f"/meetings/{estate.meetings.home}/items/{estate.items[estate.meetings.home]}"
+    chaired = signed_in(app, estate.users.chair.email).get(page)
+    assert chaired.status_code == 200
+    html = chaired.get_data(as_text=True)
+    assert "Fit a panic alarm" in html and "Hidden Row" not in html
+    assert "Hidden Row" in signed_in(app, estate.users.coordinator.email).get(page).get_data(as_text=True)
+
+
+def test_only_chairs_of_the_meetings_area_are_offered_and_taken(app, estate, make):
+    away_chair = make.user(Role.CHAIR, agency_id=estate.agencies.force.id, area_ids=[estate.areas.away.id])
+    coordinator = signed_in(app, estate.users.coordinator.email)
+    page = coordinator.get("/meetings/schedule").get_data(as_text=True)
+    assert f'value="{estate.users.chair.id}"' in page and f'value="{away_chair.id}"' not in page
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(Meeting.id)))
+    answer = coordinator.post(
+        "/meetings/schedule",
+        data={
+            "csrf_token": csrf_from(page),
+            "form_token": re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1),
+            "area_id": estate.areas.home.id,
+            "chair_id": away_chair.id,
+            "count": 1,
+            "first_day-day": 1,
+            "first_day-month": 1,
+            "first_day-year": TODAY.year + 1,
+            "start_time": "10:00",
+            "length_minutes": 180,
+            "cut_off_days": 7,
+        },
+    )
+    assert answer.status_code in (200, 400)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Meeting.id))) == before
+
+
+def test_the_previous_idva_is_looked_for_in_the_users_areas_only(app, estate, make):
+    """The victim was supported by an IDVA in the other area: the home area's manager is not told who."""
+    away_idva = make.user(Role.IDVA, agency_id=estate.agencies.county_idvas.id, area_ids=[estate.areas.away.id])
+    CaseFactory(app).allocate(estate.cases.away.id, away_idva.id, ended=True)
+    with app.app_context():
+        victim = estate.victims[estate.cases.away.id]
+        assert caseload.previous_idvas([victim], [estate.areas.away.id]) == {victim: (away_idva.id, ANY)}
+        assert caseload.previous_idvas([victim], [estate.areas.home.id]) == {}

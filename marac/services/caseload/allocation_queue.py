@@ -182,15 +182,16 @@ class QueueItem:
         return f"C{self.case_id:06d}"
 
 
-def previous_idvas(victim_ids):
-    """{victim id: (IDVA id, name)}: the IDVA who last supported each victim, in any case."""
+def previous_idvas(victim_ids, area_ids):
+    """{victim id: (IDVA id, name)}: the IDVA who last supported each victim, in any case of these
+    areas (the user's: who supported a victim elsewhere is not theirs to know)."""
     if not victim_ids:
         return {}
     rows = db.session.execute(
         sa.select(Case.victim_id, Allocation.idva_id, User.name)
         .join(Case, Case.id == Allocation.case_id)
         .join(User, User.id == Allocation.idva_id)
-        .where(Case.victim_id.in_(list(victim_ids)))
+        .where(Case.victim_id.in_(list(victim_ids)), Case.area_id.in_(list(area_ids)))
         .order_by(Allocation.started_at.desc(), Allocation.id.desc())
     ).all()
     found = {}
@@ -245,9 +246,9 @@ def queue(where, *, now=None, targets=None, limit=500):
     return items
 
 
-def with_suggestions(items, loads):
-    """Fill in each queue item's previous IDVA and suggestion (one query for all of them)."""
-    previous = previous_idvas({item.victim_id for item in items})
+def with_suggestions(items, loads, area_ids):
+    """Fill in each queue item's previous IDVA (in `area_ids`) and suggestion (one query for all)."""
+    previous = previous_idvas({item.victim_id for item in items}, area_ids)
     for item in items:
         idva_id, name = previous.get(item.victim_id, (None, None))
         item.previous_idva_id, item.previous_idva_name = idva_id, name

@@ -214,11 +214,24 @@ def keep(review, user, *, years=1, now=None):
     _decide(review, RetentionDecision.KEEP, user, now, keep_until=(now + relativedelta(years=years)).date())
 
 
+def lock_case(case_id):
+    """Hold the case's row until the transaction ends (SELECT ... FOR UPDATE): a legal hold placed
+    and a deletion or anonymisation of the same case take turns, and the second sees what the first
+    did. Returns the case, or None if it is gone."""
+    return db.session.scalar(sa.select(Case).where(Case.id == case_id).with_for_update(of=Case))
+
+
+def _unheld(case_id):
+    """Lock the case, then check for a hold: one placed while this request waited counts."""
+    lock_case(case_id)
+    if on_hold(CASE, case_id):
+        raise OnHold(case_id)
+
+
 def anonymise_case(case_id, *, user=None, review=None, now=None):
     """Remove what identifies anyone from the case, keeping its statistical skeleton.
     Returns counts (rows changed per table). Raises OnHold."""
-    if on_hold(CASE, case_id):
-        raise OnHold(case_id)
+    _unheld(case_id)
     now = now or utcnow()
     tables = db.metadata.tables
     rows = rows_of_case(case_id)
@@ -261,8 +274,7 @@ def _blank(column):
 def delete_case(case_id, *, user=None, review=None, now=None):
     """Delete the case, everything that belongs to it, and the people only it names.
     Returns counts (rows deleted per table). Raises OnHold."""
-    if on_hold(CASE, case_id):
-        raise OnHold(case_id)
+    _unheld(case_id)
     now = now or utcnow()
     tables = db.metadata.tables
     rows = rows_of_case(case_id)

@@ -70,10 +70,13 @@ def holds_for(user):
 
 
 def case_to_hold(user, case_id):
-    """A case of the user's areas, which they may place under a legal hold, else None."""
+    """A case of the user's areas, which they may place under a legal hold, else None. Its row is
+    locked (retention.lock_case): a deletion at the same moment either finishes first (and the case
+    is gone) or waits, and then finds the hold."""
     if not case_id:
         return None
-    return db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.area_id.in_(user.area_ids)))
+    case = db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.area_id.in_(user.area_ids)))
+    return retention.lock_case(case.id) if case is not None else None
 
 
 def hold_to_lift(user, hold_id):

@@ -12,6 +12,7 @@ from models import (
     AuditEvent,
     Case,
     IdvaTask,
+    LegalHold,
     Meeting,
     MeetingStatus,
     Notification,
@@ -240,3 +241,39 @@ def test_deleting_a_case_twice_at_once_decides_its_review_once(race_app, world, 
             assert db.session.get(RetentionReview, review.id).decision == "deleted"
         deleted = AuditEvent.event == "retention.case_deleted"
         assert _count(race_app, AuditEvent, deleted, AuditEvent.id > audited_before) == 1
+
+
+def test_a_legal_hold_placed_while_the_case_is_deleted_either_keeps_it_or_finds_it_gone(race_app, world, people):
+    """One coordinator places a legal hold on a case as another deletes it (its retention review):
+    the case is never deleted with a hold on it, nor a hold left on a case that has gone."""
+    holder, deleter = people("coordinator@example.org", 2)
+    for _round in range(ROUNDS):
+        case = world.cases.case(world.area_id)
+        with race_app.app_context():
+            review = RetentionReview(
+                record_type="case", record_id=case.id, area_id=world.area_id, last_activity_at=utcnow()
+            )
+            db.session.add(review)
+            db.session.commit()
+            url = f"/admin/retention/{review.id}"
+        deletion = filled_form(deleter, url, {"decision": "delete", "confirm": "y"})
+        hold = filled_form(
+            holder,
+            "/admin/retention",
+            {"case_reference": f"C{case.id:06d}", "reason": "Domestic homicide review"},
+            action="/admin/retention/holds",
+        )
+        answers = race(
+            partial(holder.post, "/admin/retention/holds", data=hold), partial(deleter.post, url, data=deletion)
+        )
+
+        assert [status(answer) for answer in answers][0] in (302, 400)
+        assert status(answers[1]) in (200, 302)
+        with race_app.app_context():
+            held = db.session.scalar(
+                sa.select(sa.func.count(LegalHold.id)).where(
+                    LegalHold.record_id == case.id, LegalHold.lifted_at.is_(None)
+                )
+            )
+            exists = db.session.get(Case, case.id) is not None
+        assert (exists, held) in ((True, 1), (False, 0))

@@ -42,17 +42,19 @@ def research_answer(meeting_id, item_id):
     form = ResearchForm(obj=research)
     if request.method == "POST" and request.form.get("nothing_known"):
         if ConfirmForm().validate_on_submit():
-            versions.lock(research)  # a double click: the second waits, then answers the same
-            meetings.answer_research(research, current_user, nothing_known=True)
-            audit(
-                "research.answered",
-                record_type="meeting",
-                record_id=meeting.id,
-                case_id=item.case_id,
-                nothing_known=True,
-            )
-            db.session.commit()
-            flash(f"'Nothing known' sent for case {item.case.reference}.", "success")
+            versions.lock(research)  # a double click: the second waits, then finds it answered
+            if meetings.answer_research(research, current_user, nothing_known=True):
+                audit(
+                    "research.answered",
+                    record_type="meeting",
+                    record_id=meeting.id,
+                    case_id=item.case_id,
+                    nothing_known=True,
+                )
+                db.session.commit()
+                flash(f"'Nothing known' sent for case {item.case.reference}.", "success")
+            else:
+                flash(f"Your agency's research for case {item.case.reference} has been sent already.")
         return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id, _anchor=f"item-{item.id}"))
     if form.validate_on_submit():
         try:

@@ -219,11 +219,17 @@ def research_grid(meeting, listed):
 
 
 def answer_research(request, user, *, nothing_known, facts="", opinion=""):
+    """The agency's answer. "Nothing known" (one click, no version carried) only answers a request
+    not answered yet: it never wipes facts sent already, nor answers twice (a double click).
+    Returns whether the answer was recorded."""
+    if nothing_known and request.status != ResearchStatus.REQUESTED:
+        return False
     request.status = ResearchStatus.NOTHING_KNOWN if nothing_known else ResearchStatus.SUBMITTED
     request.facts = None if nothing_known else (facts or "").strip() or None
     request.opinion = None if nothing_known else (opinion or "").strip() or None
     request.answered_by_id = user.id
     request.answered_at = utcnow()
+    return True
 
 
 def record_attendance(meeting, rows):

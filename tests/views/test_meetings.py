@@ -24,6 +24,8 @@ from models import (
     Notification,
     Referral,
     ReferralStatus,
+    ResearchRequest,
+    ResearchStatus,
     User,
     db,
 )
@@ -240,6 +242,29 @@ def test_reps_answer_for_their_own_agency_and_see_no_other_agencys_answer(app, w
     assert police.get(f"/meetings/{world['meeting']}/research").status_code == 403
     item_page = coordinator.get(f"/meetings/{world['meeting']}/items/{item_id}").get_data(as_text=True)
     assert "Two call-outs in &lt;b&gt;October&lt;/b&gt;" in item_page
+
+
+def test_nothing_known_never_replaces_research_sent_already(app, world):
+    """The police sent facts; "Nothing known" clicked afterwards (a stale page, another tab) leaves
+    them as they are."""
+    case_id = refer(app, world)
+    _publish(app, world)
+    with app.app_context():
+        item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
+    base = f"/meetings/{world['meeting']}/items/{item_id}/research"
+    police = signed_in(app, "police@example.org")
+    page = police.get(base).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    police.post(base, data={"facts": "Two call-outs", "csrf_token": csrf_from(page), "version": version})
+    answer = _post(police, base, {"nothing_known": "1"}, token_from=f"/meetings/{world['meeting']}")
+    assert answer.status_code == 302
+    with app.app_context():
+        research = db.session.scalar(
+            sa.select(ResearchRequest)
+            .join(Agency)
+            .where(ResearchRequest.agenda_item_id == item_id, Agency.name == "Northmoor Police")
+        )
+        assert (research.status, research.facts) == (ResearchStatus.SUBMITTED, "Two call-outs")
 
 
 def _pdf_text(response):

@@ -229,7 +229,7 @@ class SafetyPlanForm(VersionedForm):
 _intake_fields = _need_fields("at intake")
 _intake_fields.update(_outcome_fields("now"))
 _intake_fields["submit"] = SubmitField("Save intake", widget=SubmitButton())
-IntakeForm = type("IntakeForm", (BaseForm,), _intake_fields)
+IntakeForm = type("IntakeForm", (VersionedForm,), _intake_fields)
 IntakeForm.__doc__ = """Needs at intake in the eight categories, and the victim's own baseline answers."""
 
 

@@ -287,26 +287,34 @@ def intake(case_id):
         saved = caseload.needs_of([support.id])[support.id][NeedStage.INTAKE]
         for key in NEED_CATEGORIES:
             form[f"need_{key}"].data = saved.get(key)
+        form.version.data = support.version
         if support.intake_recorded_at:
             form.abuse_ongoing.data = yes_no_value(support.intake_abuse_ongoing)
             form.feels_safe.data = str(support.intake_feels_safe or "")
             form.quality_of_life.data = str(support.intake_quality_of_life or "")
     if form.validate_on_submit():
-        caseload.save_intake(
-            support,
-            {
-                "needs": need_levels(form),
-                "abuse_ongoing": yes_no(form.abuse_ongoing.data),
-                "feels_safe": number_or_none(form.feels_safe.data),
-                "quality_of_life": number_or_none(form.quality_of_life.data),
-            },
-        )
+        try:
+            caseload.save_intake(
+                support,
+                {
+                    "needs": need_levels(form),
+                    "abuse_ongoing": yes_no(form.abuse_ongoing.data),
+                    "feels_safe": number_or_none(form.feels_safe.data),
+                    "quality_of_life": number_or_none(form.quality_of_life.data),
+                },
+                version=form.version.data,
+            )
+        except StaleRecord:
+            form.version.data = support.version
+            return _render_case(
+                "caseload/intake.html", case, form=form, support=support, categories=NEED_CATEGORIES, conflict=True
+            ), 409
         audit("case.intake_saved", record_type="case", record_id=case.id, support_id=support.id)
         db.session.commit()
         flash("Intake saved.", "success")
         return _back_to_tab(case)
     return _render_case(
-        "caseload/intake.html", case, form=form, categories=NEED_CATEGORIES
+        "caseload/intake.html", case, form=form, support=support, categories=NEED_CATEGORIES, conflict=False
     ), 400 if form.errors else 200
 
 

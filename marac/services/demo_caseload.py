@@ -278,6 +278,7 @@ def _work(rng, case, support, idva, index, now, today, targets):
                 "feels_safe": rng.choice([1, 2, 2, 3]),
                 "quality_of_life": rng.choice([1, 2, 3]),
             },
+            version=support.version,
         )
         support.intake_recorded_at = first
     if index % 5 in (0, 1, 2):

@@ -481,6 +481,7 @@ def test_intake_then_closure_records_outcomes_matched_with_intake(app, world):
     )
     assert len(error_summary(_text(missing))) == 8
     answers = {**_needs("high"), "abuse_ongoing": "yes", "feels_safe": "1", "quality_of_life": "2"}
+    answers["version"] = version_field(ash.get(intake_url).get_data(as_text=True))
     assert _post(ash, intake_url, answers).status_code == 302
     assert field_values(ash.get(intake_url).get_data(as_text=True))["need_finance"] == "high"
 
@@ -522,7 +523,9 @@ def test_closure_problems_and_a_stale_closure(app, world):
     url = f"/caseload/cases/{world.ash_case.id}/close"
     version = version_field(ash.get(url).get_data(as_text=True))
     # The manager records the intake meanwhile: the support moves on.
-    assert _post(manager, f"/caseload/cases/{world.ash_case.id}/intake", _needs("medium")).status_code == 302
+    intake_url = f"/caseload/cases/{world.ash_case.id}/intake"
+    intake = {**_needs("medium"), "version": version_field(manager.get(intake_url).get_data(as_text=True))}
+    assert _post(manager, intake_url, intake).status_code == 302
     stale = _post(ash, url, {"version": version, "reason": "disengaged", **_needs("low")})
     assert stale.status_code == 409 and "Someone else changed this" in _text(stale)
     assert field_values(_text(stale))["reason"] == "disengaged"
@@ -632,12 +635,30 @@ def test_the_meeting_route_creates_the_tasks_too(app, world, make):
     assert _count(app, IdvaTask, IdvaTask.meeting_id == meeting_id, IdvaTask.case_id == world.ash_case.id) == 1
 
 
+def test_intake_saved_from_an_old_page_is_a_conflict_that_keeps_the_answers(app, world):
+    """Two pages of the intake open: the second save is told the first was saved, keeps what was
+    typed, and changes nothing until saved again."""
+    ash = world.client("ash")
+    intake_url = f"/caseload/cases/{world.ash_case.id}/intake"
+    old = version_field(ash.get(intake_url).get_data(as_text=True))
+    first = {**_needs("high"), "abuse_ongoing": "yes", "feels_safe": "1", "quality_of_life": "2", "version": old}
+    assert _post(ash, intake_url, first).status_code == 302
+    second = {**first, **_needs("low")}
+    answer = _post(ash, intake_url, second)
+    assert answer.status_code == 409
+    assert "Someone else changed this while you were editing it" in _text(answer)
+    assert field_values(_text(answer))["need_finance"] == "low"
+    support = _support(app, world.ash_case.id)
+    assert _count(app, Need, Need.support_id == support.id, Need.stage == "intake", Need.level == "high") == 8
+
+
 # -- Risk review reminders ----------------------------------------------------------------------
 
 
 def test_the_risk_review_reminder_tells_the_idva_once_and_names_no_one(app, world):
     # The DASH of each case is from two days ago: due in 8 weeks less two days.
     later = utcnow() + timedelta(weeks=8)
+    version_before = _support(app, world.ash_case.id).version
     with app.app_context():
         results = scheduler.run_due(app, later, names=["risk_review_reminders"])
     assert [result.outcome for result in results] == ["done"]
@@ -650,6 +671,8 @@ def test_the_risk_review_reminder_tells_the_idva_once_and_names_no_one(app, worl
         assert notes[-1].link == "/caseload/?sort=review"
     again = scheduler.run_due(app, later + timedelta(days=1), names=["risk_review_reminders"])
     assert again[0].detail["cases"] == 0
+    # The reminder is no edit: the support keeps its version (no one's open form is now stale).
+    assert _support(app, world.ash_case.id).version == version_before
     # A new DASH from the case is a link on its IDVA tab.
     tab = _text(world.client("ash").get(f"/cases/{world.ash_case.id}/idva"))
     assert f'href="/cases/{world.ash_case.id}/risk/new"' in tab

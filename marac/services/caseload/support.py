@@ -147,7 +147,10 @@ def allocate(case, idva, by, *, now=None, targets=None):
 
 
 def log_contact(case, support, user, *, contacted_at, method, outcome, was_safe, note=None, next_contact_on=None):
-    """Record an attempt or a contact, and keep the support's first attempt and first contact."""
+    """Record an attempt or a contact, and keep the support's first attempt and first contact.
+    The support's row is locked first: two contacts logged at once take turns (each reads the
+    other's first dates), rather than the second failing on the support's version."""
+    versions.lock(support)
     is_contact = ContactOutcome(outcome) in MADE_CONTACT
     contact = Contact(
         case_id=case.id,
@@ -234,8 +237,11 @@ def save_needs(support, stage, levels):
         db.session.add(need)
 
 
-def save_intake(support, data):
-    """Needs at intake and the victim's own baseline answers, matched at exit."""
+def save_intake(support, data, *, version):
+    """Needs at intake and the victim's own baseline answers, matched at exit. `version`: the
+    support's version the form was made from (StaleRecord if someone saved it since)."""
+    versions.lock(support)
+    versions.expect(support, version)
     save_needs(support, NeedStage.INTAKE, data["needs"])
     support.intake_abuse_ongoing = data.get("abuse_ongoing")
     support.intake_feels_safe = data.get("feels_safe")

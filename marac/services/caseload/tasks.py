@@ -107,7 +107,12 @@ def risk_review_reminders(now):
     for support, idva_id, last_assessed_on in rows:
         due = review_due(last_assessed_on=last_assessed_on, opened_at=support.opened_at, targets=targets)
         if due <= today and (support.review_reminded_for is None or support.review_reminded_for < due):
-            support.review_reminded_for = due
+            # Written past the ORM: the scheduler's note is no edit of the support, and must not
+            # move its version on (an IDVA with its form open would be told someone else saved it).
+            db.session.execute(
+                sa.update(Support).where(Support.id == support.id).values(review_reminded_for=due),
+                execution_options={"synchronize_session": False},
+            )
             per_idva[idva_id] += 1
     for idva_id, count in per_idva.items():
         notify_user(

@@ -73,6 +73,8 @@ ACCESS_POLICY = {
     "cases.assessment_view": CASE_VIEWERS,
     "cases.other_tool_new": RISK_ASSESSORS,
     "cases.case_tab": CASE_VIEWERS,
+    "cases.case_history": CASE_VIEWERS,
+    "cases.case_actions": CASE_VIEWERS,
     "cases.case_audit": CASE_AUDITORS,
     "cases.person_search": CASE_VIEWERS,
     "referrals.referral_list": REFERRERS,

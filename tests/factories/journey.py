@@ -1,0 +1,90 @@
+"""A case heard at two MARAC meetings, with research, actions and IDVA support: what the case's
+MARAC history, Actions tab and timeline show, and to whom.
+
+Like tests/factories/__init__.py: every name is invented, and they return plain values.
+"""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from marac.services import meetings
+from models import ActionStatus, AgencyKind, AgendaItem, Meeting, MeetingStatus, ResearchRequest, Role, User, db
+from models.clock import uk_today
+from tests.factories.actions import ActionFactory
+from tests.factories.cases import CaseFactory
+
+
+def hear(app, meeting_id, item_id, discussion, risk_after):
+    """The case discussed and the meeting recorded as held."""
+    with app.app_context():
+        meetings.save_discussion(db.session.get(AgendaItem, item_id), discussion, risk_after)
+        meeting = db.session.get(Meeting, meeting_id)
+        meeting.status, meeting.held_at = MeetingStatus.HELD, meeting.starts_at
+        db.session.commit()
+
+
+def answer(app, item_id, agency_id, user_id, facts):
+    with app.app_context():
+        request = db.session.query(ResearchRequest).filter_by(agenda_item_id=item_id, agency_id=agency_id).one()
+        meetings.answer_research(request, db.session.get(User, user_id), nothing_known=False, facts=facts)
+        db.session.commit()
+
+
+def heard_twice(app, make):
+    """One case in one area, involving the police and housing, heard at two held meetings (the
+    first chaired by `chair`), with each agency's research and actions at both; an IDVA supports it."""
+    cases, actions = CaseFactory(app), ActionFactory(app)
+    area = make.area()
+    police = make.agency(kind=AgencyKind.POLICE, area_ids=[area.id], name=f"Police of {area.name}")
+    housing = make.agency(kind=AgencyKind.HOUSING, area_ids=[area.id], name=f"Housing of {area.name}")
+    idva_service = make.agency(kind=AgencyKind.IDVA_SERVICE, area_ids=[area.id], name=f"IDVAs of {area.name}")
+    users = SimpleNamespace(
+        coordinator=make.user(Role.COORDINATOR, agency_id=idva_service.id, area_ids=[area.id]),
+        police=make.user(Role.AGENCY_REP, agency_id=police.id, area_ids=[area.id]),
+        housing=make.user(Role.AGENCY_REP, agency_id=housing.id, area_ids=[area.id]),
+        idva=make.user(Role.IDVA, agency_id=idva_service.id, area_ids=[area.id]),
+        chair=make.user(Role.CHAIR, agency_id=police.id, area_ids=[area.id]),
+    )
+    case = cases.case(area.id, agency_ids=[police.id, housing.id])
+    cases.completed_dashes(case.id, 1)
+    cases.allocate(case.id, users.idva.id)
+    today = uk_today()
+    first = actions.meeting(
+        area.id, today - timedelta(days=60), case_ids=[case.id], chair_id=users.chair.id, publish=True
+    )
+    second = actions.meeting(area.id, today - timedelta(days=10), case_ids=[case.id], publish=True)
+    made = {}
+    for label, meeting in (("first", first), ("second", second)):
+        item_id = meeting.items[case.id]
+        answer(app, item_id, police.id, users.police.id, f"Police research for the {label} meeting")
+        answer(app, item_id, housing.id, users.housing.id, f"Housing research for the {label} meeting")
+        hear(app, meeting.id, item_id, f"Discussion at the {label} meeting", "high" if label == "first" else "medium")
+        made[label] = SimpleNamespace(
+            police=actions.action(
+                case.id,
+                police.id,
+                due_on=today - timedelta(days=5) if label == "second" else today - timedelta(days=30),
+                status=ActionStatus.COMPLETED if label == "first" else ActionStatus.NOT_STARTED,
+                meeting_id=meeting.id,
+                item_id=item_id,
+                what=f"Police action of the {label} meeting",
+            ),
+            housing=actions.action(
+                case.id,
+                housing.id,
+                due_on=today + timedelta(days=20),
+                meeting_id=meeting.id,
+                item_id=item_id,
+                what=f"Housing action of the {label} meeting",
+            ),
+        )
+    return SimpleNamespace(
+        area=area,
+        police=police,
+        housing=housing,
+        case=case,
+        users=users,
+        first=first,
+        second=second,
+        actions=made,
+    )

@@ -28,6 +28,7 @@ from marac.services import (
     referrals,
     risk_scoring,
     search,
+    timeline,
     versions,
 )
 from marac.services import audit as audit_trail
@@ -401,6 +402,22 @@ def case_actions(case_id):
         user_names=actions.names_in(history),
         meeting_days=case_history_service.meeting_days({row.action.meeting_id for row in rows} - {None}),
         statuses=ACTION_STATUS_LABELS,
+    )
+
+
+@bp.route("/cases/<int:case_id>/timeline")
+def case_timeline(case_id):
+    """What happened to the victim, newest first, each entry only if the user may see its record.
+    Filtered by kind (codes only in the address)."""
+    case = _case_or_404(case_id, "timeline")
+    chosen = timeline.kinds_from(request.args.getlist("kind"))
+    return _render_case(
+        "cases/case_timeline.html",
+        case,
+        "timeline",
+        entries=timeline.entries(case, current_user, chosen),
+        kinds=timeline.KINDS,
+        chosen=chosen,
     )
 
 

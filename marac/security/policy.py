@@ -75,6 +75,7 @@ ACCESS_POLICY = {
     "cases.case_tab": CASE_VIEWERS,
     "cases.case_history": CASE_VIEWERS,
     "cases.case_actions": CASE_VIEWERS,
+    "cases.case_timeline": CASE_VIEWERS,
     "cases.case_audit": CASE_AUDITORS,
     "cases.person_search": CASE_VIEWERS,
     "referrals.referral_list": REFERRERS,

@@ -8,7 +8,20 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from marac.services import meetings
-from models import ActionStatus, AgencyKind, AgendaItem, Meeting, MeetingStatus, ResearchRequest, Role, User, db
+from models import (
+    ActionStatus,
+    AgencyKind,
+    AgendaItem,
+    Case,
+    Meeting,
+    MeetingStatus,
+    Referral,
+    ReferralStatus,
+    ResearchRequest,
+    Role,
+    User,
+    db,
+)
 from models.clock import uk_today
 from tests.factories.actions import ActionFactory
 from tests.factories.cases import CaseFactory
@@ -46,9 +59,11 @@ def heard_twice(app, make):
         chair=make.user(Role.CHAIR, agency_id=police.id, area_ids=[area.id]),
     )
     case = cases.case(area.id, agency_ids=[police.id, housing.id])
-    cases.completed_dashes(case.id, 1)
-    cases.allocate(case.id, users.idva.id)
     today = uk_today()
+    cases.completed_dashes(case.id, 1, yes=10, first_on=today - timedelta(days=80), agency_id=police.id)  # medium
+    cases.completed_dashes(case.id, 1, yes=15, first_on=today - timedelta(days=70), agency_id=police.id)  # high
+    referrals = _referrals(app, case, police, users.police, today)
+    _idva_support(app, case, users.idva, users.coordinator, today)
     first = actions.meeting(
         area.id, today - timedelta(days=60), case_ids=[case.id], chair_id=users.chair.id, publish=True
     )
@@ -56,6 +71,7 @@ def heard_twice(app, make):
     made = {}
     for label, meeting in (("first", first), ("second", second)):
         item_id = meeting.items[case.id]
+        _set_referral(app, item_id, referrals[label])
         answer(app, item_id, police.id, users.police.id, f"Police research for the {label} meeting")
         answer(app, item_id, housing.id, users.housing.id, f"Housing research for the {label} meeting")
         hear(app, meeting.id, item_id, f"Discussion at the {label} meeting", "high" if label == "first" else "medium")
@@ -84,7 +100,73 @@ def heard_twice(app, make):
         housing=housing,
         case=case,
         users=users,
+        referrals=referrals,
         first=first,
         second=second,
         actions=made,
     )
+
+
+def _referrals(app, case, agency, referrer, today):
+    """{"first": the police's first referral, "second": its repeat}, both accepted."""
+    from tests.factories.caseload import CaseloadFactory, uk_moment
+
+    factory = CaseloadFactory(app)
+    first = factory.referral(
+        case.id,
+        case.area_id,
+        agency_id=agency.id,
+        referrer_id=referrer.id,
+        received_at=uk_moment(today - timedelta(days=69)),
+    )
+    second = factory.referral(
+        case.id,
+        case.area_id,
+        agency_id=agency.id,
+        referrer_id=referrer.id,
+        received_at=uk_moment(today - timedelta(days=20)),
+    )
+    with app.app_context():
+        for referral_id in (first, second):
+            referral = db.session.get(Referral, referral_id)
+            referral.status, referral.decided_at = ReferralStatus.ACCEPTED, referral.submitted_at + timedelta(hours=2)
+        repeat = db.session.get(Referral, second)
+        repeat.is_repeat, repeat.repeat_of_id = True, first
+        db.session.commit()
+    return {"first": first, "second": second}
+
+
+def _set_referral(app, item_id, referral_id):
+    with app.app_context():
+        db.session.get(AgendaItem, item_id).referral_id = referral_id
+        db.session.commit()
+
+
+def _idva_support(app, case, idva, by, today):
+    """Allocated through the service, one attempt and one contact, a safety plan reviewed once,
+    and needs at intake."""
+    from marac.services import caseload
+    from tests.factories.caseload import uk_moment
+
+    with app.app_context():
+        record = db.session.get(Case, case.id)
+        worker = db.session.get(User, idva.id)
+        support, _ = caseload.allocate(
+            record, worker, db.session.get(User, by.id), now=uk_moment(today - timedelta(days=68))
+        )
+        db.session.flush()
+        for days, outcome in ((67, "no_answer"), (66, "spoke")):
+            caseload.log_contact(
+                record,
+                support,
+                worker,
+                contacted_at=uk_moment(today - timedelta(days=days)),
+                method="phone",
+                outcome=outcome,
+                was_safe=True,
+            )
+        for version in (0, 1):
+            caseload.save_plan(record, worker, {"review_on": today + timedelta(days=30)}, version=version)
+            db.session.flush()
+        caseload.save_intake(support, {"needs": {"accommodation": "high", "health": "low"}})
+        db.session.commit()

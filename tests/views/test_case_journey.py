@@ -75,3 +75,92 @@ def test_a_case_never_listed_says_so(app, make):
     browser = signed_in(app, coordinator.email)
     assert "has not been listed at a MARAC meeting" in browser.get(f"/cases/{case.id}/history").get_data(as_text=True)
     assert "No actions you can see" in browser.get(f"/cases/{case.id}/actions").get_data(as_text=True)
+
+
+def test_a_repeat_is_linked_to_the_referral_it_repeats(app, journey):
+    with app.app_context():
+        from models import Referral, db
+
+        first = db.session.get(Referral, journey.referrals["first"]).reference
+    html = _page(app, journey.users.coordinator, f"/cases/{journey.case.id}/history")
+    assert f'/referrals/{journey.referrals["first"]}">{first}</a>' in html
+    assert "Repeat</strong>" in html
+
+
+# The timeline: what each role's timeline of the same case holds.
+
+# The IDVA work (contacts, safety plans, needs) is for those whose caseload it is, as on the IDVA tab.
+IDVA_WORK = {"contact", "safety_plan", "needs"}
+
+
+def _timeline(app, journey, who, query=""):
+    from marac.services import timeline
+    from models import User, db
+
+    with app.app_context():
+        from models import Case
+
+        user = db.session.get(User, getattr(journey.users, who).id)
+        entries = timeline.entries(db.session.get(Case, journey.case.id), user)
+        return entries, _page(app, getattr(journey.users, who), f"/cases/{journey.case.id}/timeline{query}")
+
+
+def test_the_coordinators_timeline_holds_all_but_the_idva_work_newest_first(app, journey):
+    entries, html = _timeline(app, journey, "coordinator")
+    assert {entry.kind for entry in entries} == {"referral", "triage", "risk", "meeting", "action", "allocation"}
+    assert [entry.at for entry in entries] == sorted((entry.at for entry in entries), reverse=True)
+    titles = [entry.title for entry in entries]
+    assert titles.count("Discussed at MARAC") == 2
+    assert sum(title.endswith(" agreed") for title in titles) == 4
+    assert any(title.endswith(" overdue") for title in titles)
+    assert any("Repeat referral" in title for title in titles)
+    assert any("changed from medium to high" in (entry.detail or "") for entry in entries)
+    assert html.count('class="moj-timeline__item"') == len(entries)
+
+
+def test_the_idvas_timeline_has_the_idva_work_but_no_other_agencys_actions_or_referrals(app, journey):
+    entries, html = _timeline(app, journey, "idva")
+    assert {entry.kind for entry in entries} == {"risk", "meeting", "allocation"} | IDVA_WORK
+    titles = [entry.title for entry in entries]
+    assert "Safety plan made" in titles and "Safety plan reviewed (version 2)" in titles
+    assert "Attempt to contact the victim" in titles and "Contact with the victim" in titles
+    assert "Shelter and accommodation: high" in html
+
+
+def test_the_police_reps_timeline_has_their_referrals_and_actions_and_no_idva_work(app, journey):
+    entries, html = _timeline(app, journey, "police")
+    assert {entry.kind for entry in entries} == {"referral", "triage", "risk", "meeting", "action", "allocation"}
+    actions = [entry for entry in entries if entry.kind == "action"]
+    assert actions and {entry.byline for entry in actions} == {journey.police.name}
+    assert "Housing action" not in html
+
+
+def test_the_housing_reps_timeline_has_only_housings_actions_and_no_referrals(app, journey):
+    entries, html = _timeline(app, journey, "housing")
+    assert {entry.kind for entry in entries} == {"risk", "meeting", "action", "allocation"}
+    assert {entry.byline for entry in entries if entry.kind == "action"} == {journey.housing.name}
+    assert "Police action" not in html
+
+
+def test_the_chairs_timeline_has_the_actions_of_the_meeting_they_chaired_only(app, journey):
+    entries, html = _timeline(app, journey, "chair")
+    assert {entry.kind for entry in entries} == {"risk", "meeting", "action", "allocation"}
+    assert "Police action of the first meeting" in html and "Housing action of the first meeting" in html
+    assert "action of the second meeting" not in html
+
+
+def test_the_timeline_filters_by_kind_with_codes_only_in_the_address_and_is_audited(app, journey):
+    import sqlalchemy as sa
+
+    from models import AuditEvent, db
+
+    _entries, html = _timeline(app, journey, "coordinator", "?kind=risk&kind=nonsense")
+    assert "SafeLives DASH checklist" in html and "Discussed at MARAC" not in html and "agreed" not in html
+    assert 'value="risk" checked' in html
+    with app.app_context():
+        event = db.session.scalars(
+            sa.select(AuditEvent)
+            .filter_by(event="case.viewed", record_id=journey.case.id)
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert event.detail["tab"] == "timeline"

@@ -29,6 +29,7 @@ from marac.services import (
     risk_scoring,
     search,
     timeline,
+    triage,
     versions,
 )
 from marac.services import audit as audit_trail
@@ -109,7 +110,16 @@ def case_new():
 @bp.route("/cases/<int:case_id>")
 def case_overview(case_id):
     case = _case_or_404(case_id, "overview")
-    return _render_case("cases/case_overview.html", case, "overview", reveal_form=ConfirmForm())
+    return _overview(case)
+
+
+def _overview(case, **context):
+    history = triage.victim_history(
+        case.id, case.area_id, current_user, with_areas=access.asks_other_areas(current_user, case.area_id)
+    )
+    return _render_case(
+        "cases/case_overview.html", case, "overview", reveal_form=ConfirmForm(), victim_history=history, **context
+    )
 
 
 @bp.route("/cases/<int:case_id>/safety", methods=["GET", "POST"])
@@ -207,7 +217,7 @@ def address_reveal(case_id, person_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     audit("person.address_revealed", record_type="person", record_id=person.id, case_id=case.id)
-    return _render_case("cases/case_overview.html", case, "overview", revealed_id=person.id, reveal_form=ConfirmForm())
+    return _overview(case, revealed_id=person.id)
 
 
 # Risk

@@ -170,3 +170,41 @@ def _idva_support(app, case, idva, by, today):
             db.session.flush()
         caseload.save_intake(support, {"needs": {"accommodation": "high", "health": "low"}})
         db.session.commit()
+
+
+def grow(app, journey, n):
+    """`n` more of everything the case's tabs and timeline list: meetings that heard it with an
+    action of each agency, risk results, contacts and safety plan reviews."""
+    from marac.services import caseload
+    from tests.factories.caseload import uk_moment
+
+    cases, actions = CaseFactory(app), ActionFactory(app)
+    today = uk_today()
+    cases.completed_dashes(journey.case.id, n, first_on=today - timedelta(days=n + 100), agency_id=journey.police.id)
+    for index in range(n):
+        day = today - timedelta(days=300 + 14 * index)
+        meeting = actions.meeting(journey.area.id, day, case_ids=[journey.case.id], publish=True)
+        item_id = meeting.items[journey.case.id]
+        hear(app, meeting.id, item_id, f"Discussion {index}", "high")
+        for agency in (journey.police, journey.housing):
+            actions.action(
+                journey.case.id, agency.id, due_on=day + timedelta(days=20), meeting_id=meeting.id, item_id=item_id
+            )
+    with app.app_context():
+        record = db.session.get(Case, journey.case.id)
+        worker = db.session.get(User, journey.users.idva.id)
+        support = caseload.open_support(record.id)
+        for index in range(n):
+            caseload.log_contact(
+                record,
+                support,
+                worker,
+                contacted_at=uk_moment(today - timedelta(days=index + 1)),
+                method="phone",
+                outcome="spoke",
+                was_safe=True,
+            )
+            current = caseload.current_plan(record.id)
+            caseload.save_plan(record, worker, {"review_on": today + timedelta(days=30)}, version=current.version)
+            db.session.flush()
+        db.session.commit()

@@ -164,3 +164,46 @@ def test_the_timeline_filters_by_kind_with_codes_only_in_the_address_and_is_audi
             .order_by(AuditEvent.id.desc())
         ).first()
         assert event.detail["tab"] == "timeline"
+
+
+def test_a_case_heard_at_two_meetings_shows_both_and_their_actions_on_history_actions_and_timeline(app, journey):
+    from models import Action, db
+
+    with app.app_context():
+        references = [db.session.get(Action, action_id).reference for action_id in _action_ids(journey)]
+    pages = {tab: _page(app, journey.users.coordinator, f"/cases/{journey.case.id}/{tab}") for tab in TABS}
+    for tab, html in pages.items():
+        for reference in references:
+            assert reference in html, (tab, reference)
+    for meeting in (journey.first, journey.second):
+        day = f"{meeting.day.day} {meeting.day:%B %Y}"
+        assert f"MARAC meeting of {day}" in pages["history"]
+        assert f"Meeting of {day}" in pages["timeline"]
+    assert pages["timeline"].count("Discussed at MARAC") == 2
+
+
+def test_no_page_of_a_case_with_a_history_says_nothing_is_recorded(app, journey):
+    from pathlib import Path
+
+    for template in Path(app.root_path).parent.joinpath("templates").rglob("*.html"):
+        assert "Nothing is recorded here" not in template.read_text(), template
+    # The IDVA's service owns no action of the case: that one says so, rightly.
+    for who, placeholders in (
+        ("coordinator", ("Nothing is recorded here", "has not been listed", "No actions you can see")),
+        ("police", ("Nothing is recorded here", "has not been listed", "No actions you can see")),
+        ("idva", ("Nothing is recorded here", "has not been listed")),
+    ):
+        browser = signed_in(app, getattr(journey.users, who).email)
+        for tab in ("", "/risk", "/referrals", "/idva") + tuple(f"/{tab}" for tab in TABS):
+            html = browser.get(f"/cases/{journey.case.id}{tab}").get_data(as_text=True)
+            for placeholder in placeholders:
+                assert placeholder not in html, (who, tab, placeholder)
+
+
+TABS = ("history", "actions", "timeline")
+
+
+def _action_ids(journey):
+    return [
+        getattr(journey.actions[label], agency) for label in ("first", "second") for agency in ("police", "housing")
+    ]

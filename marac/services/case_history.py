@@ -64,6 +64,10 @@ def listings(case, user, *, details=True):
     visible = set(
         db.session.scalars(sa.select(Meeting.id).where(Meeting.id.in_(meeting_ids), access.visible_meetings(user)))
     )
+    # A list not yet published is the coordinator's draft: only those who see the meeting see it.
+    rows = [
+        (item, meeting) for item, meeting in rows if meeting.id in visible or meeting.status != MeetingStatus.PLANNED
+    ]
     result = [
         Listing(
             item=item,

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import access, case_history
+from marac.services import access, actions, case_history
 from marac.services.caseload import support as idva_support
 from models import Allocation, Area, Contact, RiskAssessment, SafetyPlan, User, db
 from models.actions import ACTION_STATUS_LABELS, ActionStatus
@@ -200,18 +200,21 @@ def _meetings(case, user):
 
 
 def _actions(case, user, today):
-    """Rule: access.visible_actions (an agency's own only), as the action list."""
+    """Rule: access.visible_actions (an agency's own only), as the action list. Each entry names
+    the agency that owns the action; an update is by the person who made it."""
     found = []
-    for row in case_history.case_actions(case, user, today):
+    rows = case_history.case_actions(case, user, today)
+    names = actions.names_in([update for row in rows for update in row.history])
+    for row in rows:
         action = row.action
         link = ("actions.action_view", {"action_id": action.id})
-        owner = action.owner_agency.name
+        owner = f"Owner: {action.owner_agency.name}"
         found.append(
             Entry(
                 "action",
                 action.created_at,
                 f"Action {action.reference} agreed",
-                byline=owner,
+                detail=owner,
                 typed=action.what,
                 link=link,
             )
@@ -224,15 +227,14 @@ def _actions(case, user, today):
                 if update.to_status == ActionStatus.COMPLETED
                 else f"Action {action.reference}: {ACTION_STATUS_LABELS.get(update.to_status, update.to_status)}"
             )
-            found.append(Entry("action", update.at, title, byline=owner, link=link))
+            found.append(Entry("action", update.at, title, byline=names.get(update.user_id), detail=owner, link=link))
         if row.overdue:
             found.append(
                 Entry(
                     "action",
                     action.due_on + timedelta(days=1),
                     f"Action {action.reference} overdue",
-                    byline=owner,
-                    detail=f"Due {action.due_on.day} {action.due_on:%B %Y}",
+                    detail=f"Due {action.due_on.day} {action.due_on:%B %Y}. {owner}",
                     link=link,
                 )
             )

@@ -131,14 +131,15 @@ def test_the_police_reps_timeline_has_their_referrals_and_actions_and_no_idva_wo
     entries, html = _timeline(app, journey, "police")
     assert {entry.kind for entry in entries} == {"referral", "triage", "risk", "meeting", "action", "allocation"}
     actions = [entry for entry in entries if entry.kind == "action"]
-    assert actions and {entry.byline for entry in actions} == {journey.police.name}
+    assert actions and all(entry.detail.endswith(f"Owner: {journey.police.name}") for entry in actions)
     assert "Housing action" not in html
 
 
 def test_the_housing_reps_timeline_has_only_housings_actions_and_no_referrals(app, journey):
     entries, html = _timeline(app, journey, "housing")
     assert {entry.kind for entry in entries} == {"risk", "meeting", "action", "allocation"}
-    assert {entry.byline for entry in entries if entry.kind == "action"} == {journey.housing.name}
+    owners = {entry.detail.split("Owner: ")[-1] for entry in entries if entry.kind == "action"}
+    assert owners == {journey.housing.name}
     assert "Police action" not in html
 
 
@@ -207,3 +208,17 @@ def _action_ids(journey):
     return [
         getattr(journey.actions[label], agency) for label in ("first", "second") for agency in ("police", "housing")
     ]
+
+
+def test_a_list_not_yet_published_shows_only_to_those_who_see_the_meeting(app, journey):
+    from datetime import timedelta
+
+    from models.clock import uk_today
+    from tests.factories.actions import ActionFactory
+
+    planned = ActionFactory(app).meeting(journey.area.id, uk_today() + timedelta(days=14), case_ids=[journey.case.id])
+    day = f"{planned.day.day} {planned.day:%B %Y}"
+    coordinator = _page(app, journey.users.coordinator, f"/cases/{journey.case.id}/history")
+    assert f"MARAC meeting of {day}" in coordinator and "The meeting has not been held yet." in coordinator
+    police = _page(app, journey.users.police, f"/cases/{journey.case.id}/history")
+    assert f"MARAC meeting of {day}" not in police

@@ -222,3 +222,15 @@ def test_a_list_not_yet_published_shows_only_to_those_who_see_the_meeting(app, j
     assert f"MARAC meeting of {day}" in coordinator and "The meeting has not been held yet." in coordinator
     police = _page(app, journey.users.police, f"/cases/{journey.case.id}/history")
     assert f"MARAC meeting of {day}" not in police
+
+
+def test_referrals_another_agency_sent_are_not_named_on_the_history(app, journey):
+    from models import Referral, db
+
+    with app.app_context():
+        references = [db.session.get(Referral, referral_id).reference for referral_id in journey.referrals.values()]
+    housing = _page(app, journey.users.housing, f"/cases/{journey.case.id}/history")
+    assert "Repeat</strong>" in housing
+    assert not [reference for reference in references if reference in housing]
+    police = _page(app, journey.users.police, f"/cases/{journey.case.id}/history")
+    assert all(reference in police for reference in references)

@@ -352,6 +352,12 @@ def run(url, scale, requests, warmup, only=None, profile=False):
         lambda client, i: client.get(f"/cases/{cases[i % len(cases)]}"),
         note=f"{len(cases)} busiest cases in turn",
     )
+    bench.measure(
+        "case timeline",
+        email("coordinator", 1),
+        get(f"/cases/{cases[0]}/timeline"),
+        note="the case with the most actions",
+    )
 
     # The referral: a third repeat known victims, the rest new people (matching runs for all).
     known = facts["known"]

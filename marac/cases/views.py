@@ -18,12 +18,27 @@ from forms.people import (
 from forms.risk import DashForm, OtherToolForm
 from marac.cases import bp
 from marac.security import audit, form_tokens, is_allowed
-from marac.services import access, assessments, caseload, cases, people, referrals, risk_scoring, search, versions
+from marac.services import (
+    access,
+    actions,
+    assessments,
+    caseload,
+    cases,
+    people,
+    referrals,
+    risk_scoring,
+    search,
+    timeline,
+    triage,
+    versions,
+)
 from marac.services import audit as audit_trail
+from marac.services import case_history as case_history_service
 from marac.services.areas import agency_choices, user_areas
 from marac.services.versions import StaleRecord
 from marac.templating import page_number
 from models import Area, RiskAssessment, db
+from models.actions import ACTION_STATUS_LABELS
 
 
 def _case_or_404(case_id, tab):
@@ -95,7 +110,16 @@ def case_new():
 @bp.route("/cases/<int:case_id>")
 def case_overview(case_id):
     case = _case_or_404(case_id, "overview")
-    return _render_case("cases/case_overview.html", case, "overview", reveal_form=ConfirmForm())
+    return _overview(case)
+
+
+def _overview(case, **context):
+    history = triage.victim_history(
+        case.id, case.area_id, current_user, with_areas=access.asks_other_areas(current_user, case.area_id)
+    )
+    return _render_case(
+        "cases/case_overview.html", case, "overview", reveal_form=ConfirmForm(), victim_history=history, **context
+    )
 
 
 @bp.route("/cases/<int:case_id>/safety", methods=["GET", "POST"])
@@ -193,7 +217,7 @@ def address_reveal(case_id, person_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     audit("person.address_revealed", record_type="person", record_id=person.id, case_id=case.id)
-    return _render_case("cases/case_overview.html", case, "overview", revealed_id=person.id, reveal_form=ConfirmForm())
+    return _overview(case, revealed_id=person.id)
 
 
 # Risk
@@ -260,9 +284,7 @@ def _submit_dash(case, assessment, form, saving=None):
     else:
         audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
         flash("Draft saved. You can finish it later.", "success")
-    return form_tokens.made(
-        redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
-    )
+    return form_tokens.made(redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id)))
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])
@@ -347,10 +369,10 @@ def other_tool_new(case_id):
     return _render_case("cases/other_tool.html", case, "risk", form=form, current=assessments.current(case.id))
 
 
-# Tabs that later features fill
+# The case's referrals, MARAC history, actions and IDVA support
 
 
-@bp.route("/cases/<int:case_id>/<any(referrals, history, actions, idva):tab>")
+@bp.route("/cases/<int:case_id>/<any(referrals, idva):tab>")
 def case_tab(case_id, tab):
     case = _case_or_404(case_id, tab)
     case_referrals = []
@@ -365,6 +387,48 @@ def case_tab(case_id, tab):
             idva.update(caseload.case_summary(case), full=True, confirm=ConfirmForm())
             idva["can_allocate"] = is_allowed(current_user, "caseload.allocate")
     return _render_case("cases/case_tab.html", case, tab, case_referrals=case_referrals, idva=idva)
+
+
+@bp.route("/cases/<int:case_id>/history")
+def case_history(case_id):
+    """Each meeting the case was listed at: discussed or not, the risk after, the notes (for those
+    who may read the minutes), the actions agreed and the research, each as the user may see it."""
+    case = _case_or_404(case_id, "history")
+    listed = case_history_service.listings(case, current_user)
+    return _render_case("cases/case_history.html", case, "history", listed=listed)
+
+
+@bp.route("/cases/<int:case_id>/actions")
+def case_actions(case_id):
+    """Every action of the case across meetings that the user may see, open first."""
+    case = _case_or_404(case_id, "actions")
+    rows = case_history_service.case_actions(case, current_user)
+    history = [update for row in rows for update in row.history]
+    return _render_case(
+        "cases/case_actions.html",
+        case,
+        "actions",
+        rows=rows,
+        user_names=actions.names_in(history),
+        meeting_days=case_history_service.meeting_days({row.action.meeting_id for row in rows} - {None}),
+        statuses=ACTION_STATUS_LABELS,
+    )
+
+
+@bp.route("/cases/<int:case_id>/timeline")
+def case_timeline(case_id):
+    """What happened to the victim, newest first, each entry only if the user may see its record.
+    Filtered by kind (codes only in the address)."""
+    case = _case_or_404(case_id, "timeline")
+    chosen = timeline.kinds_from(request.args.getlist("kind"))
+    return _render_case(
+        "cases/case_timeline.html",
+        case,
+        "timeline",
+        entries=timeline.entries(case, current_user, chosen),
+        kinds=timeline.KINDS,
+        chosen=chosen,
+    )
 
 
 @bp.route("/cases/<int:case_id>/audit")

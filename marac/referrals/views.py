@@ -301,7 +301,7 @@ def _render_referral(referral, triage_form=None, status=200, link_problem=None):
         case_visible=case_visible,
         # Who the referral is about, children included, for those who may see the case.
         people=meeting_papers.cases_with_people([referral.case_id])[referral.case_id] if case_visible else None,
-        elsewhere=triage.history_elsewhere(referral) if can_triage else [],
+        victim_history=triage.victim_history(referral.case_id, referral.area_id, current_user, with_areas=can_triage),
         serial=repeats.serial_perpetrator_ids(perpetrator_ids) if can_triage else set(),
         warnings=referrals.warnings(referral),
         duplicates=duplicates,

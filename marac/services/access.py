@@ -133,6 +133,11 @@ def sees_case_audit(user, case):
     return user.has_role(*CASE_AUDITORS)
 
 
+def asks_other_areas(user, area_id):
+    """The area's coordinator, who is told the victim has history in other areas (and asks them)."""
+    return user.has_role(Role.COORDINATOR) and area_id in user.area_ids
+
+
 def visible_referrals(user):
     """A WHERE clause on Referral: coordinators see their areas' referrals; everyone who refers
     sees their own agency's, in their areas. Drafts only their author."""

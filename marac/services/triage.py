@@ -2,12 +2,15 @@
 decline, transfer to another area), the referrer's reply to a request for more, and the people on
 record anywhere who may be the referral's, linked by the coordinator."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
-from marac.services import people, referrals, versions
+from marac.services import access, people, referrals, versions
 from marac.services.notifications import notify_area_coordinators, notify_user
-from models import Action, Area, Case, Person, Referral, ReferralStatus, db
-from models.clock import utcnow
+from models import Action, Area, Case, CasePerpetrator, Person, Referral, ReferralStatus, db
+from models.cases import case_reference
+from models.clock import uk_date, utcnow
 
 REPLY_FROM_REFERRER = "Reply from the referrer: "
 
@@ -101,22 +104,54 @@ def replied(referral, user, text):
     return referral.referrer_id == user.id and reason.endswith(f"{REPLY_FROM_REFERRER}{text.strip()}")
 
 
-def history_elsewhere(referral):
-    """Names of other areas where this case's victim has a case: the coordinator asks that
-    area's MARAC coordinator. Says that there is history, never what it is."""
-    case = db.session.get(Case, referral.case_id) if referral.case_id else None
+@dataclass
+class OtherCase:
+    """Another case of the same victim in the same area (with another perpetrator, or the same)."""
+
+    id: int
+    reference: str
+    year: int
+    same_perpetrator: bool
+
+
+@dataclass
+class VictimHistory:
+    areas: list  # names of other areas where the victim has a case
+    cases: list  # OtherCase: the victim's other cases in this area that the user may see
+
+
+def victim_history(case_id, area_id, user, *, with_areas):
+    """The victim's history with MARAC beyond this case: the other areas where they have a case
+    (`with_areas`: for the area's coordinator, who asks that area's coordinator for it; says that
+    there is history, never what it is), and their other cases in this area, e.g. with another
+    perpetrator, that the user may see (access.seen_case_ids). On the referral and the case."""
+    case = db.session.get(Case, case_id) if case_id else None
     if case is None:
-        return []
-    return (
-        db.session.execute(
-            sa.select(Area.name)
-            .join(Case, Case.area_id == Area.id)
-            .where(Case.victim_id == case.victim_id, Case.area_id != referral.area_id)
-            .distinct()
+        return VictimHistory([], [])
+    rows = db.session.execute(
+        sa.select(Case.id, Case.area_id, Area.name, Case.created_at)
+        .join(Area, Area.id == Case.area_id)
+        .where(Case.victim_id == case.victim_id, Case.id != case.id)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    ).all()
+    areas = sorted({name for _id, other_area, name, _at in rows if other_area != area_id}) if with_areas else []
+    seen = access.seen_case_ids(user, [other_id for other_id, other_area, _name, _at in rows if other_area == area_id])
+    shared = set()
+    if seen:
+        own = sa.select(CasePerpetrator.person_id).where(CasePerpetrator.case_id == case.id)
+        shared = set(
+            db.session.scalars(
+                sa.select(CasePerpetrator.case_id).where(
+                    CasePerpetrator.case_id.in_(sorted(seen)), CasePerpetrator.person_id.in_(own)
+                )
+            )
         )
-        .scalars()
-        .all()
-    )
+    cases = [
+        OtherCase(other_id, case_reference(other_id), uk_date(created_at).year, other_id in shared)
+        for other_id, _area, _name, created_at in rows
+        if other_id in seen
+    ]
+    return VictimHistory(areas, cases)
 
 
 def possible_duplicates(referral):

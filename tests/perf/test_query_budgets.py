@@ -120,3 +120,36 @@ def test_pages_and_the_referral_keep_their_budget_as_the_data_grows(app):
     assert max(large) <= BUDGET, list(zip(PAGES, large, strict=True))
     # The referral service's statements do not grow with the referrals on record.
     assert counts[-1] == counts[0] and counts[-1] <= first + 2, (first, counts)
+
+
+CASE_TAB_BUDGET = 25
+
+
+def test_a_cases_history_actions_and_timeline_keep_their_budget_as_its_history_grows(app, make):
+    """Each role's view of a case heard at 2 meetings, then at 7 with five times the actions, risk
+    results, contacts and safety plans: the same number of statements."""
+    from tests.factories.journey import grow, heard_twice
+
+    journey = heard_twice(app, make)
+    tabs = ("history", "actions", "timeline", "timeline?kind=action&kind=meeting")
+    clients = {}
+    for who in ("coordinator", "police", "idva", "chair"):
+        clients[who] = app.test_client()
+        assert sign_in(clients[who], getattr(journey.users, who).email).status_code == 302
+
+    def measure():
+        counts = {}
+        for who, client in clients.items():
+            for tab in tabs:
+                url = f"/cases/{journey.case.id}/{tab}"
+                client.get(url)
+                with counted_queries(app) as statements:
+                    assert client.get(url).status_code == 200, (who, url)
+                counts[who, tab] = len(statements)
+        return counts
+
+    small = measure()
+    grow(app, journey, 5)
+    large = measure()
+    assert large == small, {key: (small[key], large[key]) for key in small}
+    assert max(large.values()) <= CASE_TAB_BUDGET, large

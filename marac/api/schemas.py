@@ -198,6 +198,9 @@ class ReferralIn(Request):
 
     area_id: RecordId = Field(description="One of your MARAC areas")
     referred_on: Annotated[date, _not_in_future("The date of referral must be today or in the past")]
+    past_referral_confirmed: bool = Field(
+        False, description="Needed when `referred_on` is more than 12 months ago: you are recording a past referral"
+    )
     referrer_name: Line(120)
     referrer_contact: Line(200)
     victim: VictimIn

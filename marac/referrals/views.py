@@ -11,7 +11,17 @@ from forms.risk import DashForm
 from marac.extensions import match_step_limit
 from marac.referrals import bp
 from marac.security import audit, form_tokens
-from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage, versions
+from marac.services import (
+    access,
+    date_rules,
+    meeting_papers,
+    paging,
+    referrals,
+    repeats,
+    risk_scoring,
+    triage,
+    versions,
+)
 from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
@@ -43,9 +53,22 @@ def _valid_referral_form(form):
     if area.id not in current_user.area_ids:
         abort(403)
     problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
+    if not form.referred_on.errors and not form.victim.date_of_birth.errors:
+        problem = date_rules.referral_date_problem(
+            form.referred_on.data,
+            born=form.victim.date_of_birth.data,
+            past_confirmed=form.past_referral_confirmed.data,
+        )
+        problems += [("referred_on", problem)] if problem else []
     for field, message in problems:
         form[field].errors.append(message)
     return area if valid and not problems else None
+
+
+def _render_form(form, referral):
+    # The box to confirm a past referral shows with the error that asks for it, and stays once ticked.
+    asks_past = date_rules.PAST_REFERRAL_MESSAGE in form.referred_on.errors or form.past_referral_confirmed.data
+    return render_template("referrals/form.html", form=form, referral=referral, asks_past=asks_past)
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
@@ -59,7 +82,7 @@ def referral_new():
         db.session.flush()
         audit("referral.draft_started", record_type="referral", record_id=referral.id)
         return form_tokens.made(redirect(url_for("referrals.referral_match", referral_id=referral.id)))
-    return render_template("referrals/form.html", form=form, referral=None)
+    return _render_form(form, None)
 
 
 def _own_draft(referral_id, sent_to="referrals.referral_view"):
@@ -88,7 +111,7 @@ def referral_edit(referral_id):
             # Changed from the check page, the same people: straight back there.
             return redirect(url_for("referrals.referral_check", referral_id=referral.id))
         return redirect(url_for("referrals.referral_match", referral_id=referral.id, **_return_args()))
-    return render_template("referrals/form.html", form=form, referral=referral)
+    return _render_form(form, referral)
 
 
 def _returning():

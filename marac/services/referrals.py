@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import access, assessments, cases, repeats, risk_scoring, versions, workdays
+from marac.services import access, assessments, cases, date_rules, repeats, risk_scoring, versions, workdays
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
@@ -237,6 +237,7 @@ def dash_problems(referral, data, answers, thresholds):
         answers,
         thresholds,
         correcting=False,
+        born=_iso(referral.draft["victim"].get("date_of_birth")),
     )
     if data.get("assessed_on") and referral.referred_on and data["assessed_on"] > referral.referred_on:
         problems.setdefault("assessed_on", "The date of the DASH must be on or before the date of referral")
@@ -301,6 +302,8 @@ def submission_problems(referral, thresholds):
         problems.append(f"Change the number of incidents in the past 12 months to one from 0 to {MAX_INCIDENTS:,}")
     if referral.referred_on and dash_on and referral.referred_on < dash_on:
         problems.append("The date of referral must be the same as or after the date of the DASH")
+    if problem := referral_date_problem(referral):
+        problems.append(problem)
     points = risk_scoring.score(values)
     if "visible_high_risk" in referral.criteria and points < thresholds.high:
         problems.append(
@@ -310,6 +313,16 @@ def submission_problems(referral, thresholds):
     if _chosen_id(referral, "victim") is None and referral.draft.get("victim_match") != NEW_PERSON:
         problems.append("Check whether the victim is already known")
     return problems
+
+
+def referral_date_problem(referral):
+    """What is wrong with the referral's date (services.date_rules), checked again at sending: a
+    draft may wait, and the victim's date of birth may have changed since."""
+    return date_rules.referral_date_problem(
+        referral.referred_on,
+        born=_iso(referral.draft["victim"].get("date_of_birth")),
+        past_confirmed=bool(referral.draft.get("past_referral_confirmed")),
+    )
 
 
 def warnings(referral, today=None):
@@ -440,6 +453,8 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
     thresholds = risk_scoring.Thresholds.for_area(area)
     referral = start(user, area, form_data, details)
     found = matches_for(referral, user)
+    if problem := referral_date_problem(referral):
+        return referral, found, {"referred_on": problem}
     problems = {}
     for role, choice in (("victim", victim_choice), ("perpetrator", perpetrator_choice)):
         if choice != NEW_PERSON and choice not in {str(person.id) for _match, person in found[role]}:

@@ -152,7 +152,10 @@ def test_people_not_among_the_matches_are_refused(app, police, northmoor):
 
 def test_possible_matches_are_offered_even_for_new_people(app, police, northmoor):
     assert (
-        police.post("/api/v1/referrals", json=referral_body(northmoor, on=TODAY - timedelta(days=400))).status_code
+        police.post(
+            "/api/v1/referrals",
+            json=referral_body(northmoor, on=TODAY - timedelta(days=400), past_referral_confirmed=True),
+        ).status_code
         == 201
     )
     spelt = referral_body(northmoor, victim=("Tessa", "Quilfeather", date(1990, 4, 3)))
@@ -182,6 +185,10 @@ def test_possible_matches_are_offered_even_for_new_people(app, police, northmoor
         (lambda b: b.update(criteria=[]), "#/criteria"),
         (lambda b: b.update(area_id=99999), "#/area_id"),
         (lambda b: b.update(referred_on=20240101), "#/referred_on"),
+        # The dates that make sense (services/date_rules.py), as on the web.
+        (lambda b: b.update(referred_on="2002-12-31", past_referral_confirmed=True), "#/referred_on"),
+        (lambda b: b.update(referred_on=(TODAY - timedelta(days=400)).isoformat()), "#/referred_on"),
+        (lambda b: b["dash"].update(assessed_on="1990-04-02"), "#/dash/assessed_on"),
         (lambda b: b.update(unexpected="field"), "#/unexpected"),
         (
             lambda b: b["perpetrator"].update(first_name="Tessa", last_name="Quillfeather", date_of_birth="1990-04-03"),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from marac.services import access, assessments, cases, date_rules, repeats, risk_scoring, versions, workdays
+from marac.services import audit as audit_trail
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
@@ -389,7 +390,39 @@ def submit(referral, user, thresholds):
         f"New referral {referral.reference}{' (repeat)' if referral.is_repeat else ''} is waiting for triage",
         f"/referrals/{referral.id}",
     )
+    recheck_later_repeats(referral, victim.id, {perpetrator.id}, user)
     return True
+
+
+def recheck_later_repeats(referral, victim_id, perpetrator_ids, user):
+    """A referral recorded with a date before others of the same victim and perpetrator (entered
+    late, or out of order): each later one's repeat status is worked out again, the window counting
+    from the last referral before it, which may now be this one. Each change is audited, for the
+    user whose referral caused it, and the coordinators of its area are told. Returns the changed."""
+    changed = []
+    for later in repeats.later_referrals(victim_id, perpetrator_ids, referral.referred_on, exclude_id=referral.id):
+        was = (later.is_repeat, later.repeat_of_id)
+        flag_repeat(later, victim_id, [link.person_id for link in later.case.perpetrators])
+        if (later.is_repeat, later.repeat_of_id) == was:
+            continue
+        changed.append(later)
+        audit_trail.record(
+            "referral.repeat_rechecked",
+            user=user,
+            record_type="referral",
+            record_id=later.id,
+            was_repeat=was[0],
+            is_repeat=later.is_repeat,
+            repeat_of=later.repeat_of_id,
+            because_of=referral.id,
+        )
+        notify_area_coordinators(
+            later.area_id,
+            f"Referral {later.reference} is {'now' if later.is_repeat else 'no longer'} a repeat: "
+            f"referral {referral.reference}, dated before it, was sent after it",
+            f"/referrals/{later.id}",
+        )
+    return changed
 
 
 def flag_repeat(referral, victim_id, perpetrator_ids):

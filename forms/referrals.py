@@ -31,7 +31,7 @@ from forms.common import (
 )
 from forms.people import ChildFields, PerpetratorFields, SafetyNoteFields, VictimFields, parse_aliases
 from forms.risk import INCIDENTS_MESSAGE
-from models.referrals import LAWFUL_BASES
+from models.referrals import LAWFUL_BASES, REPEAT_CONFIRMED, REPEAT_REJECTED
 from models.risk import MAX_INCIDENTS
 
 TEXT_MAX = 5000
@@ -260,6 +260,20 @@ class LinkPersonForm(BaseForm):
 
     person_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     on_record_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class RepeatClaimForm(BaseForm):
+    """At triage: is the repeat the referrer claims (not found on record) a repeat?"""
+
+    repeat = radios(
+        "Is this a repeat MARAC case?",
+        {
+            REPEAT_CONFIRMED: "Yes: referred to a MARAC in the 12 months before, here or elsewhere",
+            REPEAT_REJECTED: "No: not a repeat",
+        },
+        "Select whether this is a repeat",
+    )
+    submit = SubmitField("Save", widget=SubmitButton())
 
 
 class ReplyForm(BaseForm):

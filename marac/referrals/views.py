@@ -6,7 +6,15 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from forms.common import choices
-from forms.referrals import LinkPersonForm, MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
+from forms.referrals import (
+    LinkPersonForm,
+    MatchForm,
+    ReferralForm,
+    RepeatClaimForm,
+    ReplyForm,
+    SubmitReferralForm,
+    TriageForm,
+)
 from forms.risk import DashForm
 from marac.extensions import match_step_limit
 from marac.referrals import bp
@@ -26,6 +34,7 @@ from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
 from models.clock import uk_today
+from models.referrals import REPEAT_CONFIRMED
 
 TWELVE_MONTHS_LIST_DAYS = 90
 
@@ -290,7 +299,7 @@ def referral_view(referral_id):
     return _render_referral(referral)
 
 
-def _render_referral(referral, triage_form=None, status=200, link_problem=None):
+def _render_referral(referral, triage_form=None, status=200, link_problem=None, repeat_claim_form=None):
     """The referral page: what was sent, the risk and repeat results, and the triage (with the
     people on record anywhere who may be the referral's)."""
     can_triage = access.can_triage(current_user, referral)
@@ -332,6 +341,8 @@ def _render_referral(referral, triage_form=None, status=200, link_problem=None):
         duplicates=duplicates,
         link_form=LinkPersonForm(),
         link_problem=link_problem,
+        repeat_claim_form=repeat_claim_form
+        or (RepeatClaimForm(repeat=referral.repeat_claim) if can_triage and referral.repeat_claim else None),
     ), status
 
 
@@ -401,6 +412,26 @@ def referral_link(referral_id):
     )
     db.session.commit()
     flash("The referral is linked to the person on record.", "success")
+    return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+
+
+@bp.route("/referrals/<int:referral_id>/repeat-claim", methods=["POST"])
+def referral_repeat_claim(referral_id):
+    """The coordinator confirms or rejects a repeat the referrer claims and the record does not show."""
+    referral = access.get_visible_referral(current_user, referral_id)
+    if referral is None:
+        abort(404)
+    if not access.can_triage(current_user, referral):
+        abort(403)
+    if referral.repeat_claim is None:
+        abort(404)
+    form = RepeatClaimForm()
+    if not form.validate_on_submit():
+        return _render_referral(referral, repeat_claim_form=form, status=400)
+    referrals.set_repeat_claim(referral, form.repeat.data == REPEAT_CONFIRMED)
+    audit("referral.repeat_claim_decided", record_type="referral", record_id=referral.id, decision=form.repeat.data)
+    db.session.commit()
+    flash(f"Referral {referral.reference}: repeat claim {form.repeat.data}.", "success")
     return redirect(url_for("referrals.referral_view", referral_id=referral.id))
 
 

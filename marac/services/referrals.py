@@ -26,7 +26,7 @@ from models import (
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.clock import uk_date, uk_today, utcnow
 from models.people import ETHNICITIES, GENDER_LABELS, YES_NO_PREFER_NOT_LABELS
-from models.referrals import LAWFUL_BASES
+from models.referrals import LAWFUL_BASES, REPEAT_CLAIMED, REPEAT_CONFIRMED, REPEAT_REJECTED
 from models.risk import MAX_INCIDENTS
 
 NEW_PERSON = "new"
@@ -427,14 +427,29 @@ def recheck_later_repeats(referral, victim_id, perpetrator_ids, user):
 
 def flag_repeat(referral, victim_id, perpetrator_ids):
     """Whether the referral repeats an earlier one of the victim with any of these perpetrators, in
-    any area: at sending, and again when the coordinator links its people to those on record."""
+    any area: at sending, and again when the coordinator links its people to those on record.
+
+    "Repeat" ticked at sending with no earlier referral on record is a claim (it may be another
+    area's, or from before the records) for the coordinator to confirm (set_repeat_claim): until
+    then it is not counted as a repeat. One found on record later needs no confirming."""
     repeat_of = repeats.find_repeat(victim_id, set(perpetrator_ids), referral.referred_on, exclude_id=referral.id)
-    referral.is_repeat = repeat_of is not None
+    if repeat_of is not None:
+        referral.repeat_claim = None
+    elif referral.status == ReferralStatus.DRAFT and "repeat" in referral.criteria:
+        referral.repeat_claim = REPEAT_CLAIMED
+    referral.is_repeat = repeat_of is not None or referral.repeat_claim == REPEAT_CONFIRMED
     referral.repeat_of_id = repeat_of.id if repeat_of else None
     criteria = [c for c in referral.criteria if c != "repeat"]
     if referral.is_repeat or "repeat" in referral.criteria:
         criteria.append("repeat")
     referral.criteria = criteria
+
+
+def set_repeat_claim(referral, confirmed):
+    """The coordinator's answer to a repeat the referrer claims and the record does not show:
+    confirmed, it counts as a repeat (of a referral not on record); rejected, it does not."""
+    referral.repeat_claim = REPEAT_CONFIRMED if confirmed else REPEAT_REJECTED
+    referral.is_repeat = confirmed or referral.repeat_of_id is not None
 
 
 def _case_has_child(case, data):

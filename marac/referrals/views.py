@@ -269,6 +269,7 @@ def referral_check(referral_id):
         problems=problems,
         risk=referrals.risk_preview(referral, thresholds),
         warnings=referrals.warnings(referral),
+        duplicates=referrals.possible_duplicates(referral, current_user),
         sections=referrals.check_answers(referral),
     )
 

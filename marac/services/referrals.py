@@ -342,6 +342,50 @@ def warnings(referral, today=None):
     return notes
 
 
+def possible_duplicates(referral, user):
+    """Referrals the user may see, already sent, of the same victim and perpetrator on the same
+    day as this draft: likely the same referral twice (sent by a colleague, or sent and started
+    again). The check page warns, naming them; the referrer may still send. Only referrals the
+    user may see: naming another agency's would tell them who is known to MARAC."""
+    if referral.referred_on is None:
+        return []
+    same_day = db.session.scalars(
+        sa.select(Referral)
+        .where(
+            access.visible_referrals(user),
+            Referral.id != referral.id,
+            Referral.status != ReferralStatus.DRAFT,
+            Referral.referred_on == referral.referred_on,
+            Referral.case_id.is_not(None),
+        )
+        .options(
+            selectinload(Referral.case).selectinload(Case.victim),
+            selectinload(Referral.case).selectinload(Case.perpetrators).selectinload(CasePerpetrator.person),
+        )
+        .order_by(Referral.id)
+    ).all()
+    return [
+        other
+        for other in same_day
+        if _is_typed(referral, "victim", other.case.victim)
+        and any(_is_typed(referral, "perpetrator", link.person) for link in other.case.perpetrators)
+    ]
+
+
+def _is_typed(referral, role, person):
+    """Whether `person` is the draft's victim or perpetrator: the one chosen from those on
+    record, or one with the name and date of birth typed."""
+    chosen = _chosen_id(referral, role)
+    if chosen is not None:
+        return person.id == chosen
+    typed = referral.draft[role]
+    return (
+        (typed.get("first_name") or "").strip().casefold() == person.first_name.strip().casefold()
+        and (typed.get("last_name") or "").strip().casefold() == person.last_name.strip().casefold()
+        and _iso(typed.get("date_of_birth")) == person.date_of_birth
+    )
+
+
 def _person_for(referral, role):
     chosen = _chosen_id(referral, role)
     if chosen is not None:

@@ -321,6 +321,10 @@ class ReferralOut(Response):
     criteria: list[str]
     is_repeat: bool = Field(description="A further referral of the same victim and perpetrator within 12 months")
     repeat_of: RepeatOfOut | None
+    repeat_claim: Literal["claimed", "confirmed", "rejected"] | None = Field(
+        description="The `repeat` criterion with no earlier referral on record: claimed until the coordinator "
+        "confirms it (then `is_repeat`) or rejects it; null without such a claim"
+    )
     case_reference: str | None
     victim: PersonOut | None
     perpetrators: list[PerpetratorOut]

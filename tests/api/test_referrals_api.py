@@ -290,3 +290,20 @@ def test_a_coordinators_decision_reads_back(app, client, police, northmoor):
     )
     read = police.get(f"/api/v1/referrals/{made['id']}").get_json()
     assert read["status"] == "more_information" and read["message"] == "Which school?"
+
+
+def test_dates_and_claimed_repeats_follow_the_web_forms_rules(app, police, northmoor):
+    """The same date rules as the web (services/date_rules.py), and a claimed repeat kept."""
+    long_ago = TODAY - timedelta(days=400)
+    refused = police.post("/api/v1/referrals", json=referral_body(northmoor, on=long_ago))
+    assert refused.status_code == 422
+    (error,) = refused.get_json()["errors"]
+    assert error["pointer"] == "#/referred_on" and "confirm you are recording a past referral" in error["detail"]
+    made = police.post(
+        "/api/v1/referrals",
+        json=referral_body(
+            northmoor, on=long_ago, past_referral_confirmed=True, criteria=["visible_high_risk", "repeat"]
+        ),
+    )
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["is_repeat"] is False and made.get_json()["repeat_claim"] == "claimed"

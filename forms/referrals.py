@@ -2,8 +2,18 @@
 
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
-from wtforms import FieldList, FormField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovTextArea, GovTextInput
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
@@ -12,7 +22,6 @@ from forms.common import (
     CheckboxesField,
     CreateForm,
     GovDateField,
-    NotInFuture,
     SubmitButton,
     WholeNumberField,
     choices,
@@ -22,7 +31,7 @@ from forms.common import (
 )
 from forms.people import ChildFields, PerpetratorFields, SafetyNoteFields, VictimFields, parse_aliases
 from forms.risk import INCIDENTS_MESSAGE
-from models.referrals import LAWFUL_BASES
+from models.referrals import LAWFUL_BASES, REPEAT_CONFIRMED, REPEAT_REJECTED
 from models.risk import MAX_INCIDENTS
 
 TEXT_MAX = 5000
@@ -59,10 +68,13 @@ class OptionalChildFields(ChildFields):
 
 class ReferralForm(CreateForm):
     area_id = SelectField("MARAC area", widget=GovSelect(), coerce=int, validators=[DataRequired("Select the area")])
-    referred_on = GovDateField(
-        "Date of referral",
-        required_message="Enter the date of referral",
-        validators=[NotInFuture("The date of referral must be today or in the past")],
+    # Its rules (not in the future, nor before the victim's birth or 2003) are services.date_rules'.
+    referred_on = GovDateField("Date of referral", required_message="Enter the date of referral")
+    # Shown with the error of a date more than 12 months ago (and kept once ticked).
+    past_referral_confirmed = BooleanField(
+        "I confirm I am recording a referral made more than 12 months ago",
+        widget=GovCheckboxInput(),
+        validators=[Optional()],
     )
     referrer_name = StringField(
         "Your name",
@@ -148,6 +160,7 @@ class ReferralForm(CreateForm):
             "notes": self.notes.data,
             "judgement_reasons": self.judgement_reasons.data,
             "incidents_in_window": self.incidents_in_window.data,
+            "past_referral_confirmed": bool(self.past_referral_confirmed.data),
         }
 
     @classmethod
@@ -180,6 +193,7 @@ class ReferralForm(CreateForm):
                 "lawful_basis": referral.lawful_basis,
                 "sharing_reason": referral.sharing_reason,
                 "previous_maracs": referral.previous_maracs,
+                "past_referral_confirmed": draft.get("past_referral_confirmed", False),
             },
             **kwargs,
         )
@@ -246,6 +260,20 @@ class LinkPersonForm(BaseForm):
 
     person_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     on_record_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class RepeatClaimForm(BaseForm):
+    """At triage: is the repeat the referrer claims (not found on record) a repeat?"""
+
+    repeat = radios(
+        "Is this a repeat MARAC case?",
+        {
+            REPEAT_CONFIRMED: "Yes: referred to a MARAC in the 12 months before, here or elsewhere",
+            REPEAT_REJECTED: "No: not a repeat",
+        },
+        "Select whether this is a repeat",
+    )
+    submit = SubmitField("Save", widget=SubmitButton())
 
 
 class ReplyForm(BaseForm):

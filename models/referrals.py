@@ -30,6 +30,10 @@ LAWFUL_BASES = {
 }
 
 
+# A repeat the referrer claims that the record does not show (Referral.repeat_claim).
+REPEAT_CLAIMED, REPEAT_CONFIRMED, REPEAT_REJECTED = "claimed", "confirmed", "rejected"
+
+
 class Referral(Versioned, db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
@@ -60,6 +64,9 @@ class Referral(Versioned, db.Model):
     sharing_reason: Mapped[str | None] = mapped_column(sa.Text)
     previous_maracs: Mapped[str | None] = mapped_column(sa.Text)  # in other areas, as the referrer knows
     is_repeat: Mapped[bool] = mapped_column(default=False)
+    # "Repeat" ticked and no earlier referral on record: REPEAT_CLAIMED until the coordinator
+    # says REPEAT_CONFIRMED (then is_repeat) or REPEAT_REJECTED. None otherwise.
+    repeat_claim: Mapped[str | None] = mapped_column(sa.String(12))
     repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"))
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     transferred_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"))

@@ -107,7 +107,11 @@ def action_view(action_id):
         return _render_action(action, form, status=400)
     to_status = form.status.data or action.status
     problems = actions.status_problems(
-        to_status, completed_on=form.completed_on.data, evidence=form.evidence.data, note=form.note.data
+        to_status,
+        completed_on=form.completed_on.data,
+        evidence=form.evidence.data,
+        note=form.note.data,
+        agreed_on=actions.agreed_on(action),
     )
     if not form.status.data:
         problems["status"] = "Select the status"

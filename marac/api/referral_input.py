@@ -75,6 +75,7 @@ def details(data):
         "notes": data.safety.model_dump(),
         "judgement_reasons": data.judgement_reasons,
         "incidents_in_window": data.incidents_in_window,
+        "past_referral_confirmed": data.past_referral_confirmed,
     }
 
 

@@ -53,6 +53,7 @@ def referral_fields(referral, seen_cases, repeats_shown):
         "submitted_at": referral.submitted_at,
         "criteria": list(referral.criteria or []),
         "is_repeat": referral.is_repeat,
+        "repeat_claim": referral.repeat_claim,
         "repeat_of": schemas.RepeatOfOut(
             reference=repeat_of.reference,
             referred_on=repeat_of.referred_on,

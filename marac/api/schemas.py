@@ -198,6 +198,9 @@ class ReferralIn(Request):
 
     area_id: RecordId = Field(description="One of your MARAC areas")
     referred_on: Annotated[date, _not_in_future("The date of referral must be today or in the past")]
+    past_referral_confirmed: bool = Field(
+        False, description="Needed when `referred_on` is more than 12 months ago: you are recording a past referral"
+    )
     referrer_name: Line(120)
     referrer_contact: Line(200)
     victim: VictimIn
@@ -318,6 +321,10 @@ class ReferralOut(Response):
     criteria: list[str]
     is_repeat: bool = Field(description="A further referral of the same victim and perpetrator within 12 months")
     repeat_of: RepeatOfOut | None
+    repeat_claim: Literal["claimed", "confirmed", "rejected"] | None = Field(
+        description="The `repeat` criterion with no earlier referral on record: claimed until the coordinator "
+        "confirms it (then `is_repeat`) or rejects it; null without such a claim"
+    )
     case_reference: str | None
     victim: PersonOut | None
     perpetrators: list[PerpetratorOut]

@@ -258,7 +258,7 @@ def action_status(action_id):
         return refused
     try:
         with versions.saving(action, data.version):
-            refused = _status_refused(data, allowed)
+            refused = _status_refused(action, data, allowed)
             if refused is None:
                 update = actions.change_status(
                     action,
@@ -286,12 +286,16 @@ def action_status(action_id):
     return common.answer(render.action_detail(action, current_user))
 
 
-def _status_refused(data, allowed):
+def _status_refused(action, data, allowed):
     """A problem answer if this status change breaks the web page's rules, else None."""
     if data.status not in allowed:
         return problems.validation([problems.field_error("status", "You cannot set this status")])
     refusals = actions.status_problems(
-        data.status, completed_on=data.completed_on, evidence=data.evidence, note=data.note
+        data.status,
+        completed_on=data.completed_on,
+        evidence=data.evidence,
+        note=data.note,
+        agreed_on=actions.agreed_on(action),
     )
     if refusals:
         return problems.validation(problems.field_error(field, message) for field, message in refusals.items())

@@ -22,7 +22,7 @@ from forms.caseload import (
 from forms.common import ConfirmForm, choices
 from marac.caseload import bp
 from marac.security import audit, form_tokens
-from marac.services import access, assessments, caseload, cases, versions
+from marac.services import access, assessments, caseload, cases, date_rules, versions
 from marac.services.versions import StaleRecord
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.caseload import (
@@ -228,7 +228,12 @@ def contact_new(case_id):
         now = uk_now()
         form.contacted_on.data = now.date()
         form.contacted_time.data = f"{now:%H:%M}"
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    born = case.victim.date_of_birth
+    if valid and (problem := date_rules.contact_date_problem(form.contacted_on.data, born=born)):
+        form.contacted_on.errors.append(problem)
+        valid = False
+    if valid:
         contact = caseload.log_contact(
             case,
             support,

@@ -261,7 +261,9 @@ def _submit_dash(case, assessment, form, saving=None):
     data, answers = form.data, form.answers()
     if form.complete.data:
         thresholds = risk_scoring.Thresholds.for_area(case.area)
-        problems = assessments.completion_problems(data, answers, thresholds, correcting=bool(assessment.corrects_id))
+        problems = assessments.completion_problems(
+            data, answers, thresholds, correcting=bool(assessment.corrects_id), born=case.victim.date_of_birth
+        )
         if problems:
             for field, message in problems.items():
                 form[field].errors.append(message)

@@ -6,16 +6,35 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from forms.common import choices
-from forms.referrals import LinkPersonForm, MatchForm, ReferralForm, ReplyForm, SubmitReferralForm, TriageForm
+from forms.referrals import (
+    LinkPersonForm,
+    MatchForm,
+    ReferralForm,
+    RepeatClaimForm,
+    ReplyForm,
+    SubmitReferralForm,
+    TriageForm,
+)
 from forms.risk import DashForm
 from marac.extensions import match_step_limit
 from marac.referrals import bp
 from marac.security import audit, form_tokens
-from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage, versions
+from marac.services import (
+    access,
+    date_rules,
+    meeting_papers,
+    paging,
+    referrals,
+    repeats,
+    risk_scoring,
+    triage,
+    versions,
+)
 from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
 from models.clock import uk_today
+from models.referrals import REPEAT_CONFIRMED
 
 TWELVE_MONTHS_LIST_DAYS = 90
 
@@ -43,9 +62,22 @@ def _valid_referral_form(form):
     if area.id not in current_user.area_ids:
         abort(403)
     problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
+    if not form.referred_on.errors and not form.victim.date_of_birth.errors:
+        problem = date_rules.referral_date_problem(
+            form.referred_on.data,
+            born=form.victim.date_of_birth.data,
+            past_confirmed=form.past_referral_confirmed.data,
+        )
+        problems += [("referred_on", problem)] if problem else []
     for field, message in problems:
         form[field].errors.append(message)
     return area if valid and not problems else None
+
+
+def _render_form(form, referral):
+    # The box to confirm a past referral shows with the error that asks for it, and stays once ticked.
+    asks_past = date_rules.PAST_REFERRAL_MESSAGE in form.referred_on.errors or form.past_referral_confirmed.data
+    return render_template("referrals/form.html", form=form, referral=referral, asks_past=asks_past)
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
@@ -59,7 +91,7 @@ def referral_new():
         db.session.flush()
         audit("referral.draft_started", record_type="referral", record_id=referral.id)
         return form_tokens.made(redirect(url_for("referrals.referral_match", referral_id=referral.id)))
-    return render_template("referrals/form.html", form=form, referral=None)
+    return _render_form(form, None)
 
 
 def _own_draft(referral_id, sent_to="referrals.referral_view"):
@@ -88,7 +120,7 @@ def referral_edit(referral_id):
             # Changed from the check page, the same people: straight back there.
             return redirect(url_for("referrals.referral_check", referral_id=referral.id))
         return redirect(url_for("referrals.referral_match", referral_id=referral.id, **_return_args()))
-    return render_template("referrals/form.html", form=form, referral=referral)
+    return _render_form(form, referral)
 
 
 def _returning():
@@ -237,6 +269,7 @@ def referral_check(referral_id):
         problems=problems,
         risk=referrals.risk_preview(referral, thresholds),
         warnings=referrals.warnings(referral),
+        duplicates=referrals.possible_duplicates(referral, current_user),
         sections=referrals.check_answers(referral),
     )
 
@@ -267,7 +300,7 @@ def referral_view(referral_id):
     return _render_referral(referral)
 
 
-def _render_referral(referral, triage_form=None, status=200, link_problem=None):
+def _render_referral(referral, triage_form=None, status=200, link_problem=None, repeat_claim_form=None):
     """The referral page: what was sent, the risk and repeat results, and the triage (with the
     people on record anywhere who may be the referral's)."""
     can_triage = access.can_triage(current_user, referral)
@@ -307,6 +340,8 @@ def _render_referral(referral, triage_form=None, status=200, link_problem=None):
         duplicates=duplicates,
         link_form=LinkPersonForm(),
         link_problem=link_problem,
+        repeat_claim_form=repeat_claim_form
+        or (RepeatClaimForm(repeat=referral.repeat_claim) if can_triage and referral.repeat_claim else None),
     ), status
 
 
@@ -378,6 +413,26 @@ def referral_link(referral_id):
     )
     db.session.commit()
     flash("The referral is linked to the person on record.", "success")
+    return redirect(url_for("referrals.referral_view", referral_id=referral.id))
+
+
+@bp.route("/referrals/<int:referral_id>/repeat-claim", methods=["POST"])
+def referral_repeat_claim(referral_id):
+    """The coordinator confirms or rejects a repeat the referrer claims and the record does not show."""
+    referral = access.get_visible_referral(current_user, referral_id)
+    if referral is None:
+        abort(404)
+    if not access.can_triage(current_user, referral):
+        abort(403)
+    if referral.repeat_claim is None:
+        abort(404)
+    form = RepeatClaimForm()
+    if not form.validate_on_submit():
+        return _render_referral(referral, repeat_claim_form=form, status=400)
+    referrals.set_repeat_claim(referral, form.repeat.data == REPEAT_CONFIRMED)
+    audit("referral.repeat_claim_decided", record_type="referral", record_id=referral.id, decision=form.repeat.data)
+    db.session.commit()
+    flash(f"Referral {referral.reference}: repeat claim {form.repeat.data}.", "success")
     return redirect(url_for("referrals.referral_view", referral_id=referral.id))
 
 

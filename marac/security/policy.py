@@ -88,6 +88,7 @@ ACCESS_POLICY = {
     "referrals.referral_view": REFERRERS,
     "referrals.referral_decide": COORDINATORS,
     "referrals.referral_link": COORDINATORS,
+    "referrals.referral_repeat_claim": COORDINATORS,
     "referrals.referral_reply": REFERRERS,
     "referrals.twelve_months": COORDINATORS,
     "meetings.meeting_list": MEETING_VIEWERS,

@@ -5,10 +5,11 @@ import re
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
+from marac.services import date_rules
 from marac.services.cases import involve_agency
 from models import Action, ActionStatus, ActionUpdate, Agency, Meeting, Role, User, db
 from models.actions import OPEN_STATUSES
-from models.clock import last_quarters, quarter_bounds, quarter_of, uk_today
+from models.clock import last_quarters, quarter_bounds, quarter_of, uk_date, uk_today
 
 # A bare instruction to watch is not an action: say what will be done and how.
 VAGUE = re.compile(
@@ -74,14 +75,22 @@ def allowed_statuses(user, action):
     return []
 
 
-def status_problems(to_status, *, completed_on, evidence, note, today=None):
-    today = today or uk_today()
+def agreed_on(action):
+    """The day the action was agreed: its meeting's (the minutes may be typed up days later), or
+    the day it was recorded if that was earlier (ahead of its meeting, or with none)."""
+    recorded = uk_date(action.created_at)
+    meeting = db.session.get(Meeting, action.meeting_id) if action.meeting_id else None
+    return min(uk_date(meeting.starts_at), recorded) if meeting else recorded
+
+
+def status_problems(to_status, *, completed_on, evidence, note, agreed_on=None, today=None):
+    """{field: message} of a status change the rules refuse; `agreed_on` is the action's (above)."""
     problems = {}
     if to_status == ActionStatus.COMPLETED:
         if not completed_on:
             problems["completed_on"] = "Enter the date the action was completed"
-        elif completed_on > today:
-            problems["completed_on"] = "The completion date must be today or in the past"
+        elif problem := date_rules.completion_date_problem(completed_on, agreed_on=agreed_on, today=today):
+            problems["completed_on"] = problem
         if not (evidence or "").strip():
             problems["evidence"] = "Enter the evidence that the action is complete"
     if to_status in (ActionStatus.NOT_POSSIBLE, ActionStatus.NOT_DONE) and not (note or "").strip():

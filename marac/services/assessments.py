@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from marac.services import risk_scoring
+from marac.services import date_rules, risk_scoring
 from models import AssessmentStatus, RiskAssessment, RiskTool, db
 from models.clock import utcnow
 from models.risk import RiskLevel, current_assessment
@@ -39,8 +39,9 @@ def answer_values(answers):
     return {int(number): given.get("answer") for number, given in answers.items()}
 
 
-def completion_problems(data, answers, thresholds, *, correcting):
-    """{field name: message} for what stops this DASH being completed."""
+def completion_problems(data, answers, thresholds, *, correcting, born=None):
+    """{field name: message} for what stops this DASH being completed; `born` is the victim's
+    date of birth, if known (the DASH cannot be dated before it)."""
     problems = {}
     values = answer_values(answers)
     for number in risk_scoring.unanswered(values):
@@ -52,6 +53,8 @@ def completion_problems(data, answers, thresholds, *, correcting):
         problems["fears_detail"] = "Enter what they are afraid of, and for whom"
     if not data.get("assessed_on"):
         problems["assessed_on"] = "Enter the date of the assessment"
+    elif problem := date_rules.assessment_date_problem(data["assessed_on"], born=born):
+        problems["assessed_on"] = problem
     if not (data.get("assessor_name") or "").strip():
         problems["assessor_name"] = "Enter the assessor's name"
     if correcting and not (data.get("correction_reason") or "").strip():
@@ -154,6 +157,8 @@ def lowering(case_id, level, assessed_on):
 def other_tool_problems(case, data):
     """{field: message} for what stops another tool's result being recorded: a lower level than the
     current one must say what has changed since (the web form asks here; nothing else records one)."""
+    if problem := date_rules.assessment_date_problem(data.get("assessed_on"), born=case.victim.date_of_birth):
+        return {"assessed_on": problem}
     if lowering(case.id, data.get("level"), data.get("assessed_on")) and not (data.get("what_changed") or "").strip():
         return {"what_changed": WHAT_CHANGED_MESSAGE}
     return {}

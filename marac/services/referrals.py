@@ -7,7 +7,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import access, assessments, cases, repeats, risk_scoring, versions, workdays
+from marac.services import access, assessments, cases, date_rules, repeats, risk_scoring, versions, workdays
+from marac.services import audit as audit_trail
 from marac.services.matching import PersonDetails
 from marac.services.notifications import notify_area_coordinators
 from marac.services.people import possible_matches
@@ -25,7 +26,7 @@ from models import (
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.clock import uk_date, uk_today, utcnow
 from models.people import ETHNICITIES, GENDER_LABELS, YES_NO_PREFER_NOT_LABELS
-from models.referrals import LAWFUL_BASES
+from models.referrals import LAWFUL_BASES, REPEAT_CLAIMED, REPEAT_CONFIRMED, REPEAT_REJECTED
 from models.risk import MAX_INCIDENTS
 
 NEW_PERSON = "new"
@@ -237,6 +238,7 @@ def dash_problems(referral, data, answers, thresholds):
         answers,
         thresholds,
         correcting=False,
+        born=_iso(referral.draft["victim"].get("date_of_birth")),
     )
     if data.get("assessed_on") and referral.referred_on and data["assessed_on"] > referral.referred_on:
         problems.setdefault("assessed_on", "The date of the DASH must be on or before the date of referral")
@@ -301,6 +303,8 @@ def submission_problems(referral, thresholds):
         problems.append(f"Change the number of incidents in the past 12 months to one from 0 to {MAX_INCIDENTS:,}")
     if referral.referred_on and dash_on and referral.referred_on < dash_on:
         problems.append("The date of referral must be the same as or after the date of the DASH")
+    if problem := referral_date_problem(referral):
+        problems.append(problem)
     points = risk_scoring.score(values)
     if "visible_high_risk" in referral.criteria and points < thresholds.high:
         problems.append(
@@ -323,6 +327,16 @@ def _chosen_but_gone(referral):
     return [role for role, person_id in chosen.items() if person_id is not None and person_id not in kept]
 
 
+def referral_date_problem(referral):
+    """What is wrong with the referral's date (services.date_rules), checked again at sending: a
+    draft may wait, and the victim's date of birth may have changed since."""
+    return date_rules.referral_date_problem(
+        referral.referred_on,
+        born=_iso(referral.draft["victim"].get("date_of_birth")),
+        past_confirmed=bool(referral.draft.get("past_referral_confirmed")),
+    )
+
+
 def warnings(referral, today=None):
     """Things the referrer and coordinator should notice, that do not stop the referral."""
     today = today or uk_today()
@@ -337,6 +351,50 @@ def warnings(referral, today=None):
                 f"the young people's safeguarding route (children's social care)."
             )
     return notes
+
+
+def possible_duplicates(referral, user):
+    """Referrals the user may see, already sent, of the same victim and perpetrator on the same
+    day as this draft: likely the same referral twice (sent by a colleague, or sent and started
+    again). The check page warns, naming them; the referrer may still send. Only referrals the
+    user may see: naming another agency's would tell them who is known to MARAC."""
+    if referral.referred_on is None:
+        return []
+    same_day = db.session.scalars(
+        sa.select(Referral)
+        .where(
+            access.visible_referrals(user),
+            Referral.id != referral.id,
+            Referral.status != ReferralStatus.DRAFT,
+            Referral.referred_on == referral.referred_on,
+            Referral.case_id.is_not(None),
+        )
+        .options(
+            selectinload(Referral.case).selectinload(Case.victim),
+            selectinload(Referral.case).selectinload(Case.perpetrators).selectinload(CasePerpetrator.person),
+        )
+        .order_by(Referral.id)
+    ).all()
+    return [
+        other
+        for other in same_day
+        if _is_typed(referral, "victim", other.case.victim)
+        and any(_is_typed(referral, "perpetrator", link.person) for link in other.case.perpetrators)
+    ]
+
+
+def _is_typed(referral, role, person):
+    """Whether `person` is the draft's victim or perpetrator: the one chosen from those on
+    record, or one with the name and date of birth typed."""
+    chosen = _chosen_id(referral, role)
+    if chosen is not None:
+        return person.id == chosen
+    typed = referral.draft[role]
+    return (
+        (typed.get("first_name") or "").strip().casefold() == person.first_name.strip().casefold()
+        and (typed.get("last_name") or "").strip().casefold() == person.last_name.strip().casefold()
+        and _iso(typed.get("date_of_birth")) == person.date_of_birth
+    )
 
 
 def _person_for(referral, role):
@@ -387,19 +445,66 @@ def submit(referral, user, thresholds):
         f"New referral {referral.reference}{' (repeat)' if referral.is_repeat else ''} is waiting for triage",
         f"/referrals/{referral.id}",
     )
+    recheck_later_repeats(referral, victim.id, {perpetrator.id}, user)
     return True
+
+
+def recheck_later_repeats(referral, victim_id, perpetrator_ids, user):
+    """A referral recorded with a date before others of the same victim and perpetrator (entered
+    late, or out of order): each later one's repeat status is worked out again, the window counting
+    from the last referral before it, which may now be this one. Each change is audited, for the
+    user whose referral caused it, and the coordinators of its area are told. Returns the changed."""
+    changed = []
+    for later in repeats.later_referrals(victim_id, perpetrator_ids, referral.referred_on, exclude_id=referral.id):
+        was = (later.is_repeat, later.repeat_of_id)
+        flag_repeat(later, victim_id, [link.person_id for link in later.case.perpetrators])
+        if (later.is_repeat, later.repeat_of_id) == was:
+            continue
+        changed.append(later)
+        audit_trail.record(
+            "referral.repeat_rechecked",
+            user=user,
+            record_type="referral",
+            record_id=later.id,
+            was_repeat=was[0],
+            is_repeat=later.is_repeat,
+            repeat_of=later.repeat_of_id,
+            because_of=referral.id,
+        )
+        notify_area_coordinators(
+            later.area_id,
+            f"Referral {later.reference} is {'now' if later.is_repeat else 'no longer'} a repeat: "
+            f"referral {referral.reference}, dated before it, was sent after it",
+            f"/referrals/{later.id}",
+        )
+    return changed
 
 
 def flag_repeat(referral, victim_id, perpetrator_ids):
     """Whether the referral repeats an earlier one of the victim with any of these perpetrators, in
-    any area: at sending, and again when the coordinator links its people to those on record."""
+    any area: at sending, and again when the coordinator links its people to those on record.
+
+    "Repeat" ticked at sending with no earlier referral on record is a claim (it may be another
+    area's, or from before the records) for the coordinator to confirm (set_repeat_claim): until
+    then it is not counted as a repeat. One found on record later needs no confirming."""
     repeat_of = repeats.find_repeat(victim_id, set(perpetrator_ids), referral.referred_on, exclude_id=referral.id)
-    referral.is_repeat = repeat_of is not None
+    if repeat_of is not None:
+        referral.repeat_claim = None
+    elif referral.status == ReferralStatus.DRAFT and "repeat" in referral.criteria:
+        referral.repeat_claim = REPEAT_CLAIMED
+    referral.is_repeat = repeat_of is not None or referral.repeat_claim == REPEAT_CONFIRMED
     referral.repeat_of_id = repeat_of.id if repeat_of else None
     criteria = [c for c in referral.criteria if c != "repeat"]
     if referral.is_repeat or "repeat" in referral.criteria:
         criteria.append("repeat")
     referral.criteria = criteria
+
+
+def set_repeat_claim(referral, confirmed):
+    """The coordinator's answer to a repeat the referrer claims and the record does not show:
+    confirmed, it counts as a repeat (of a referral not on record); rejected, it does not."""
+    referral.repeat_claim = REPEAT_CONFIRMED if confirmed else REPEAT_REJECTED
+    referral.is_repeat = confirmed or referral.repeat_of_id is not None
 
 
 def _case_has_child(case, data):
@@ -451,6 +556,8 @@ def create_and_submit(user, area, form_data, details, *, victim_choice, perpetra
     thresholds = risk_scoring.Thresholds.for_area(area)
     referral = start(user, area, form_data, details)
     found = matches_for(referral, user)
+    if problem := referral_date_problem(referral):
+        return referral, found, {"referred_on": problem}
     problems = {}
     for role, choice in (("victim", victim_choice), ("perpetrator", perpetrator_choice)):
         if choice != NEW_PERSON and choice not in {str(person.id) for _match, person in found[role]}:

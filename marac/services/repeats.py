@@ -60,6 +60,28 @@ def find_repeat(victim_id, perpetrator_ids, referred_on, *, exclude_id=None):
     return None
 
 
+def later_referrals(victim_id, perpetrator_ids, after, *, exclude_id):
+    """The counted referrals of the victim with any of the perpetrators dated after `after`, in
+    date order: those whose repeat status a referral recorded out of order may change."""
+    if not perpetrator_ids:
+        return []
+    shares_perpetrator = sa.exists().where(
+        CasePerpetrator.case_id == Case.id, CasePerpetrator.person_id.in_(list(perpetrator_ids))
+    )
+    return db.session.scalars(
+        sa.select(Referral)
+        .join(Case, Case.id == Referral.case_id)
+        .where(
+            Case.victim_id == victim_id,
+            shares_perpetrator,
+            Referral.status.in_(COUNTED),
+            Referral.referred_on > after,
+            Referral.id != exclude_id,
+        )
+        .order_by(Referral.referred_on, Referral.id)
+    ).all()
+
+
 def twelve_months_passed(area_id, today, since):
     """Cases of an area heard at MARAC whose last referral's 12 months ended on or after `since`
     and before `today`, for the agenda's closing section: [(case, last referral date)], longest

@@ -79,7 +79,7 @@ KEPT = {
     "case_children": {"relationship_to_victim", "relationship_to_perpetrator"},
     "case_perpetrators": {"relationship_to_victim"},
     "risk_assessments": {"tool", "status", "judged_level", "level", "criteria", "lowered_from"},
-    "referrals": {"status", "criteria", "lawful_basis"},
+    "referrals": {"status", "criteria", "lawful_basis", "repeat_claim"},
     "agenda_items": {"section", "risk_after"},
     "idva_supports": {"intake_risk_level", "closure_reason", "exit_risk_level"},
     "actions": {"protects", "status"},

@@ -32,6 +32,7 @@ from models import (
 from models.clock import day_start, last_quarters, months_ago, quarter_bounds, uk_date
 from models.meetings import meeting_agencies
 from models.people import RACIALLY_MINORITISED, YesNoPreferNot
+from models.referrals import REPEAT_CLAIMED
 
 HELD = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT)
 
@@ -195,6 +196,17 @@ def referrals_by_agency(area_id, start, end):
     ).all()
 
 
+def claimed_repeats(area_id, start, end):
+    """The referrals discussed in the period whose referrer claims a repeat that the record does
+    not show and the coordinator has not confirmed: not counted as repeats, listed for checking."""
+    items = _discussed(area_id, start, end)
+    return db.session.scalars(
+        sa.select(Referral)
+        .where(Referral.id.in_(sa.select(items.c.referral_id)), Referral.repeat_claim == REPEAT_CLAIMED)
+        .order_by(Referral.id)
+    ).all()
+
+
 @dataclass
 class QuarterReturn:
     area: object
@@ -203,6 +215,7 @@ class QuarterReturn:
     meetings: list = field(default_factory=list)  # [(Meeting, Figures)]
     total: Figures = field(default_factory=Figures)
     by_agency: list = field(default_factory=list)
+    claimed_repeats: list = field(default_factory=list)  # claimed_repeats()
 
     @property
     def cases_per_10k_women_a_year(self):
@@ -234,7 +247,13 @@ def quarterly_return(area, year, quarter):
         )
         .order_by(Meeting.starts_at)
     ).all()
-    report = QuarterReturn(area=area, year=year, quarter=quarter, by_agency=referrals_by_agency(area.id, start, end))
+    report = QuarterReturn(
+        area=area,
+        year=year,
+        quarter=quarter,
+        by_agency=referrals_by_agency(area.id, start, end),
+        claimed_repeats=claimed_repeats(area.id, start, end),
+    )
     for meeting in held:
         figures = per_meeting.get(meeting.id, Figures())
         report.meetings.append((meeting, figures))

@@ -84,6 +84,13 @@ def test_status_rules_are_the_web_pages_rules(api, world):
         ).status_code
         == 404
     )
+    # Agreed today (recorded ahead of its meeting): not completed the day before.
+    early = police.post(
+        url,
+        json={"version": 1, "status": "completed", "completed_on": str(TODAY - timedelta(days=1)), "evidence": "Seen"},
+    )
+    assert early.status_code == 422 and early.get_json()["errors"][0]["pointer"] == "#/completed_on"
+    assert "on or after the day the action was agreed" in early.get_json()["errors"][0]["detail"]
     completed = police.post(
         url,
         json={"version": 1, "status": "completed", "completed_on": TODAY.isoformat(), "evidence": "Seen on 3rd"},

@@ -152,7 +152,10 @@ def test_people_not_among_the_matches_are_refused(app, police, northmoor):
 
 def test_possible_matches_are_offered_even_for_new_people(app, police, northmoor):
     assert (
-        police.post("/api/v1/referrals", json=referral_body(northmoor, on=TODAY - timedelta(days=400))).status_code
+        police.post(
+            "/api/v1/referrals",
+            json=referral_body(northmoor, on=TODAY - timedelta(days=400), past_referral_confirmed=True),
+        ).status_code
         == 201
     )
     spelt = referral_body(northmoor, victim=("Tessa", "Quilfeather", date(1990, 4, 3)))
@@ -182,6 +185,10 @@ def test_possible_matches_are_offered_even_for_new_people(app, police, northmoor
         (lambda b: b.update(criteria=[]), "#/criteria"),
         (lambda b: b.update(area_id=99999), "#/area_id"),
         (lambda b: b.update(referred_on=20240101), "#/referred_on"),
+        # The dates that make sense (services/date_rules.py), as on the web.
+        (lambda b: b.update(referred_on="2002-12-31", past_referral_confirmed=True), "#/referred_on"),
+        (lambda b: b.update(referred_on=(TODAY - timedelta(days=400)).isoformat()), "#/referred_on"),
+        (lambda b: b["dash"].update(assessed_on="1990-04-02"), "#/dash/assessed_on"),
         (lambda b: b.update(unexpected="field"), "#/unexpected"),
         (
             lambda b: b["perpetrator"].update(first_name="Tessa", last_name="Quillfeather", date_of_birth="1990-04-03"),
@@ -283,3 +290,20 @@ def test_a_coordinators_decision_reads_back(app, client, police, northmoor):
     )
     read = police.get(f"/api/v1/referrals/{made['id']}").get_json()
     assert read["status"] == "more_information" and read["message"] == "Which school?"
+
+
+def test_dates_and_claimed_repeats_follow_the_web_forms_rules(app, police, northmoor):
+    """The same date rules as the web (services/date_rules.py), and a claimed repeat kept."""
+    long_ago = TODAY - timedelta(days=400)
+    refused = police.post("/api/v1/referrals", json=referral_body(northmoor, on=long_ago))
+    assert refused.status_code == 422
+    (error,) = refused.get_json()["errors"]
+    assert error["pointer"] == "#/referred_on" and "confirm you are recording a past referral" in error["detail"]
+    made = police.post(
+        "/api/v1/referrals",
+        json=referral_body(
+            northmoor, on=long_ago, past_referral_confirmed=True, criteria=["visible_high_risk", "repeat"]
+        ),
+    )
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["is_repeat"] is False and made.get_json()["repeat_claim"] == "claimed"

@@ -16,6 +16,7 @@ COORDINATOR, IDVA, HOUSING_REP = 1, 2, 3
 HOME_CASE, AWAY_CASE = 21, 22
 ASSESSMENT, CORRECTION, LOWERING = 31, 32, 33
 REFERRAL, REPEAT, TRANSFER = 41, 42, 43
+CLAIMED = 44  # a repeat the referrer claims (e8b4d6f0a2c5)
 MEETING, AGENDA_ITEM = 51, 61
 HOME_ACTION, AWAY_ACTION = 71, 72
 CLOSED_SUPPORT, REOPENED_SUPPORT = 81, 82
@@ -745,6 +746,42 @@ def risk_lowered_from(database):
     )
 
 
+def referral_repeat_claim(database):
+    """e8b4d6f0a2c5: a referral whose referrer ticked "Repeat", not found on record, to be checked."""
+    database.insert(
+        "referrals",
+        {
+            "id": CLAIMED,
+            "area_id": HOME_AREA,
+            "case_id": HOME_CASE,
+            "status": "submitted",
+            "referred_on": "2026-02-02",
+            "referring_agency_id": POLICE,
+            "referrer_id": COORDINATOR,
+            "referrer_name": "Pat Constable",
+            "referrer_contact": "01632 960 001",
+            "draft": {},
+            "criteria": ["visible_high_risk", "repeat"],
+            "risk_assessment_id": None,
+            "is_victim_aware": True,
+            "has_consent": True,
+            "lawful_basis": "consent",
+            "sharing_reason": None,
+            "previous_maracs": "Eastshire, about 2024",
+            "is_repeat": False,
+            "repeat_of_id": None,
+            "repeat_claim": "claimed",
+            "status_reason": None,
+            "transferred_from_id": None,
+            "submitted_at": NOW,
+            "decided_at": None,
+            "decided_by_id": None,
+            "created_at": NOW,
+            "version": 1,
+        },
+    )
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -759,4 +796,5 @@ LOADERS = {
     "d4a5e0813a3a": area_equality_figures,
     "c4f8a2d6e913": used_form_tokens,
     "d7a3c5e9f1b4": risk_lowered_from,
+    "e8b4d6f0a2c5": referral_repeat_claim,
 }

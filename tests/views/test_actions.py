@@ -24,7 +24,7 @@ from tests.helpers import counted_queries, csrf_from, sign_in
 from tests.pages import date_boxes
 
 TODAY = uk_today()
-MEETING_DAY = TODAY + timedelta(days=7)
+MEETING_DAY = TODAY - timedelta(days=7)  # held: its actions may be completed today
 
 POLICE_TEXT = "Police to fit a panic alarm at the victim's flat and flag the address"
 HOUSING_TEXT = "Housing to change the locks and fit a door viewer at the victim's flat"
@@ -270,6 +270,12 @@ def test_the_chair_of_the_meeting_may_read_its_actions_but_not_change_them(app, 
             ActionStatus.COMPLETED,
             {"completed_on": TODAY + timedelta(days=1), "evidence": "Job sheet seen"},
             "The completion date must be today or in the past",
+        ),
+        (
+            "police@example.org",
+            ActionStatus.COMPLETED,
+            {"completed_on": MEETING_DAY - timedelta(days=1), "evidence": "Job sheet seen"},
+            "The completion date must be on or after the day the action was agreed",
         ),
         (
             "police@example.org",

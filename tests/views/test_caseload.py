@@ -360,6 +360,16 @@ def test_a_contact_with_problems_shows_govuk_errors_and_keeps_the_answers(app, w
     assert _count(app, Contact) == 0
 
 
+def test_a_contact_dated_before_marac_existed_is_refused_keeping_the_answers(app, world):
+    ash = world.client("ash")
+    before_marac = datetime(2002, 12, 31, 10, 0, tzinfo=clock.UK)
+    response = _log_contact(ash, world.ash_case.id, when=before_marac, note="Typed the year wrong")
+    assert response.status_code == 400
+    assert "The date of the contact must be in 2003 or later, when MARACs began" in _text(response)
+    assert "Typed the year wrong" in _text(response)
+    assert _count(app, Contact, Contact.case_id == world.ash_case.id) == 0
+
+
 def test_every_post_needs_the_csrf_token(app, world):
     ash = world.client("ash")
     response = ash.post(f"/caseload/cases/{world.ash_case.id}/contacts/new", data={"outcome": "spoke"})

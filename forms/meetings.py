@@ -201,3 +201,45 @@ class AttendanceForm(BaseForm):
             )
             for agency_id in self.agency_ids
         }
+
+
+CARRY, REMOVE = "carry", "remove"
+
+
+class HeldForm(BaseForm):
+    """Recording a meeting as held: each case not discussed gets an outcome (outcome-<item id>):
+    carried to the next meeting, or removed with a reason (reason-<item id>). Made for the
+    undiscussed cases by `for_items`; `carry_to` is the next meeting's date, or None."""
+
+    item_ids = ()
+
+    @classmethod
+    def for_items(cls, items, carry_to):
+        fields = {"item_ids": tuple(item.id for item in items)}
+        for item in items:
+            options = {REMOVE: "Remove it from the list"}
+            if carry_to:
+                options = {CARRY: f"Carry it to the next meeting, on {carry_to:%-d %B %Y}", **options}
+            fields[f"outcome-{item.id}"] = radios(
+                f"Case {item.case.reference}", options, f"Select what happens to case {item.case.reference}"
+            )
+            fields[f"reason-{item.id}"] = TextAreaField(
+                "Why remove it", widget=GovTextArea(), validators=[Optional(), max_length("Reason", 2000)]
+            )
+        return type(cls.__name__, (cls,), fields)()
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for item_id in self.item_ids:
+            reason = self[f"reason-{item_id}"]
+            if self[f"outcome-{item_id}"].data == REMOVE and not (reason.data or "").strip():
+                reason.errors = [*reason.errors, "Enter why the case is removed"]
+                valid = False
+        return valid
+
+    def outcomes(self):
+        """{item id: (carried, reason)}, as meetings.hold takes them."""
+        return {
+            item_id: (self[f"outcome-{item_id}"].data == CARRY, (self[f"reason-{item_id}"].data or "").strip())
+            for item_id in self.item_ids
+        }

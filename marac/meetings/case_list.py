@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from forms.meetings import AddCaseForm, PlannedMinutesForm, RemoveCaseForm
 from marac.meetings import bp
-from marac.meetings.common import confirmed, item_or_404, managed_meeting
+from marac.meetings.common import confirmed, item_or_404, list_change, managed_meeting
 from marac.meetings.views import meeting_page
 from marac.security import audit, form_tokens
 from marac.services import agenda, meetings, versions
@@ -16,7 +16,7 @@ from models import db
 def build_list(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
-    versions.lock(meeting)  # changes to one list take turns
+    list_change(meeting)
     added = agenda.build(meeting)
     meetings.after_list_change(meeting)
     audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
@@ -30,7 +30,7 @@ def move_item(meeting_id, item_id):
     meeting = managed_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
     confirmed()
-    versions.lock(meeting)
+    list_change(meeting)
     direction = -1 if request.form.get("direction") == "up" else 1
     if agenda.move(meeting, item, direction):
         audit("meeting.list_moved", record_type="meeting", record_id=meeting.id, item_id=item.id, direction=direction)
@@ -41,14 +41,13 @@ def move_item(meeting_id, item_id):
 @bp.route("/<int:meeting_id>/add", methods=["GET", "POST"])
 @form_tokens.once
 def add_case(meeting_id):
-    meeting = managed_meeting(meeting_id)
+    meeting = list_change(managed_meeting(meeting_id))
     form = AddCaseForm()
     if form.validate_on_submit():
         case = meetings.listable_case(meeting, form.case_id())
         if case is None:
             form.case_reference.errors.append("Enter the number of a case in this meeting's area, like C000123")
         else:
-            versions.lock(meeting)
             item = agenda.add_by_hand(meeting, case, form.section.data, form.reason.data.strip())
             if item is None:
                 form.case_reference.errors.append("This case is already on the list")
@@ -63,11 +62,10 @@ def add_case(meeting_id):
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/remove", methods=["GET", "POST"])
 def remove_item(meeting_id, item_id):
-    meeting = managed_meeting(meeting_id)
+    meeting = list_change(managed_meeting(meeting_id))
     item = item_or_404(meeting, item_id)
     form = RemoveCaseForm()
     if form.validate_on_submit():
-        versions.lock(meeting)
         agenda.remove(meeting, item, form.reason.data.strip())
         audit("meeting.case_removed", record_type="meeting", record_id=meeting.id, case_id=item.case_id)
         db.session.commit()
@@ -80,8 +78,7 @@ def remove_item(meeting_id, item_id):
 
 @bp.route("/<int:meeting_id>/planned-minutes", methods=["POST"])
 def set_minutes(meeting_id):
-    meeting = managed_meeting(meeting_id)
-    versions.lock(meeting)
+    meeting = list_change(managed_meeting(meeting_id))
     listed = agenda.items(meeting.id)
     form = PlannedMinutesForm.for_items(listed)
     if not form.validate_on_submit():

@@ -173,11 +173,7 @@ def publish(meeting, title):
 
 def publish_problem(meeting):
     """Why the case list cannot be published now, else None."""
-    if meeting.status != MeetingStatus.PLANNED:
-        return "The case list is already published."
-    if not agenda.items(meeting.id):
-        return "Build the case list before publishing it."
-    return None
+    return step_problem(meeting, MeetingStatus.LIST_PUBLISHED)
 
 
 def after_list_change(meeting):
@@ -247,9 +243,57 @@ def save_discussion(item, discussion, risk_after):
     item.discussed_at = utcnow()
 
 
+# A meeting's steps, in the one order it takes them.
+STEPS = (
+    MeetingStatus.PLANNED,
+    MeetingStatus.LIST_PUBLISHED,
+    MeetingStatus.HELD,
+    MeetingStatus.MINUTES_APPROVED,
+    MeetingStatus.MINUTES_SENT,
+)
+HELD_STATUSES = STEPS[2:]
+DONE_ALREADY = {
+    MeetingStatus.LIST_PUBLISHED: "The case list is already published.",
+    MeetingStatus.HELD: "The meeting is already recorded as held.",
+    MeetingStatus.MINUTES_APPROVED: "The minutes are already approved.",
+    MeetingStatus.MINUTES_SENT: "The minutes are already sent.",
+}
+
+
+def step_problem(meeting, to):
+    """The one rule of a meeting's steps: scheduled → list published → held → minutes approved →
+    minutes sent, each from the one before. Why the meeting cannot take the step to `to` now, else
+    None. Callers hold the meeting's row (versions.lock), so two clicks take the step once."""
+    at, to = STEPS.index(meeting.status), STEPS.index(to)
+    if at >= to:
+        return DONE_ALREADY[STEPS[to]]
+    if at + 1 < to:
+        return f"The meeting is at “{STEPS[at].label}”: it must be “{STEPS[to - 1].label}” first."
+    if STEPS[to] == MeetingStatus.LIST_PUBLISHED and not agenda.items(meeting.id):
+        return "Build the case list before publishing it."
+    if STEPS[to] == MeetingStatus.HELD and utcnow() < meeting.starts_at:
+        return f"The meeting cannot be recorded as held before it starts: {title(meeting)}."
+    return None
+
+
+def list_locked(meeting):
+    """Why the case list cannot be changed, else None: from "held" on it is the list the meeting
+    heard (no move, addition or removal)."""
+    if meeting.status in HELD_STATUSES:
+        return "The meeting has been held: its case list can no longer be changed."
+    return None
+
+
+def minutes_locked(meeting):
+    """Why the meeting's record (notes, risk, actions agreed, attendance) cannot be changed, else
+    None: once the chair has approved the minutes, they are what was approved and sent."""
+    if meeting.status in (MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT):
+        return "The minutes have been approved: the meeting's record can no longer be changed."
+    return None
+
+
 def may_be_held(meeting):
-    """A meeting is held once, before its minutes are approved."""
-    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED)
+    return step_problem(meeting, MeetingStatus.HELD) is None
 
 
 def awaits_approval(meeting):
@@ -258,6 +302,56 @@ def awaits_approval(meeting):
 
 def awaits_sending(meeting):
     return meeting.status == MeetingStatus.MINUTES_APPROVED
+
+
+def undiscussed(listed):
+    """The listed cases with no discussion saved at the meeting."""
+    return [item for item in listed if item.discussed_at is None]
+
+
+def following_meeting(meeting):
+    """The area's next meeting after this one whose list is still open, else None: where an
+    undiscussed case is carried to."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.area_id == meeting.area_id,
+            Meeting.starts_at > meeting.starts_at,
+            Meeting.status.in_([MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED]),
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+
+
+def hold(meeting, outcomes, *, carry_to=None):
+    """Record the meeting as held, each undiscussed case given its outcome first.
+
+    outcomes: {agenda item id: (carry, reason)}: carried to `carry_to` (the following meeting, same
+    section and referral, the reason saying where it came from), or taken off with the reason.
+    Returns (carried, removed) counts.
+    """
+    carried = removed = 0
+    listed = {item.id: item for item in agenda.items(meeting.id)}
+    for item_id, (carry, reason) in outcomes.items():
+        item = listed[item_id]
+        if carry:
+            day = uk_date(carry_to.starts_at)
+            agenda.remove(meeting, item, f"Not discussed: carried to the meeting on {day:%-d %B %Y}")
+            held_on = uk_date(meeting.starts_at)
+            carried_item = agenda.add_by_hand(
+                carry_to, item.case, item.section, f"Not discussed at the meeting on {held_on:%-d %B %Y}"
+            )
+            if carried_item is not None:
+                carried_item.referral_id = item.referral_id
+            carried += 1
+        else:
+            agenda.remove(meeting, item, f"Not discussed: {reason}")
+            removed += 1
+    if carried:
+        after_list_change(carry_to)
+    mark_held(meeting)
+    return carried, removed
 
 
 def mark_held(meeting):

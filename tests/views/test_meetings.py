@@ -25,6 +25,7 @@ from models import (
     Referral,
     ReferralStatus,
     User,
+    clock,
     db,
 )
 from models.clock import UK, uk_today
@@ -38,6 +39,10 @@ UK_MEETING = datetime.combine(TODAY + timedelta(days=7), time(10, 0), tzinfo=UK)
 
 @pytest.fixture
 def world(app, demo):
+    return meeting_world(app)
+
+
+def meeting_world(app):
     """The demo's first area with a planned meeting a week away, chaired by the demo chair."""
     with app.app_context():
         area = db.session.query(Area).filter_by(name="Northmoor").one()
@@ -369,7 +374,8 @@ def test_meeting_mode_offers_the_areas_agencies_in_use_and_invites_a_new_owner(a
         assert owners == [newcomer_id]
 
 
-def test_from_meeting_mode_to_minutes_sent(app, world):
+def test_from_meeting_mode_to_minutes_sent(app, world, monkeypatch):
+    monkeypatch.setattr(clock, "_system_time", lambda: UK_MEETING + timedelta(hours=2))  # the meeting has begun
     case_id = refer(app, world)
     coordinator = _publish(app, world)
     base = f"/meetings/{world['meeting']}"

@@ -243,3 +243,13 @@ class HeldForm(BaseForm):
             item_id: (self[f"outcome-{item_id}"].data == CARRY, (self[f"reason-{item_id}"].data or "").strip())
             for item_id in self.item_ids
         }
+
+
+class CorrectionForm(CreateForm):
+    reason = TextAreaField(
+        "What is wrong in the minutes sent",
+        widget=GovTextArea(),
+        description="Say what needs correcting, by case number. Do not name anyone.",
+        validators=[DataRequired("Enter what is wrong in the minutes sent"), max_length("What is wrong", 2000)],
+    )
+    submit = SubmitField("Start the correction", widget=SubmitButton())

@@ -165,11 +165,17 @@ def approve(meeting_id):
         abort(403)
     confirmed()
     versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
-    if problem := meetings.step_problem(meeting, MeetingStatus.MINUTES_APPROVED):
+    if problem := meetings.approval_problem(meeting):
         flash(problem)
     else:
+        correction = meetings.open_correction(meeting)
         meetings.approve_minutes(meeting, current_user)
-        audit("meeting.minutes_approved", record_type="meeting", record_id=meeting.id)
+        audit(
+            "meeting.minutes_approved",
+            record_type="meeting",
+            record_id=meeting.id,
+            version=correction.number if correction else 1,
+        )
         db.session.commit()
         flash("Minutes approved. The coordinator can now send them.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
@@ -180,11 +186,17 @@ def send_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
     versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
-    if problem := meetings.step_problem(meeting, MeetingStatus.MINUTES_SENT):
+    if problem := meetings.sending_problem(meeting):
         flash(problem)
     else:
+        correction = meetings.open_correction(meeting)
         meetings.send_minutes(meeting, meetings.title(meeting))
-        audit("meeting.minutes_sent", record_type="meeting", record_id=meeting.id)
+        audit(
+            "meeting.minutes_sent",
+            record_type="meeting",
+            record_id=meeting.id,
+            version=correction.number if correction else 1,
+        )
         db.session.commit()
         flash("Minutes sent: each attending agency has been told.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))

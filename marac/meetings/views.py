@@ -96,6 +96,8 @@ def meeting_page(meeting, *, minutes_form=None, status=200):
         agency_papers=meetings.agencies_with_actions(meeting) if runs else [],
         may_be_held=meetings.may_be_held(meeting),
         list_locked=meetings.list_locked(meeting),
+        minutes_versions=meetings.minutes_versions(meeting) if runs else [],
+        correction=meetings.open_correction(meeting),
         approves=access.approves_minutes(current_user, meeting) and meetings.awaits_approval(meeting),
         sends=manages and meetings.awaits_sending(meeting),
         minutes_form=minutes_form,

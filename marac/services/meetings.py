@@ -17,6 +17,8 @@ from models import (
     Meeting,
     MeetingCadence,
     MeetingStatus,
+    MinutesEntry,
+    MinutesVersion,
     Referral,
     Reminder,
     ResearchRequest,
@@ -286,7 +288,11 @@ def list_locked(meeting):
 
 def minutes_locked(meeting):
     """Why the meeting's record (notes, risk, actions agreed, attendance) cannot be changed, else
-    None: once the chair has approved the minutes, they are what was approved and sent."""
+    None: once the chair has approved the minutes, they are what was approved and sent, until a
+    correction is started (and then until the chair approves it)."""
+    correction = open_correction(meeting)
+    if correction is not None and correction.approved_at is None:
+        return None
     if meeting.status in (MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT):
         return "The minutes have been approved: the meeting's record can no longer be changed."
     return None
@@ -297,11 +303,24 @@ def may_be_held(meeting):
 
 
 def awaits_approval(meeting):
-    return meeting.status == MeetingStatus.HELD
+    """The minutes, or a correction of them, wait for the chair's approval."""
+    return approval_problem(meeting) is None
 
 
 def awaits_sending(meeting):
-    return meeting.status == MeetingStatus.MINUTES_APPROVED
+    return sending_problem(meeting) is None
+
+
+def approval_problem(meeting):
+    if correction := open_correction(meeting):
+        return None if correction.approved_at is None else "The correction is already approved."
+    return step_problem(meeting, MeetingStatus.MINUTES_APPROVED)
+
+
+def sending_problem(meeting):
+    if correction := open_correction(meeting):
+        return "The chair has not approved the correction yet." if correction.approved_at is None else None
+    return step_problem(meeting, MeetingStatus.MINUTES_SENT)
 
 
 def undiscussed(listed):
@@ -362,21 +381,104 @@ def mark_held(meeting):
 
 
 def approve_minutes(meeting, chair):
+    """The chair approves the minutes, or the correction of them under way."""
+    if correction := open_correction(meeting):
+        correction.approved_by_id, correction.approved_at = chair.id, utcnow()
+        return
     meeting.status = MeetingStatus.MINUTES_APPROVED
     meeting.minutes_approved_at = utcnow()
     meeting.minutes_approved_by_id = chair.id
 
 
 def send_minutes(meeting, title):
-    """Minutes go to the agencies that attended (a notification; the papers stay in the app)."""
-    meeting.status = MeetingStatus.MINUTES_SENT
-    meeting.minutes_sent_at = utcnow()
+    """Minutes go to the agencies that attended (a notification; the papers stay in the app); a
+    correction goes to them again, named as the version it is."""
+    if correction := open_correction(meeting):
+        correction.sent_at = utcnow()
+        message = f"Corrected minutes (version {correction.number}) of the {title} have been sent"
+    else:
+        meeting.status = MeetingStatus.MINUTES_SENT
+        meeting.minutes_sent_at = utcnow()
+        message = f"The minutes of the {title} have been sent"
     present = [
         row.agency_id
         for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id, is_present=True))
     ]
     for user in reps_of(present, meeting.area_id):
-        notify_user(user.id, f"The minutes of the {title} have been sent", f"/meetings/{meeting.id}")
+        notify_user(user.id, message, f"/meetings/{meeting.id}")
+
+
+def minutes_versions(meeting):
+    """The meeting's versions of its minutes, oldest first: none until a first correction."""
+    return db.session.scalars(
+        sa.select(MinutesVersion).filter_by(meeting_id=meeting.id).order_by(MinutesVersion.number)
+    ).all()
+
+
+def open_correction(meeting):
+    """The correction of the minutes started and not yet sent, else None."""
+    if meeting.status != MeetingStatus.MINUTES_SENT:
+        return None
+    return db.session.scalar(
+        sa.select(MinutesVersion).filter_by(meeting_id=meeting.id, sent_at=None).order_by(MinutesVersion.number)
+    )
+
+
+def correction_problem(meeting):
+    """Why a correction of the minutes cannot be started now, else None."""
+    if meeting.status != MeetingStatus.MINUTES_SENT:
+        return "Minutes can be corrected once they have been sent."
+    if correction := open_correction(meeting):
+        return f"A correction of the minutes (version {correction.number}) is already under way."
+    return None
+
+
+def start_correction(meeting, user, reason):
+    """A new version of sent minutes: what the version sent last said of each case is kept, and
+    the meeting's record opens again for the correction. Returns the new version."""
+    versions = minutes_versions(meeting)
+    if not versions:  # the first sending, as a version of its own
+        versions = [
+            MinutesVersion(
+                meeting_id=meeting.id,
+                number=1,
+                approved_by_id=meeting.minutes_approved_by_id,
+                approved_at=meeting.minutes_approved_at,
+                sent_at=meeting.minutes_sent_at,
+            )
+        ]
+        db.session.add(versions[0])
+        db.session.flush()
+    latest = versions[-1]
+    db.session.add_all(
+        MinutesEntry(
+            version_id=latest.id, agenda_item_id=item.id, discussion=item.discussion, risk_after=item.risk_after
+        )
+        for item in agenda.items(meeting.id)
+    )
+    correction = MinutesVersion(
+        meeting_id=meeting.id, number=latest.number + 1, reason=reason, started_by_id=user.id, started_at=utcnow()
+    )
+    db.session.add(correction)
+    db.session.flush()
+    return correction
+
+
+def minutes_version(meeting, number):
+    """(version, [(agenda item, discussion, risk after)]) of one version of the minutes, else None.
+    The newest version's text is the meeting's own; an earlier one's as it was kept."""
+    versions = minutes_versions(meeting)
+    version = next((version for version in versions if version.number == number), None)
+    if version is None:
+        return None
+    listed = agenda.items(meeting.id)
+    if version is versions[-1]:
+        return version, [(item, item.discussion, item.risk_after) for item in listed]
+    kept = {
+        entry.agenda_item_id: entry
+        for entry in db.session.scalars(sa.select(MinutesEntry).filter_by(version_id=version.id))
+    }
+    return version, [(item, kept[item.id].discussion, kept[item.id].risk_after) for item in listed if item.id in kept]
 
 
 def minutes_turnaround(meeting):

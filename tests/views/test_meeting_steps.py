@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from marac.services import meetings
-from models import AgendaItem, Area, Attendance, AuditEvent, Meeting, MeetingStatus, clock, db
+from models import AgendaItem, Area, Attendance, AuditEvent, Meeting, MeetingStatus, Notification, User, clock, db
 from models.clock import UK
 from tests.helpers import csrf_from, signed_in
 from tests.views.test_meetings import UK_MEETING, _post, _publish, meeting_world, refer
@@ -261,3 +261,95 @@ def test_time_to_minutes_counts_from_the_meetings_date_and_is_never_negative(app
         assert meetings.minutes_turnaround(meeting) == (1, True)
         meeting.minutes_sent_at = meeting.starts_at + timedelta(days=7)  # a week later: 5 working days
         assert meetings.minutes_turnaround(meeting) == (5, False)
+
+
+def _sent(app, world):
+    """The world's meeting held with the police present, approved and sent. (coordinator, chair, item id)"""
+    coordinator, (first, _second) = _held(app, world)
+    base = f"/meetings/{world['meeting']}"
+    with app.app_context():
+        meetings.record_attendance(db.session.get(Meeting, world["meeting"]), {world["police"]: (True, "DS", True)})
+        db.session.commit()
+    chair = signed_in(app, "chair@example.org")
+    assert _post(chair, f"{base}/approve", token_from=base).status_code == 302
+    assert _post(coordinator, f"{base}/send", token_from=base).status_code == 302
+    return coordinator, chair, _item_id(app, world["meeting"], first)
+
+
+def _save_notes(client, base, item_id, notes):
+    page = client.get(f"{base}/items/{item_id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = {"discussion": notes, "risk_after": "medium", "version": version, "csrf_token": csrf_from(page)}
+    return client.post(f"{base}/items/{item_id}", data=data)
+
+
+def _told(app, email, text):
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email=email))
+        return [
+            note.message
+            for note in db.session.scalars(sa.select(Notification).filter_by(user_id=user.id))
+            if text in note.message
+        ]
+
+
+def test_a_correction_is_a_new_version_approved_by_the_chair_and_sent_again(app, world, started):
+    coordinator, chair, item_id = _sent(app, world)
+    base = f"/meetings/{world['meeting']}"
+    assert _told(app, "police@example.org", "minutes") == [f"The minutes of the {_title(app, world)} have been sent"]
+
+    page = coordinator.get(f"{base}/minutes/correct").get_data(as_text=True)
+    answer = coordinator.post(
+        f"{base}/minutes/correct", data={"csrf_token": csrf_from(page), "form_token": _token(page)}
+    )
+    assert answer.status_code == 400 and "Enter what is wrong in the minutes sent" in answer.get_data(as_text=True)
+    page = coordinator.get(f"{base}/minutes/correct").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "form_token": _token(page), "reason": "Risk after discussion was wrong"}
+    assert coordinator.post(f"{base}/minutes/correct", data=data).status_code == 302
+    # A second correction waits for this one.
+    assert coordinator.get(f"{base}/minutes/correct").status_code == 302
+
+    # The record opens for the correction, and closes again once the chair approves it.
+    assert _save_notes(coordinator, base, item_id, "Corrected: risk is medium").status_code == 302
+    with app.app_context():
+        assert db.session.get(AgendaItem, item_id).discussion == "Corrected: risk is medium"
+    assert "Send the corrected minutes" not in coordinator.get(base).get_data(as_text=True)
+    assert "Approve the corrected minutes" in chair.get(base).get_data(as_text=True)
+    assert _post(chair, f"{base}/approve", token_from=base).status_code == 302
+    _save_notes(coordinator, base, item_id, "Changed after approval")
+    with app.app_context():
+        assert db.session.get(AgendaItem, item_id).discussion == "Corrected: risk is medium"
+    assert _post(coordinator, f"{base}/send", token_from=base).status_code == 302
+
+    assert _told(app, "police@example.org", "Corrected minutes (version 2)") == [
+        f"Corrected minutes (version 2) of the {_title(app, world)} have been sent"
+    ]
+    first = coordinator.get(f"{base}/minutes/versions/1").get_data(as_text=True)
+    second = coordinator.get(f"{base}/minutes/versions/2").get_data(as_text=True)
+    assert "Discussed" in first and "Corrected: risk is medium" not in first and "High" in first
+    assert "Corrected: risk is medium" in second and "Risk after discussion was wrong" in second
+    assert coordinator.get(f"{base}/minutes/versions/3").status_code == 404
+    page = coordinator.get(base).get_data(as_text=True)
+    assert "Version 1</a>:" in page and "Version 2</a>:" in page and "Correct the minutes" in page
+    with app.app_context():
+        assert db.session.get(Meeting, world["meeting"]).status == MeetingStatus.MINUTES_SENT
+    events = [event.detail.get("version") for event in _events(app, "meeting.minutes_sent")]
+    assert events == [1, 2]
+    assert [event.detail["version"] for event in _events(app, "meeting.minutes_correction_started")] == [2]
+
+
+def test_minutes_not_yet_sent_cannot_be_corrected(app, world, started):
+    coordinator, _cases = _held(app, world)
+    base = f"/meetings/{world['meeting']}"
+    assert coordinator.get(f"{base}/minutes/correct").status_code == 302
+    assert "Minutes can be corrected once they have been sent" in coordinator.get(base).get_data(as_text=True)
+    assert "Correct the minutes" not in coordinator.get(base).get_data(as_text=True)
+
+
+def _title(app, world):
+    with app.app_context():
+        return meetings.title(db.session.get(Meeting, world["meeting"]))
+
+
+def _token(page):
+    return re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)

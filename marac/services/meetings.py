@@ -410,6 +410,8 @@ def send_minutes(meeting, title):
 
 def minutes_versions(meeting):
     """The meeting's versions of its minutes, oldest first: none until a first correction."""
+    if meeting.status != MeetingStatus.MINUTES_SENT:
+        return []
     return db.session.scalars(
         sa.select(MinutesVersion).filter_by(meeting_id=meeting.id).order_by(MinutesVersion.number)
     ).all()

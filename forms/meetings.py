@@ -1,7 +1,7 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
@@ -253,3 +253,10 @@ class CorrectionForm(CreateForm):
         validators=[DataRequired("Enter what is wrong in the minutes sent"), max_length("What is wrong", 2000)],
     )
     submit = SubmitField("Start the correction", widget=SubmitButton())
+
+
+class BuildListForm(BaseForm):
+    """The cases the coordinator confirms adding to the list (case_ids, one checkbox each). Not
+    checked against choices: the build adds, of these, only the cases that belong on the list."""
+
+    case_ids = SelectMultipleField("Cases to add", coerce=int, validate_choice=False, validators=[Optional()])

@@ -2,27 +2,40 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from forms.meetings import AddCaseForm, PlannedMinutesForm, RemoveCaseForm
+from forms.meetings import AddCaseForm, BuildListForm, PlannedMinutesForm, RemoveCaseForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, list_change, managed_meeting
 from marac.meetings.views import meeting_page
 from marac.security import audit, form_tokens
 from marac.services import agenda, meetings, versions
 from marac.services.text import plural
-from models import db
+from models import AgendaSection, db
 
 
-@bp.route("/<int:meeting_id>/build", methods=["POST"])
+@bp.route("/<int:meeting_id>/build", methods=["GET", "POST"])
 def build_list(meeting_id):
-    meeting = managed_meeting(meeting_id)
-    confirmed()
-    list_change(meeting)
-    added = agenda.build(meeting)
-    meetings.after_list_change(meeting)
-    audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
-    db.session.commit()
-    flash(f"{plural(added, 'case')} added to the list." if added else "No new cases to add.", "success")
-    return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    """What a build would add and why, what it leaves out and why; it adds what is confirmed (of
+    the cases that belong on the list when it is sent)."""
+    meeting = list_change(managed_meeting(meeting_id))
+    form = BuildListForm()
+    if form.validate_on_submit():
+        added = agenda.build(meeting, set(form.case_ids.data or ()))
+        meetings.after_list_change(meeting)
+        audit("meeting.list_built", record_type="meeting", record_id=meeting.id, added=added)
+        db.session.commit()
+        flash(f"{plural(added, 'case')} added to the list." if added else "No cases added.", "success")
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    adding, moving, left_out = agenda.preview(meeting)
+    return render_template(
+        "meetings/build_list.html",
+        meeting=meeting,
+        title=meetings.title(meeting),
+        form=form,
+        adding=adding,
+        moving=moving,
+        left_out=left_out,
+        section_labels=AgendaSection.labels(),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>/move", methods=["POST"])

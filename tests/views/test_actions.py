@@ -315,9 +315,13 @@ def test_reopening_a_completed_action_is_kept_in_the_history(app, world, as_user
     assert history(app, action_id)[1:] == [
         (ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED, police_id, None),
         # Reopening keeps the completion's date and evidence in the history.
-        (ActionStatus.COMPLETED, ActionStatus.IN_PROGRESS, coordinator_id,
-         f"The alarm is not working\n\nReopened: it had been completed on {uk_today():%d %B %Y} "
-         "with the evidence: Alarm fitted"),
+        (
+            ActionStatus.COMPLETED,
+            ActionStatus.IN_PROGRESS,
+            coordinator_id,
+            f"The alarm is not working\n\nReopened: it had been completed on {uk_today():%d %B %Y} "
+            "with the evidence: Alarm fitted",
+        ),
         (ActionStatus.IN_PROGRESS, ActionStatus.NOT_DONE, coordinator_id, "Not repaired in 3 weeks"),
     ]
     page = _text(police.get(f"/actions/{action_id}"))

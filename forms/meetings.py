@@ -1,7 +1,7 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
@@ -81,12 +81,19 @@ class ScheduleForm(CreateForm):
 
 
 class AddCaseForm(CreateForm):
-    case_reference = StringField(
-        "Case number",
+    """A case added by hand: found by its number or a name (the `search` button), chosen from what
+    was found (case_id: the view sets the choices), with its section and why."""
+
+    find = StringField(
+        "Case number or name",
         widget=GovTextInput(),
-        description="For example, C000123",
+        description="For example, C000123, or the victim's first and last name",
         filters=[single_line],
-        validators=[DataRequired("Enter the case number"), Length(max=20, message="Enter a case number like C000123")],
+        validators=[Optional(), Length(max=200, message="Enter 200 characters or fewer")],
+    )
+    search = SubmitField("Search", widget=SubmitButton())
+    case_id = RadioField(
+        "Case to add", widget=GovRadioInput(), coerce=int, validators=[InputRequired("Select the case to add")]
     )
     section = radios("Section of the list", AGENDA_SECTION_LABELS, "Select the section")
     reason = TextAreaField(
@@ -96,8 +103,15 @@ class AddCaseForm(CreateForm):
     )
     submit = SubmitField("Add to the list", widget=SubmitButton())
 
-    def case_id(self):
-        return case_number(self.case_reference.data)
+    def searching(self):
+        """Sent with the search button: find cases, check nothing else yet."""
+        return self.is_submitted() and bool(self.search.data)
+
+    def wanted(self):
+        """(case id, name) of what was typed: a case number, else a name."""
+        text = (self.find.data or "").strip()
+        case_id = case_number(text)
+        return (case_id, None) if case_id else (None, text or None)
 
 
 class RemoveCaseForm(BaseForm):

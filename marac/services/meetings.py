@@ -13,7 +13,6 @@ from models import (
     Agency,
     AgendaItem,
     Attendance,
-    Case,
     Meeting,
     MeetingCadence,
     MeetingStatus,
@@ -91,12 +90,6 @@ def latest_first(where):
         .options(selectinload(Meeting.area))
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     )
-
-
-def listable_case(meeting, case_id):
-    """The case, if it may go on this meeting's list by hand: a case of the meeting's area."""
-    case = db.session.get(Case, case_id) if case_id else None
-    return case if case is not None and case.area_id == meeting.area_id else None
 
 
 def action_owners(meeting):

@@ -4,7 +4,7 @@ record anywhere who may be the referral's, linked by the coordinator."""
 
 import sqlalchemy as sa
 
-from marac.services import people, referrals, versions
+from marac.services import agenda, people, referrals, versions
 from marac.services.notifications import notify_area_coordinators, notify_user
 from models import Action, Area, Case, Person, Referral, ReferralStatus, db
 from models.clock import utcnow
@@ -17,6 +17,12 @@ TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
 
 def awaits_triage(referral):
     return referral.status in TRIAGE_STATUSES
+
+
+def listing_meeting(referral):
+    """The meeting an accepted referral goes on the list of (the first whose cut-off takes its
+    date), else None."""
+    return agenda.meeting_for(referral.area_id, referral.referred_on) if referral.referred_on else None
 
 
 def transfer_areas(referral):

@@ -12,7 +12,7 @@ from marac.services import meetings
 from models import AgendaItem, Area, Attendance, AuditEvent, Meeting, MeetingStatus, Notification, User, clock, db
 from models.clock import UK
 from tests.helpers import csrf_from, signed_in
-from tests.views.test_meetings import UK_MEETING, _post, _publish, meeting_world, refer
+from tests.views.test_meetings import UK_MEETING, _post, _publish, add_new_cases, meeting_world, refer
 
 STARTED = UK_MEETING + timedelta(hours=1)
 
@@ -97,7 +97,7 @@ def test_each_step_needs_the_one_before(app, world, started):
     coordinator = signed_in(app, "coordinator@example.org")
     chair = signed_in(app, "chair@example.org")
     base = f"/meetings/{world['meeting']}"
-    _post(coordinator, f"{base}/build", token_from=base)
+    add_new_cases(coordinator, base)
     # Not held before the list is published; not approved before held; not sent before approved.
     assert _post(coordinator, f"{base}/held", token_from=base).status_code == 302
     assert "must be “Case list published” first" in coordinator.get(base).get_data(as_text=True)
@@ -193,14 +193,12 @@ def test_the_held_list_cannot_be_changed_by_page_or_direct_post(app, world, star
     token = csrf_from(page)
     item_id = _item_id(app, world["meeting"], first)
     extra = refer(app, world)
-    with app.app_context():
-        reference = db.session.get(AgendaItem, item_id).case.reference.replace(str(first), str(extra))
     attempts = [
         (f"{base}/build", {}),
         (f"{base}/items/{item_id}/move", {"direction": "down"}),
         (f"{base}/items/{item_id}/remove", {"reason": "Gone"}),
         (f"{base}/planned-minutes", {f"minutes-{item_id}": "30"}),
-        (f"{base}/add", {"case_reference": reference, "section": "adults", "reason": "Late"}),
+        (f"{base}/add", {"find": f"C{extra:06d}", "case_id": extra, "section": "adults", "reason": "Late"}),
     ]
     for url, data in attempts:
         answer = coordinator.post(url, data={**data, "csrf_token": token})

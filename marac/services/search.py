@@ -47,7 +47,7 @@ def cases_of_area(user, area_id, *, case_id=None, name=None):
     name of someone in them, for adding one to a meeting's list by hand."""
     if case_id:
         case = access.get_visible_case(user, case_id)
-        return [(case, case.victim, "victim")] if case is not None and case.area_id == area_id else []
+        return [(case, case.victim, "Victim")] if case is not None and case.area_id == area_id else []
     if not name:
         return []
     return [(case, person, role) for person, case, role in find_cases(user, name=name) if case.area_id == area_id]

@@ -1,7 +1,7 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from forms.common import (
@@ -81,12 +81,19 @@ class ScheduleForm(CreateForm):
 
 
 class AddCaseForm(CreateForm):
-    case_reference = StringField(
-        "Case number",
+    """A case added by hand: found by its number or a name (the `search` button), chosen from what
+    was found (case_id: the view sets the choices), with its section and why."""
+
+    find = StringField(
+        "Case number or name",
         widget=GovTextInput(),
-        description="For example, C000123",
+        description="For example, C000123, or the victim's first and last name",
         filters=[single_line],
-        validators=[DataRequired("Enter the case number"), Length(max=20, message="Enter a case number like C000123")],
+        validators=[Optional(), Length(max=200, message="Enter 200 characters or fewer")],
+    )
+    search = SubmitField("Search", widget=SubmitButton())
+    case_id = RadioField(
+        "Case to add", widget=GovRadioInput(), coerce=int, validators=[InputRequired("Select the case to add")]
     )
     section = radios("Section of the list", AGENDA_SECTION_LABELS, "Select the section")
     reason = TextAreaField(
@@ -96,8 +103,15 @@ class AddCaseForm(CreateForm):
     )
     submit = SubmitField("Add to the list", widget=SubmitButton())
 
-    def case_id(self):
-        return case_number(self.case_reference.data)
+    def searching(self):
+        """Sent with the search button: find cases, check nothing else yet."""
+        return self.is_submitted() and bool(self.search.data)
+
+    def wanted(self):
+        """(case id, name) of what was typed: a case number, else a name."""
+        text = (self.find.data or "").strip()
+        case_id = case_number(text)
+        return (case_id, None) if case_id else (None, text or None)
 
 
 class RemoveCaseForm(BaseForm):
@@ -201,3 +215,62 @@ class AttendanceForm(BaseForm):
             )
             for agency_id in self.agency_ids
         }
+
+
+CARRY, REMOVE = "carry", "remove"
+
+
+class HeldForm(BaseForm):
+    """Recording a meeting as held: each case not discussed gets an outcome (outcome-<item id>):
+    carried to the next meeting, or removed with a reason (reason-<item id>). Made for the
+    undiscussed cases by `for_items`; `carry_to` is the next meeting's date, or None."""
+
+    item_ids = ()
+
+    @classmethod
+    def for_items(cls, items, carry_to):
+        fields = {"item_ids": tuple(item.id for item in items)}
+        for item in items:
+            options = {REMOVE: "Remove it from the list"}
+            if carry_to:
+                options = {CARRY: f"Carry it to the next meeting, on {carry_to:%-d %B %Y}", **options}
+            fields[f"outcome-{item.id}"] = radios(
+                f"Case {item.case.reference}", options, f"Select what happens to case {item.case.reference}"
+            )
+            fields[f"reason-{item.id}"] = TextAreaField(
+                "Why remove it", widget=GovTextArea(), validators=[Optional(), max_length("Reason", 2000)]
+            )
+        return type(cls.__name__, (cls,), fields)()
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for item_id in self.item_ids:
+            reason = self[f"reason-{item_id}"]
+            if self[f"outcome-{item_id}"].data == REMOVE and not (reason.data or "").strip():
+                reason.errors = [*reason.errors, "Enter why the case is removed"]
+                valid = False
+        return valid
+
+    def outcomes(self):
+        """{item id: (carried, reason)}, as meetings.hold takes them."""
+        return {
+            item_id: (self[f"outcome-{item_id}"].data == CARRY, (self[f"reason-{item_id}"].data or "").strip())
+            for item_id in self.item_ids
+        }
+
+
+class CorrectionForm(CreateForm):
+    reason = TextAreaField(
+        "What is wrong in the minutes sent",
+        widget=GovTextArea(),
+        description="Say what needs correcting, by case number. Do not name anyone.",
+        validators=[DataRequired("Enter what is wrong in the minutes sent"), max_length("What is wrong", 2000)],
+    )
+    submit = SubmitField("Start the correction", widget=SubmitButton())
+
+
+class BuildListForm(BaseForm):
+    """The cases the coordinator confirms adding to the list (case_ids, one checkbox each). Not
+    checked against choices: the build adds, of these, only the cases that belong on the list."""
+
+    case_ids = SelectMultipleField("Cases to add", coerce=int, validate_choice=False, validators=[Optional()])

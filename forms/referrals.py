@@ -1,5 +1,6 @@
 """The MARAC referral form, the matching step, and the coordinator's triage."""
 
+from dataclasses import replace
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovTextArea, GovTextInput
@@ -235,6 +236,17 @@ class TriageForm(BaseForm):
         validators=[Optional(), max_length("Reason", TEXT_MAX)],
     )
     submit = SubmitField("Record decision", widget=SubmitButton())
+
+    def name_the_meeting(self, day):
+        """ "Accept" says which meeting's list the case goes on (its date), or that none is set yet."""
+        accept = (
+            f"Accept: list for the meeting on {day.day} {day:%B %Y}"
+            if day
+            else ("Accept: list for the next meeting (none is scheduled yet)")
+        )
+        self.decision.choices = [
+            replace(choice, label=accept) if choice.value == "accept" else choice for choice in self.decision.choices
+        ]
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

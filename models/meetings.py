@@ -160,3 +160,39 @@ class Reminder(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MinutesVersion(db.Model):
+    """A version of a meeting's minutes beyond the first sent: a correction, started with what
+    was wrong, approved by the chair and sent again. The newest version's text is the meeting's
+    own (its agenda items); an earlier one's is kept in its MinutesEntry rows when the next
+    correction starts. Version 1 is written when the first correction starts, from the meeting's
+    approval and sending."""
+
+    __tablename__ = "minutes_versions"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(sa.Text)  # what was wrong; none for version 1
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+
+class MinutesEntry(db.Model):
+    """What one superseded version of the minutes said of one case."""
+
+    __tablename__ = "minutes_entries"
+    __table_args__ = (sa.UniqueConstraint("version_id", "agenda_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("minutes_versions.id", ondelete="CASCADE"))
+    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    discussion: Mapped[str | None] = mapped_column(sa.Text)
+    risk_after: Mapped[str | None] = mapped_column(sa.String(10))

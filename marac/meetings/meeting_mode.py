@@ -1,24 +1,33 @@
 """The meeting itself: attendance, each case in turn (discussion, risk, actions), then held,
 minutes approved by the chair and sent."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.actions import ActionForm
 from forms.common import choices
-from forms.meetings import AttendanceForm, DiscussionForm
+from forms.meetings import AttendanceForm, DiscussionForm, HeldForm
 from marac.meetings import bp
-from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
+from marac.meetings.common import (
+    confirmed,
+    item_or_404,
+    managed_meeting,
+    meeting_or_404,
+    record_change,
+    run_meeting,
+)
 from marac.security import audit, form_tokens
 from marac.services import access, actions, agenda, meeting_papers, meetings, versions
 from marac.services.versions import StaleRecord
-from models import db
+from models import MeetingStatus, db
 from models.clock import uk_date
 
 
 @bp.route("/<int:meeting_id>/attendance", methods=["GET", "POST"])
 def attendance(meeting_id):
     meeting = run_meeting(meeting_id)
+    if request.method == "POST":
+        record_change(meeting)
     rows = meetings.attendance(meeting)
     form = AttendanceForm.for_agencies([agency.id for agency, _row in rows])
     if form.validate_on_submit():
@@ -78,6 +87,8 @@ def run_item(meeting_id, item_id):
     meeting = run_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
     form = DiscussionForm(obj=item)
+    if request.method == "POST":
+        record_change(meeting)
     if form.validate_on_submit():
         try:
             with versions.saving(item, form.version.data):
@@ -98,7 +109,7 @@ def run_item(meeting_id, item_id):
 @form_tokens.once
 def add_action(meeting_id, item_id):
     meeting = run_meeting(meeting_id)
-    item = item_or_404(meeting, item_id)
+    item = item_or_404(record_change(meeting), item_id)
     form = _action_form(meeting)
     if form.validate_on_submit():
         problems = actions.smart_problems(form.data, uk_date(meeting.starts_at))
@@ -115,17 +126,36 @@ def add_action(meeting_id, item_id):
     return _render_item(meeting, item, DiscussionForm(obj=item), form, 400)
 
 
-@bp.route("/<int:meeting_id>/held", methods=["POST"])
+@bp.route("/<int:meeting_id>/held", methods=["GET", "POST"])
 def mark_held(meeting_id):
+    """Recording the meeting as held: the page names each case not discussed, and asks what happens
+    to it (carried to the next meeting, or removed with a reason)."""
     meeting = run_meeting(meeting_id)
-    confirmed()
-    versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
-    if meetings.may_be_held(meeting):
-        meetings.mark_held(meeting)
-        audit("meeting.held", record_type="meeting", record_id=meeting.id)
+    if request.method == "POST":
+        meeting = versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
+    if problem := meetings.step_problem(meeting, MeetingStatus.HELD):
+        flash(problem)
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    undiscussed = meetings.undiscussed(agenda.items(meeting.id))
+    carry_to = meetings.following_meeting(meeting)
+    form = HeldForm.for_items(undiscussed, uk_date(carry_to.starts_at) if carry_to else None)
+    if form.validate_on_submit():
+        carried, removed = meetings.hold(meeting, form.outcomes(), carry_to=carry_to)
+        audit("meeting.held", record_type="meeting", record_id=meeting.id, carried=carried, removed=removed)
+        if carried:
+            audit("meeting.cases_carried", record_type="meeting", record_id=carry_to.id, carried=carried)
         db.session.commit()
         flash("The meeting is recorded as held. The chair can now approve the minutes.", "success")
-    return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+        return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
+    return render_template(
+        "meetings/held.html",
+        meeting=meeting,
+        title=meetings.title(meeting),
+        form=form,
+        undiscussed=undiscussed,
+        carry_to=carry_to,
+        listed=len(agenda.items(meeting.id)),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:meeting_id>/approve", methods=["POST"])
@@ -135,9 +165,17 @@ def approve(meeting_id):
         abort(403)
     confirmed()
     versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
-    if meetings.awaits_approval(meeting):
+    if problem := meetings.approval_problem(meeting):
+        flash(problem)
+    else:
+        correction = meetings.open_correction(meeting)
         meetings.approve_minutes(meeting, current_user)
-        audit("meeting.minutes_approved", record_type="meeting", record_id=meeting.id)
+        audit(
+            "meeting.minutes_approved",
+            record_type="meeting",
+            record_id=meeting.id,
+            version=correction.number if correction else 1,
+        )
         db.session.commit()
         flash("Minutes approved. The coordinator can now send them.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))
@@ -148,9 +186,17 @@ def send_minutes(meeting_id):
     meeting = managed_meeting(meeting_id)
     confirmed()
     versions.lock(meeting)  # a second click at the same moment waits here, then finds it done
-    if meetings.awaits_sending(meeting):
+    if problem := meetings.sending_problem(meeting):
+        flash(problem)
+    else:
+        correction = meetings.open_correction(meeting)
         meetings.send_minutes(meeting, meetings.title(meeting))
-        audit("meeting.minutes_sent", record_type="meeting", record_id=meeting.id)
+        audit(
+            "meeting.minutes_sent",
+            record_type="meeting",
+            record_id=meeting.id,
+            version=correction.number if correction else 1,
+        )
         db.session.commit()
         flash("Minutes sent: each attending agency has been told.", "success")
     return redirect(url_for("meetings.meeting_view", meeting_id=meeting.id))

@@ -33,7 +33,7 @@ from marac.services import (
 from marac.services.areas import agency_choices, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
-from models.clock import uk_today
+from models.clock import uk_date, uk_today
 from models.referrals import REPEAT_CONFIRMED
 
 TWELVE_MONTHS_LIST_DAYS = 90
@@ -308,6 +308,9 @@ def _render_referral(referral, triage_form=None, status=200, link_problem=None, 
     if triage_form is None and triaging:
         triage_form = TriageForm()
         triage_form.transfer_area_id.choices = _transfer_choices(referral)
+    if triage_form is not None:
+        meeting = triage.listing_meeting(referral)
+        triage_form.name_the_meeting(uk_date(meeting.starts_at) if meeting else None)
     assessment = db.session.get(RiskAssessment, referral.risk_assessment_id) if referral.risk_assessment_id else None
     repeat_of = db.session.get(Referral, referral.repeat_of_id) if referral.repeat_of_id else None
     perpetrator_ids = [link.person_id for link in referral.case.perpetrators] if referral.case else []

@@ -108,6 +108,8 @@ ACCESS_POLICY = {
     "meetings.mark_held": MEETING_RUNNERS,
     "meetings.approve": frozenset({Role.CHAIR}),
     "meetings.send_minutes": COORDINATORS,
+    "meetings.correct_minutes": COORDINATORS,
+    "meetings.minutes_version": MEETING_RUNNERS,
     "meetings.case_list_pdf": MEETING_VIEWERS,
     "meetings.minutes_pdf": MEETING_RUNNERS,
     "meetings.agency_actions_pdf": MEETING_VIEWERS,

@@ -8,14 +8,17 @@ after a high DASH) never takes a listed case off; only the coordinator removes o
 """
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marac.services import repeats
 from models import (
     Action,
     AgendaItem,
     AgendaSection,
+    Case,
     CaseChild,
     Meeting,
     MeetingStatus,
@@ -51,8 +54,26 @@ def previous_meeting(meeting):
     )
 
 
+class Candidate(NamedTuple):
+    """A case that belongs on a meeting's list: its section, the referral it is heard for (if
+    any) and why it belongs there, in words."""
+
+    section: str
+    referral_id: int | None
+    why: str
+
+
+def _listed_elsewhere(meeting):
+    """A referral on another meeting's list (not taken off): it is not listed twice. Correlated,
+    so each referral is looked up in agenda_items by its index: "NOT IN (all listed referrals)"
+    read every agenda item of every area."""
+    return sa.exists().where(
+        AgendaItem.referral_id == Referral.id, AgendaItem.removed_at.is_(None), AgendaItem.meeting_id != meeting.id
+    )
+
+
 def candidates(meeting):
-    """{case_id: (section, referral_id)} of the cases that belong on this meeting's list."""
+    """{case_id: Candidate} of the cases that belong on this meeting's list."""
     found = {}
     meeting_day = uk_date(meeting.starts_at)
 
@@ -61,34 +82,106 @@ def candidates(meeting):
         open_cases = db.session.scalars(
             sa.select(Action.case_id).where(Action.meeting_id == last.id, Action.status.in_(OPEN_STATUSES)).distinct()
         )
+        why = f"Actions still open from the meeting on {_day(uk_date(last.starts_at))}"
         for case_id in open_cases:
-            found[case_id] = (AgendaSection.INCOMPLETE_ACTIONS, None)
+            found[case_id] = Candidate(AgendaSection.INCOMPLETE_ACTIONS, None, why)
 
-    # Accepted referrals received by the cut-off and not yet heard at a meeting.
-    # Correlated, so each referral is looked up in agenda_items by its index: "NOT IN (all heard
-    # referrals)" read every agenda item of every area.
-    heard = sa.exists().where(
-        AgendaItem.referral_id == Referral.id, AgendaItem.removed_at.is_(None), AgendaItem.meeting_id != meeting.id
-    )
+    # Accepted referrals received by the cut-off and not yet listed at another meeting.
     has_children = sa.exists().where(CaseChild.case_id == Referral.case_id)
     rows = db.session.execute(
-        sa.select(Referral.id, Referral.case_id, has_children.label("has_children"))
+        sa.select(Referral.id, Referral.case_id, has_children.label("has_children"), Referral.referred_on)
         .where(
             Referral.area_id == meeting.area_id,
             Referral.status == ReferralStatus.ACCEPTED,
             Referral.referred_on <= meeting.referral_cut_off,
-            ~heard,
+            ~_listed_elsewhere(meeting),
         )
         .order_by(Referral.referred_on, Referral.id)
     ).all()
-    for referral_id, case_id, children in rows:
-        found[case_id] = (AgendaSection.CHILDREN if children else AgendaSection.ADULTS, referral_id)
+    cut_off = _day(meeting.referral_cut_off)
+    for referral_id, case_id, children, referred_on in rows:
+        section = AgendaSection.CHILDREN if children else AgendaSection.ADULTS
+        why = f"Referral of {_day(referred_on)} accepted, by the cut-off of {cut_off}"
+        found[case_id] = Candidate(section, referral_id, why)
 
     # Heard cases whose 12 months have passed since the last meeting (or the last four weeks).
     since = uk_date(last.starts_at) if last else meeting_day - timedelta(weeks=4)
-    for case, _last_on in repeats.twelve_months_passed(meeting.area_id, meeting_day, since):
-        found.setdefault(case.id, (AgendaSection.TWELVE_MONTHS, None))
+    for case, last_on in repeats.twelve_months_passed(meeting.area_id, meeting_day, since):
+        why = f"12 months have passed since its referral of {_day(last_on)}"
+        found.setdefault(case.id, Candidate(AgendaSection.TWELVE_MONTHS, None, why))
     return found
+
+
+def _day(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def meeting_for(area_id, referred_on):
+    """The area's first meeting still to come whose cut-off takes a referral of this date, else
+    None: the meeting an accepted referral goes to."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.area_id == area_id,
+            Meeting.referral_cut_off >= referred_on,
+            Meeting.status.in_([MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED]),
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+
+
+def left_out(meeting):
+    """[(referral, the meeting it goes to or None)]: the area's accepted referrals received after
+    this meeting's cut-off and listed nowhere, which a build leaves off."""
+    referrals = db.session.scalars(
+        sa.select(Referral)
+        .where(
+            Referral.area_id == meeting.area_id,
+            Referral.status == ReferralStatus.ACCEPTED,
+            Referral.referred_on > meeting.referral_cut_off,
+            ~_listed_elsewhere(meeting),
+            ~sa.exists().where(
+                AgendaItem.meeting_id == meeting.id,
+                AgendaItem.case_id == Referral.case_id,
+                AgendaItem.removed_at.is_(None),
+            ),
+        )
+        .options(selectinload(Referral.case))
+        .order_by(Referral.referred_on, Referral.id)
+    ).all()
+    later = {}
+    for referral in referrals:
+        if referral.referred_on not in later:
+            later[referral.referred_on] = meeting_for(meeting.area_id, referral.referred_on)
+    return [(referral, later[referral.referred_on]) for referral in referrals]
+
+
+def preview(meeting):
+    """What a build would do, for the coordinator to confirm: (to add [(case, Candidate)], to move
+    to the children section [item], left out [(referral, its meeting)])."""
+    existing = {item.case_id: item for item in items(meeting.id, include_removed=True)}
+    found = candidates(meeting)
+    new = {case_id: candidate for case_id, candidate in found.items() if case_id not in existing}
+    cases = {case.id: case for case in db.session.scalars(sa.select(Case).where(Case.id.in_(list(new))))}
+    adding = [(cases[case_id], candidate) for case_id, candidate in new.items()]
+    return adding, _moving_to_children(meeting, existing, found), left_out(meeting)
+
+
+def _moving_to_children(meeting, existing, found):
+    """Listed adult-only cases whose children have been added since: before the list is
+    published, a build moves them to the children section (unless placed by hand)."""
+    if meeting.status != MeetingStatus.PLANNED:
+        return []
+    return [
+        item
+        for case_id, item in existing.items()
+        if item.removed_at is None
+        and not item.is_placed_by_hand
+        and item.section == AgendaSection.ADULTS
+        and case_id in found
+        and found[case_id].section == AgendaSection.CHILDREN
+    ]
 
 
 def items(meeting_id, *, include_removed=False):
@@ -119,17 +212,24 @@ def case_counts(meeting_ids):
     )
 
 
-def build(meeting):
-    """Add the cases that belong on the list; keep everything the coordinator placed or removed.
+def build(meeting, case_ids=None):
+    """Add the cases that belong on the list (of them, only `case_ids` when given: those the
+    coordinator confirmed); keep everything the coordinator placed or removed; move a listed
+    adult-only case whose children were added since to the children section (before publishing).
 
     Returns how many cases were added.
     """
     existing = {item.case_id: item for item in items(meeting.id, include_removed=True)}
     listed = [item for item in existing.values() if item.removed_at is None]
     listed.sort(key=lambda item: item.position)
+    found = candidates(meeting)
+    for item in _moving_to_children(meeting, existing, found):
+        listed.remove(item)
+        item.section = AgendaSection.CHILDREN
+        _insert_in_section(listed, item)
     added = []
-    for case_id, (section, referral_id) in candidates(meeting).items():
-        if case_id in existing:
+    for case_id, (section, referral_id, _why) in found.items():
+        if case_id in existing or (case_ids is not None and case_id not in case_ids):
             continue
         item = AgendaItem(
             meeting_id=meeting.id,

@@ -13,10 +13,11 @@ from models import (
     Agency,
     AgendaItem,
     Attendance,
-    Case,
     Meeting,
     MeetingCadence,
     MeetingStatus,
+    MinutesEntry,
+    MinutesVersion,
     Referral,
     Reminder,
     ResearchRequest,
@@ -96,12 +97,6 @@ def latest_first(where):
     )
 
 
-def listable_case(meeting, case_id):
-    """The case, if it may go on this meeting's list by hand: a case of the meeting's area."""
-    case = db.session.get(Case, case_id) if case_id else None
-    return case if case is not None and case.area_id == meeting.area_id else None
-
-
 def action_owners(meeting):
     """The agencies that may own an action agreed at this meeting: those invited and still in
     use, and the area's agencies in use now (one added after the meeting was scheduled)."""
@@ -178,11 +173,7 @@ def publish(meeting, title):
 
 def publish_problem(meeting):
     """Why the case list cannot be published now, else None."""
-    if meeting.status != MeetingStatus.PLANNED:
-        return "The case list is already published."
-    if not agenda.items(meeting.id):
-        return "Build the case list before publishing it."
-    return None
+    return step_problem(meeting, MeetingStatus.LIST_PUBLISHED)
 
 
 def after_list_change(meeting):
@@ -258,17 +249,132 @@ def save_discussion(item, discussion, risk_after):
     item.discussed_at = utcnow()
 
 
+# A meeting's steps, in the one order it takes them.
+STEPS = (
+    MeetingStatus.PLANNED,
+    MeetingStatus.LIST_PUBLISHED,
+    MeetingStatus.HELD,
+    MeetingStatus.MINUTES_APPROVED,
+    MeetingStatus.MINUTES_SENT,
+)
+HELD_STATUSES = STEPS[2:]
+DONE_ALREADY = {
+    MeetingStatus.LIST_PUBLISHED: "The case list is already published.",
+    MeetingStatus.HELD: "The meeting is already recorded as held.",
+    MeetingStatus.MINUTES_APPROVED: "The minutes are already approved.",
+    MeetingStatus.MINUTES_SENT: "The minutes are already sent.",
+}
+
+
+def step_problem(meeting, to):
+    """The one rule of a meeting's steps: scheduled → list published → held → minutes approved →
+    minutes sent, each from the one before. Why the meeting cannot take the step to `to` now, else
+    None. Callers hold the meeting's row (versions.lock), so two clicks take the step once."""
+    at, to = STEPS.index(meeting.status), STEPS.index(to)
+    if at >= to:
+        return DONE_ALREADY[STEPS[to]]
+    if at + 1 < to:
+        return f"The meeting is at “{STEPS[at].label}”: it must be “{STEPS[to - 1].label}” first."
+    if STEPS[to] == MeetingStatus.LIST_PUBLISHED and not agenda.items(meeting.id):
+        return "Build the case list before publishing it."
+    if STEPS[to] == MeetingStatus.HELD and utcnow() < meeting.starts_at:
+        return f"The meeting cannot be recorded as held before it starts: {title(meeting)}."
+    return None
+
+
+def list_locked(meeting):
+    """Why the case list cannot be changed, else None: from "held" on it is the list the meeting
+    heard (no move, addition or removal)."""
+    if meeting.status in HELD_STATUSES:
+        return "The meeting has been held: its case list can no longer be changed."
+    return None
+
+
+def minutes_locked(meeting):
+    """Why the meeting's record (notes, risk, actions agreed, attendance) cannot be changed, else
+    None: once the chair has approved the minutes, they are what was approved and sent, until a
+    correction is started (and then until the chair approves it)."""
+    correction = open_correction(meeting)
+    if correction is not None and correction.approved_at is None:
+        return None
+    if meeting.status in (MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT):
+        return "The minutes have been approved: the meeting's record can no longer be changed."
+    return None
+
+
 def may_be_held(meeting):
-    """A meeting is held once, before its minutes are approved."""
-    return meeting.status in (MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED)
+    return step_problem(meeting, MeetingStatus.HELD) is None
 
 
 def awaits_approval(meeting):
-    return meeting.status == MeetingStatus.HELD
+    """The minutes, or a correction of them, wait for the chair's approval."""
+    return approval_problem(meeting) is None
 
 
 def awaits_sending(meeting):
-    return meeting.status == MeetingStatus.MINUTES_APPROVED
+    return sending_problem(meeting) is None
+
+
+def approval_problem(meeting):
+    if correction := open_correction(meeting):
+        return None if correction.approved_at is None else "The correction is already approved."
+    return step_problem(meeting, MeetingStatus.MINUTES_APPROVED)
+
+
+def sending_problem(meeting):
+    if correction := open_correction(meeting):
+        return "The chair has not approved the correction yet." if correction.approved_at is None else None
+    return step_problem(meeting, MeetingStatus.MINUTES_SENT)
+
+
+def undiscussed(listed):
+    """The listed cases with no discussion saved at the meeting."""
+    return [item for item in listed if item.discussed_at is None]
+
+
+def following_meeting(meeting):
+    """The area's next meeting after this one whose list is still open, else None: where an
+    undiscussed case is carried to."""
+    return db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.area_id == meeting.area_id,
+            Meeting.starts_at > meeting.starts_at,
+            Meeting.status.in_([MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED]),
+        )
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+
+
+def hold(meeting, outcomes, *, carry_to=None):
+    """Record the meeting as held, each undiscussed case given its outcome first.
+
+    outcomes: {agenda item id: (carry, reason)}: carried to `carry_to` (the following meeting, same
+    section and referral, the reason saying where it came from), or taken off with the reason.
+    Returns (carried, removed) counts.
+    """
+    carried = removed = 0
+    listed = {item.id: item for item in agenda.items(meeting.id)}
+    for item_id, (carry, reason) in outcomes.items():
+        item = listed[item_id]
+        if carry:
+            day = uk_date(carry_to.starts_at)
+            agenda.remove(meeting, item, f"Not discussed: carried to the meeting on {day:%-d %B %Y}")
+            held_on = uk_date(meeting.starts_at)
+            carried_item = agenda.add_by_hand(
+                carry_to, item.case, item.section, f"Not discussed at the meeting on {held_on:%-d %B %Y}"
+            )
+            if carried_item is not None:
+                carried_item.referral_id = item.referral_id
+            carried += 1
+        else:
+            agenda.remove(meeting, item, f"Not discussed: {reason}")
+            removed += 1
+    if carried:
+        after_list_change(carry_to)
+    mark_held(meeting)
+    return carried, removed
 
 
 def mark_held(meeting):
@@ -279,21 +385,106 @@ def mark_held(meeting):
 
 
 def approve_minutes(meeting, chair):
+    """The chair approves the minutes, or the correction of them under way."""
+    if correction := open_correction(meeting):
+        correction.approved_by_id, correction.approved_at = chair.id, utcnow()
+        return
     meeting.status = MeetingStatus.MINUTES_APPROVED
     meeting.minutes_approved_at = utcnow()
     meeting.minutes_approved_by_id = chair.id
 
 
 def send_minutes(meeting, title):
-    """Minutes go to the agencies that attended (a notification; the papers stay in the app)."""
-    meeting.status = MeetingStatus.MINUTES_SENT
-    meeting.minutes_sent_at = utcnow()
+    """Minutes go to the agencies that attended (a notification; the papers stay in the app); a
+    correction goes to them again, named as the version it is."""
+    if correction := open_correction(meeting):
+        correction.sent_at = utcnow()
+        message = f"Corrected minutes (version {correction.number}) of the {title} have been sent"
+    else:
+        meeting.status = MeetingStatus.MINUTES_SENT
+        meeting.minutes_sent_at = utcnow()
+        message = f"The minutes of the {title} have been sent"
     present = [
         row.agency_id
         for row in db.session.scalars(sa.select(Attendance).filter_by(meeting_id=meeting.id, is_present=True))
     ]
     for user in reps_of(present, meeting.area_id):
-        notify_user(user.id, f"The minutes of the {title} have been sent", f"/meetings/{meeting.id}")
+        notify_user(user.id, message, f"/meetings/{meeting.id}")
+
+
+def minutes_versions(meeting):
+    """The meeting's versions of its minutes, oldest first: none until a first correction."""
+    if meeting.status != MeetingStatus.MINUTES_SENT:
+        return []
+    return db.session.scalars(
+        sa.select(MinutesVersion).filter_by(meeting_id=meeting.id).order_by(MinutesVersion.number)
+    ).all()
+
+
+def open_correction(meeting):
+    """The correction of the minutes started and not yet sent, else None."""
+    if meeting.status != MeetingStatus.MINUTES_SENT:
+        return None
+    return db.session.scalar(
+        sa.select(MinutesVersion).filter_by(meeting_id=meeting.id, sent_at=None).order_by(MinutesVersion.number)
+    )
+
+
+def correction_problem(meeting):
+    """Why a correction of the minutes cannot be started now, else None."""
+    if meeting.status != MeetingStatus.MINUTES_SENT:
+        return "Minutes can be corrected once they have been sent."
+    if correction := open_correction(meeting):
+        return f"A correction of the minutes (version {correction.number}) is already under way."
+    return None
+
+
+def start_correction(meeting, user, reason):
+    """A new version of sent minutes: what the version sent last said of each case is kept, and
+    the meeting's record opens again for the correction. Returns the new version."""
+    versions = minutes_versions(meeting)
+    if not versions:  # the first sending, as a version of its own
+        versions = [
+            MinutesVersion(
+                meeting_id=meeting.id,
+                number=1,
+                approved_by_id=meeting.minutes_approved_by_id,
+                approved_at=meeting.minutes_approved_at,
+                sent_at=meeting.minutes_sent_at,
+            )
+        ]
+        db.session.add(versions[0])
+        db.session.flush()
+    latest = versions[-1]
+    db.session.add_all(
+        MinutesEntry(
+            version_id=latest.id, agenda_item_id=item.id, discussion=item.discussion, risk_after=item.risk_after
+        )
+        for item in agenda.items(meeting.id)
+    )
+    correction = MinutesVersion(
+        meeting_id=meeting.id, number=latest.number + 1, reason=reason, started_by_id=user.id, started_at=utcnow()
+    )
+    db.session.add(correction)
+    db.session.flush()
+    return correction
+
+
+def minutes_version(meeting, number):
+    """(version, [(agenda item, discussion, risk after)]) of one version of the minutes, else None.
+    The newest version's text is the meeting's own; an earlier one's as it was kept."""
+    versions = minutes_versions(meeting)
+    version = next((version for version in versions if version.number == number), None)
+    if version is None:
+        return None
+    listed = agenda.items(meeting.id)
+    if version is versions[-1]:
+        return version, [(item, item.discussion, item.risk_after) for item in listed]
+    kept = {
+        entry.agenda_item_id: entry
+        for entry in db.session.scalars(sa.select(MinutesEntry).filter_by(version_id=version.id))
+    }
+    return version, [(item, kept[item.id].discussion, kept[item.id].risk_after) for item in listed if item.id in kept]
 
 
 def minutes_turnaround(meeting):

@@ -40,3 +40,14 @@ def find_cases(user, *, name=None, date_of_birth=None):
     ).all()
     order = {person_id: index for index, person_id in enumerate(person_ids)}
     return sorted(rows, key=lambda row: order.get(row[0].id, len(order)))
+
+
+def cases_of_area(user, area_id, *, case_id=None, name=None):
+    """[(case, person found, role)]: cases of one area the user may see, by case number or by the
+    name of someone in them, for adding one to a meeting's list by hand."""
+    if case_id:
+        case = access.get_visible_case(user, case_id)
+        return [(case, case.victim, "Victim")] if case is not None and case.area_id == area_id else []
+    if not name:
+        return []
+    return [(case, person, role) for person, case, role in find_cases(user, name=name) if case.area_id == area_id]

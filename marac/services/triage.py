@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from marac.services import access, people, referrals, versions
+from marac.services import access, agenda, people, referrals, versions
 from marac.services.notifications import notify_area_coordinators, notify_user
 from models import Action, Area, Case, CasePerpetrator, Person, Referral, ReferralStatus, db
 from models.cases import case_reference
@@ -20,6 +20,12 @@ TRIAGE_STATUSES = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION)
 
 def awaits_triage(referral):
     return referral.status in TRIAGE_STATUSES
+
+
+def listing_meeting(referral):
+    """The meeting an accepted referral goes on the list of (the first whose cut-off takes its
+    date), else None."""
+    return agenda.meeting_for(referral.area_id, referral.referred_on) if referral.referred_on else None
 
 
 def transfer_areas(referral):

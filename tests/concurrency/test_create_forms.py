@@ -159,7 +159,7 @@ def listed_case(world, ids):
     return SimpleNamespace(
         email="coordinator@example.org",
         page=f"/meetings/{world.meeting.id}/add",
-        changes={"case_reference": f"C{case.id:06d}", "section": "adults", "reason": "Police request"},
+        changes={"find": f"C{case.id:06d}", "case_id": str(case.id), "section": "adults", "reason": "Police request"},
         made=lambda app: _count(app, AgendaItem, AgendaItem.case_id == case.id),
     )
 

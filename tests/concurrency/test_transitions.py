@@ -8,6 +8,7 @@ from functools import partial
 import sqlalchemy as sa
 
 from models import (
+    AgendaItem,
     Allocation,
     AuditEvent,
     Case,
@@ -155,7 +156,12 @@ def test_a_meeting_held_approved_and_sent_twice_at_once_moves_on_once(race_app, 
     coordinators = people("coordinator@example.org", 2)
     chairs = people("chair@example.org", 2)
     for _round in range(ROUNDS):
-        meeting, case = _meeting(world, chair_id=demo_ids.users["chair@example.org"], publish=True)
+        case = world.cases.case(world.area_id)
+        day = uk_today() - timedelta(days=next(_names))  # held only once it has started
+        meeting = world.actions.meeting(
+            world.area_id, day, case_ids=[case.id], chair_id=demo_ids.users["chair@example.org"], publish=True
+        )
+        _discussed(race_app, meeting.items[case.id])
         page = f"/meetings/{meeting.id}"
         attendance = filled_form(coordinators[0], f"{page}/attendance", {f"present-{world.police}": "y"})
         assert coordinators[0].post(f"{page}/attendance", data=attendance).status_code == 302
@@ -173,6 +179,14 @@ def test_a_meeting_held_approved_and_sent_twice_at_once_moves_on_once(race_app, 
             assert db.session.get(Meeting, meeting.id).status == MeetingStatus.MINUTES_SENT
         told = _count(race_app, Notification, Notification.link == page, Notification.message.contains("minutes"))
         assert told == len(_police_reps(race_app, world))
+
+
+def _discussed(app, item_id):
+    from marac.services import meetings
+
+    with app.app_context():
+        meetings.save_discussion(db.session.get(AgendaItem, item_id), "Discussed", "high")
+        db.session.commit()
 
 
 def _police_reps(app, world):

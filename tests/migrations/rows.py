@@ -782,6 +782,40 @@ def referral_repeat_claim(database):
     )
 
 
+def minutes_versions(database):
+    """e8b2d4f6a1c3: the meeting's minutes corrected: version 1 as sent, with what it said of the
+    home case, and version 2 started with what was wrong."""
+    database.insert(
+        "minutes_versions",
+        {
+            "id": 1,
+            "meeting_id": MEETING,
+            "number": 1,
+            "reason": None,
+            "started_by_id": None,
+            "started_at": None,
+            "approved_by_id": COORDINATOR,
+            "approved_at": "2026-02-04 09:00:00",
+            "sent_at": "2026-02-04 10:00:00",
+        },
+        {
+            "id": 2,
+            "meeting_id": MEETING,
+            "number": 2,
+            "reason": "The risk after discussion was recorded wrongly",
+            "started_by_id": COORDINATOR,
+            "started_at": "2026-02-05 09:00:00",
+            "approved_by_id": None,
+            "approved_at": None,
+            "sent_at": None,
+        },
+    )
+    database.insert(
+        "minutes_entries",
+        {"id": 1, "version_id": 1, "agenda_item_id": AGENDA_ITEM, "discussion": "Locks agreed", "risk_after": "medium"},
+    )
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -797,4 +831,5 @@ LOADERS = {
     "c4f8a2d6e913": used_form_tokens,
     "d7a3c5e9f1b4": risk_lowered_from,
     "e8b4d6f0a2c5": referral_repeat_claim,
+    "e8b2d4f6a1c3": minutes_versions,
 }

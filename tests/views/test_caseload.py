@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from marac.services import caseload, meetings, scheduler, workdays
 from models import (
     AgencyKind,
+    AgendaItem,
     Allocation,
     AuditEvent,
     Case,
@@ -638,6 +639,7 @@ def test_the_meeting_route_creates_the_tasks_too(app, world, make):
     meeting_id = world.factory.meeting(world.area.id, uk_moment(TODAY - timedelta(days=1), 10), [world.ash_case.id])
     with app.app_context():
         db.session.get(Meeting, meeting_id).status = "list_published"
+        db.session.execute(sa.update(AgendaItem).filter_by(meeting_id=meeting_id).values(discussed_at=utcnow()))
         db.session.commit()
     page = coordinator.get(f"/meetings/{meeting_id}").get_data(as_text=True)
     response = coordinator.post(f"/meetings/{meeting_id}/held", data={"csrf_token": csrf_from(page)})

@@ -4,9 +4,8 @@ minutes approved by the chair and sent."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from forms.actions import ActionForm
 from forms.common import choices
-from forms.meetings import AttendanceForm, DiscussionForm
+from forms.meetings import AttendanceForm, MeetingItemForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
 from marac.security import audit, form_tokens
@@ -39,21 +38,23 @@ def attendance(meeting_id):
     ), 400 if form.errors else 200
 
 
-def _action_form(meeting):
-    """The owner is one of the meeting's agencies, not every agency of every area (thousands)."""
-    form = ActionForm()
+def _item_form(meeting, item):
+    """The case's one form. The owner is one of the meeting's agencies, not every agency of every
+    area (thousands)."""
+    form = MeetingItemForm(obj=item)
     form.owner_agency_id.choices = choices(
         [(0, "Select the agency")] + [(agency.id, agency.name) for agency in meetings.action_owners(meeting)]
     )
     return form
 
 
-def _render_item(meeting, item, discussion_form, action_form, status=200, conflict=False):
+def _render_item(meeting, item, form, status=200, conflict=None):
     listed = agenda.items(meeting.id)
     index = next(i for i, other in enumerate(listed) if other.id == item.id)
     grid = meetings.research_grid(meeting, [item])
     research = [(agency, grid.get((item.id, agency.id))) for agency in meeting.invited_agencies]
     cases = meeting_papers.cases_with_people([item.case_id])
+    item_actions = actions.for_case(item.case_id)
     return render_template(
         "meetings/run_item.html",
         meeting=meeting,
@@ -61,9 +62,9 @@ def _render_item(meeting, item, discussion_form, action_form, status=200, confli
         item=item,
         case=cases[item.case_id],
         research=research,
-        discussion_form=discussion_form,
-        action_form=action_form,
-        item_actions=actions.for_case(item.case_id),
+        form=form,
+        item_actions=item_actions,
+        changeable={action.id for action in item_actions if actions.changeable_at(item, action)},
         previous=listed[index - 1] if index > 0 else None,
         following=listed[index + 1] if index + 1 < len(listed) else None,
         position=index + 1,
@@ -72,47 +73,92 @@ def _render_item(meeting, item, discussion_form, action_form, status=200, confli
     ), status
 
 
+def _here(meeting, item, anchor=None):
+    return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor=anchor))
+
+
 @bp.route("/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
-def run_item(meeting_id, item_id):
-    """Meeting mode, one case: the research, the discussion, the risk after it, the actions."""
-    meeting = run_meeting(meeting_id)
-    item = item_or_404(meeting, item_id)
-    form = DiscussionForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            with versions.saving(item, form.version.data):
-                meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
-        except StaleRecord:
-            form.version.data = item.version
-            return _render_item(meeting, item, form, _action_form(meeting), 409, conflict=True)
-        audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
-        db.session.commit()
-        flash("Notes saved.", "success")
-        return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id))
-    audit("case.viewed", record_type="case", record_id=item.case_id, tab="meeting")
-    db.session.commit()
-    return _render_item(meeting, item, form, _action_form(meeting))
-
-
-@bp.route("/<int:meeting_id>/items/<int:item_id>/actions", methods=["POST"])
 @form_tokens.once
-def add_action(meeting_id, item_id):
+def run_item(meeting_id, item_id):
+    """Meeting mode, one case: the research, the discussion, the risk after it, the actions, all
+    in one form. Whichever button is pressed, the notes are saved first (so no word typed is lost
+    to an action's problem), then the button's part is done."""
     meeting = run_meeting(meeting_id)
     item = item_or_404(meeting, item_id)
-    form = _action_form(meeting)
-    if form.validate_on_submit():
-        problems = actions.smart_problems(form.data, uk_date(meeting.starts_at))
-        for field, message in problems.items():
+    form = _item_form(meeting, item)
+    if not form.is_submitted():
+        audit("case.viewed", record_type="case", record_id=item.case_id, tab="meeting")
+        db.session.commit()
+        return _render_item(meeting, item, form)
+    form.validate()
+    if form.notes_problems():
+        form.forget_action_errors()
+        return _render_item(meeting, item, form, 400)
+    pressed, action_id = form.pressed()
+    try:
+        with versions.saving(item, form.version.data):
+            changed = meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
+    except StaleRecord:
+        form.version.data = item.version
+        form.forget_action_errors()
+        return _render_item(meeting, item, form, 409, conflict="notes")
+    form.version.data = item.version  # a page shown again sends on from what is saved now
+    if changed:
+        audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
+    db.session.commit()
+    if pressed in ("add", "save"):
+        return _save_action(meeting, item, form, action_id)
+    form.forget_action_errors()
+    if pressed in ("change", "remove"):
+        action = actions.agreed_in(item, action_id)
+        if action is None:
+            flash("That action can no longer be changed here: something has been done on it.")
+            return _here(meeting, item, "actions")
+        if pressed == "change":
+            form.load_action(action)
+            return _render_item(meeting, item, form)
+        actions.withdraw(action)
+        audit("action.removed", record_type="case", record_id=item.case_id, action_id=action.id)
+        db.session.commit()
+        flash(f"Notes saved. Action {action.reference} removed.", "success")
+        return _here(meeting, item, "actions")
+    if pressed == "notes" and form.action_started():
+        # An action half typed stays on the page, to be added.
+        flash("Notes saved. The action below is not added yet.", "success")
+        return _render_item(meeting, item, form)
+    flash("Notes saved.", "success")
+    return _here(meeting, item, "actions" if pressed == "cancel" else None)
+
+
+def _save_action(meeting, item, form, action_id):
+    """Add the action typed, or save the one being changed; its problems shown with everything
+    typed (the notes are saved already)."""
+    if not form.errors:
+        for field, message in actions.smart_problems(form.data, uk_date(meeting.starts_at)).items():
             form[field].errors.append(message)
-        if not problems:
-            action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
-            meetings.invite(meeting, action.owner_agency_id)
-            audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
-            flash(f"Action {action.reference} added.", "success")
-            return form_tokens.made(
-                redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor="actions"))
-            )
-    return _render_item(meeting, item, DiscussionForm(obj=item), form, 400)
+    if form.errors:
+        return _render_item(meeting, item, form, 400)
+    if action_id is None:
+        action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
+        meetings.invite(meeting, action.owner_agency_id)
+        audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
+        flash(f"Notes saved. Action {action.reference} added.", "success")
+        return form_tokens.made(_here(meeting, item, "actions"))
+    action = actions.agreed_in(item, action_id)
+    if action is None:
+        flash("That action can no longer be changed here: something has been done on it.")
+        return _here(meeting, item, "actions")
+    try:
+        with versions.saving(action, form.action_version.data):
+            actions.amend(action, form.data, current_user)
+    except StaleRecord:
+        form.action_version.data = action.version
+        return _render_item(meeting, item, form, 409, conflict="action")
+    meetings.invite(meeting, action.owner_agency_id)
+    audit("action.changed", record_type="case", record_id=item.case_id, action_id=action.id)
+    db.session.commit()
+    flash(f"Notes saved. Action {action.reference} changed.", "success")
+    return _here(meeting, item, "actions")
 
 
 @bp.route("/<int:meeting_id>/held", methods=["POST"])

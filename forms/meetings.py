@@ -139,6 +139,18 @@ class DiscussionForm(VersionedForm):
     submit = SubmitField("Save notes", widget=SubmitButton())
 
 
+class DraftForm(BaseForm):
+    """What meeting mode's page sends as the notes are typed: the text, and the version of the
+    notes it was typed over."""
+
+    discussion = TextAreaField(validators=[Optional(), max_length("Discussion notes", TEXT_MAX)])
+    version = HiddenField(filters=[whole_number])
+
+    def validate_version(self, field):
+        if field.data is None:
+            raise ValidationError("The page sent no version of the notes")
+
+
 class MeetingItemForm(DiscussionForm, ActionForm):
     """Meeting mode's one form for a case: the notes, the risk after discussion and the action
     being added or changed, sent together by whichever button is pressed, so that adding, changing

@@ -5,11 +5,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from forms.common import choices
-from forms.meetings import AttendanceForm, MeetingItemForm
+from forms.meetings import AttendanceForm, DraftForm, MeetingItemForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
 from marac.security import audit, form_tokens
-from marac.services import access, actions, agenda, meeting_papers, meetings, versions
+from marac.services import access, actions, agenda, meeting_drafts, meeting_papers, meetings, versions
 from marac.services.versions import StaleRecord
 from models import db
 from models.clock import uk_date
@@ -48,7 +48,7 @@ def _item_form(meeting, item):
     return form
 
 
-def _render_item(meeting, item, form, status=200, conflict=None):
+def _render_item(meeting, item, form, status=200, conflict=None, restored=None):
     listed = agenda.items(meeting.id)
     index = next(i for i, other in enumerate(listed) if other.id == item.id)
     grid = meetings.research_grid(meeting, [item])
@@ -70,6 +70,7 @@ def _render_item(meeting, item, form, status=200, conflict=None):
         position=index + 1,
         total=len(listed),
         conflict=conflict,
+        restored=restored,
     ), status
 
 
@@ -88,8 +89,12 @@ def run_item(meeting_id, item_id):
     form = _item_form(meeting, item)
     if not form.is_submitted():
         audit("case.viewed", record_type="case", record_id=item.case_id, tab="meeting")
+        restored = meeting_drafts.of(item, current_user)
+        if restored is not None:  # what they typed last time, not saved: back in the box
+            form.discussion.data = restored.discussion
+            audit("meeting.draft_restored", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
         db.session.commit()
-        return _render_item(meeting, item, form)
+        return _render_item(meeting, item, form, restored=restored)
     form.validate()
     if form.notes_problems():
         form.forget_action_errors()
@@ -103,6 +108,7 @@ def run_item(meeting_id, item_id):
         form.forget_action_errors()
         return _render_item(meeting, item, form, 409, conflict="notes")
     form.version.data = item.version  # a page shown again sends on from what is saved now
+    meeting_drafts.drop(item, current_user)
     if changed:
         audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
     db.session.commit()
@@ -159,6 +165,21 @@ def _save_action(meeting, item, form, action_id):
     db.session.commit()
     flash(f"Notes saved. Action {action.reference} changed.", "success")
     return _here(meeting, item, "actions")
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/draft", methods=["POST"])
+def save_draft(meeting_id, item_id):
+    """The page's draft of the notes, sent as they are typed and as the page is left (JavaScript):
+    kept for this person until they save the notes. 204, or 400 for a draft that cannot be kept."""
+    meeting = run_meeting(meeting_id)
+    item = item_or_404(meeting, item_id)
+    form = DraftForm()
+    if not form.validate_on_submit():
+        return "", 400
+    meeting_drafts.keep(item, current_user, form.discussion.data or "", form.version.data)
+    audit("meeting.draft_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/<int:meeting_id>/held", methods=["POST"])

@@ -240,3 +240,55 @@ def test_the_chair_and_the_coordinator_on_one_case_the_second_gets_the_conflict_
     again = press(chair, world.url, ADD, {"discussion": combined}, page=page)  # sent on from the saved version
     assert again.status_code == 302
     assert _item(app, world)[0] == combined and len(_actions(app, world)) == 1
+
+
+# -- Drafts of the notes, saved by the page as they are typed ------------------------------------
+
+
+def _draft(client, world, text, version=None):
+    page = client.get(world.url).get_data(as_text=True)
+    values = field_values(page)
+    return client.post(
+        f"{world.url}/draft",
+        data={"csrf_token": values["csrf_token"], "version": version or values["version"], "discussion": text},
+    )
+
+
+def test_a_draft_is_given_back_to_its_writer_only_until_they_save_the_notes(app, world):
+    coordinator = signed_in(app, "coordinator@example.org")
+    assert _draft(coordinator, world, NOTES).status_code == 204
+    assert _item(app, world)[0] is None  # a draft is not the notes
+
+    page = _page(coordinator.get(world.url))
+    assert field_values(page)["discussion"] == NOTES
+    assert "A draft of your notes saved at " in page and "It is not the case's notes until you press Save notes" in page
+    assert "What is saved now" not in page
+    chairs = _page(signed_in(app, "chair@example.org").get(world.url))
+    assert field_values(chairs)["discussion"] == "" and "A draft of your notes" not in chairs
+    assert len(_events(app, "meeting.draft_saved")) == 1 and len(_events(app, "meeting.draft_restored")) == 1
+
+    assert press(coordinator, world.url, SAVE_NOTES, page=page).status_code == 302
+    assert _item(app, world)[0] == NOTES
+    again = _page(coordinator.get(world.url))
+    assert "A draft of your notes" not in again and field_values(again)["discussion"] == NOTES
+
+
+def test_a_draft_typed_over_notes_saved_since_shows_what_is_saved_now(app, world):
+    coordinator = signed_in(app, "coordinator@example.org")
+    chair = signed_in(app, "chair@example.org")
+    assert _draft(coordinator, world, "Coordinator's draft").status_code == 204
+    assert press(chair, world.url, SAVE_NOTES, {"discussion": "Chair's notes"}).status_code == 302
+    page = _page(coordinator.get(world.url))
+    assert field_values(page)["discussion"] == "Coordinator's draft"
+    assert "The notes have been saved since your draft" in page and "Chair's notes" in page
+
+
+def test_a_draft_that_cannot_be_kept_is_refused_and_agencies_may_not_send_one(app, world):
+    coordinator = signed_in(app, "coordinator@example.org")
+    assert _draft(coordinator, world, "x" * 20_001).status_code == 400
+    assert _draft(coordinator, world, NOTES, version="not a number").status_code == 400
+    police = signed_in(app, "police@example.org")
+    token = field_values(police.get("/").get_data(as_text=True)).get("csrf_token")
+    refused = police.post(f"{world.url}/draft", data={"csrf_token": token, "version": "1", "discussion": NOTES})
+    assert refused.status_code == 403
+    assert _events(app, "meeting.draft_saved") == []

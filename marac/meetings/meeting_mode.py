@@ -9,7 +9,7 @@ from forms.meetings import AttendanceForm, DraftForm, MeetingItemForm
 from marac.meetings import bp
 from marac.meetings.common import confirmed, item_or_404, managed_meeting, meeting_or_404, run_meeting
 from marac.security import audit, form_tokens
-from marac.services import access, actions, agenda, meeting_drafts, meeting_papers, meetings, versions
+from marac.services import access, actions, agenda, meeting_drafts, meeting_facts, meetings, versions
 from marac.services.versions import StaleRecord
 from models import db
 from models.clock import uk_date
@@ -53,14 +53,15 @@ def _render_item(meeting, item, form, status=200, conflict=None, restored=None):
     index = next(i for i, other in enumerate(listed) if other.id == item.id)
     grid = meetings.research_grid(meeting, [item])
     research = [(agency, grid.get((item.id, agency.id))) for agency in meeting.invited_agencies]
-    cases = meeting_papers.cases_with_people([item.case_id])
-    item_actions = actions.for_case(item.case_id)
+    facts = meeting_facts.for_item(meeting, item, current_user)
+    item_actions = facts["agreed"]
     return render_template(
         "meetings/run_item.html",
         meeting=meeting,
         title=meetings.title(meeting),
         item=item,
-        case=cases[item.case_id],
+        case=facts["case"],
+        facts=facts,
         research=research,
         form=form,
         item_actions=item_actions,

@@ -4,6 +4,7 @@ import re
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import selectinload
 
 from marac.services.cases import involve_agency
 from models import Action, ActionStatus, ActionUpdate, Agency, Meeting, Role, User, db
@@ -174,7 +175,13 @@ def names_in(history):
 
 
 def for_case(case_id, where=None):
-    query = sa.select(Action).where(Action.case_id == case_id).order_by(Action.due_on, Action.id)
+    """The case's actions (within `where`), with their owners, by due date."""
+    query = (
+        sa.select(Action)
+        .where(Action.case_id == case_id)
+        .options(selectinload(Action.owner_agency))
+        .order_by(Action.due_on, Action.id)
+    )
     if where is not None:
         query = query.where(where)
     return db.session.scalars(query).all()

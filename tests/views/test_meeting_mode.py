@@ -13,7 +13,7 @@ from models import Action, ActionStatus, ActionUpdate, AgencyKind, AgendaItem, A
 from models.clock import uk_today
 from tests.factories.actions import ActionFactory
 from tests.factories.cases import CaseFactory
-from tests.helpers import signed_in
+from tests.helpers import counted_queries, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values
 
 MEETING_DAY = uk_today() + timedelta(days=7)
@@ -292,3 +292,163 @@ def test_a_draft_that_cannot_be_kept_is_refused_and_agencies_may_not_send_one(ap
     refused = police.post(f"{world.url}/draft", data={"csrf_token": token, "version": "1", "discussion": NOTES})
     assert refused.status_code == 403
     assert _events(app, "meeting.draft_saved") == []
+
+
+# -- The facts of the case on screen ------------------------------------------------------------
+
+
+def _everything(app, world, *, children=1, contacts=1, earlier_actions=2):
+    """Give the world's case every fact meeting mode shows; `children`, `contacts` and
+    `earlier_actions` make more of the rows that must not cost more queries."""
+    from marac.services import caseload, meetings, victim_views
+    from models import Case, CaseChild, CasePerpetrator, Meeting, Person, Referral, ReferralStatus
+    from models.clock import utcnow
+
+    cases, factory = CaseFactory(app), world.factory
+    cases.completed_dashes(world.case.id, 1, yes=15)
+    other = cases.case(world.case.area_id)  # the same perpetrator, another victim: serial
+    earlier_day = uk_today() - timedelta(days=120)
+    earlier = factory.meeting(world.case.area_id, earlier_day, case_ids=[world.case.id], publish=True)
+    for number in range(earlier_actions):
+        factory.action(
+            world.case.id,
+            world.housing,
+            due_on=earlier_day + timedelta(days=14 + number),
+            status=ActionStatus.COMPLETED if number else ActionStatus.NOT_DONE,
+            meeting_id=earlier.id,
+            item_id=earlier.items[world.case.id],
+            by=world.users["coordinator@example.org"],
+            what=f"Housing to change the locks at the flat ({number})",
+        )
+    open_action = factory.action(
+        world.case.id, world.police, due_on=uk_today() + timedelta(days=3), what="Police to review bail conditions"
+    )
+    with app.app_context():
+        case = db.session.get(Case, world.case.id)
+        case.victim_fears = "Her brother-in-law, who lives nearby"
+        case.not_safe_to_share_with = "Her mother: she passes everything on"
+        db.session.add(
+            CasePerpetrator(case_id=other.id, person_id=world.case.perpetrator_id, relationship_to_victim="partner")
+        )
+        for number in range(children):
+            child = Person(
+                first_name=f"Kit{number}",
+                last_name="Testchild",
+                date_of_birth=uk_today().replace(year=uk_today().year - 7 - number),
+            )
+            case.children.append(
+                CaseChild(person=child, relationship_to_victim="child", relationship_to_perpetrator="child")
+            )
+        first = Referral(
+            area_id=case.area_id,
+            case_id=case.id,
+            status=ReferralStatus.ACCEPTED,
+            referred_on=earlier_day - timedelta(days=14),
+            referring_agency_id=world.housing,
+            referrer_id=world.users["housing@example.org"],
+            referrer_name="Pat",
+            draft={},
+            criteria=["visible_high_risk"],
+        )
+        db.session.add(first)
+        db.session.flush()
+        db.session.add(
+            Referral(
+                area_id=case.area_id,
+                case_id=case.id,
+                status=ReferralStatus.ACCEPTED,
+                referred_on=uk_today() - timedelta(days=3),
+                referring_agency_id=world.police,
+                referrer_id=world.users["police@example.org"],
+                referrer_name="Sam",
+                draft={},
+                criteria=["professional_judgement", "repeat"],
+                is_repeat=True,
+                repeat_of_id=first.id,
+            )
+        )
+        item = db.session.get(AgendaItem, earlier.items[world.case.id])
+        meetings.save_discussion(item, "Discussed before", "high")
+        held = db.session.get(Meeting, earlier.id)
+        held.status = "minutes_sent"
+        idva = db.session.get(User, world.users["idva@example.org"])
+        support, _happened = caseload.allocate(
+            case, idva, db.session.get(User, world.users["idva.manager@example.org"])
+        )
+        for number in range(contacts):
+            caseload.log_contact(
+                case,
+                support,
+                idva,
+                contacted_at=utcnow() - timedelta(days=2 + number),
+                method="phone",
+                outcome="spoke",
+                was_safe=True,
+            )
+        victim_views.record(
+            case,
+            {
+                "wants": "To stay in her home with the locks changed",
+                "fears": "That he finds out she spoke to the police",
+                "agrees_to_share": "All of it except her new phone number",
+                "knows_of_referral": "yes",
+            },
+            idva,
+        )
+        db.session.commit()
+        return first.id, open_action
+
+
+def test_meeting_mode_shows_every_fact_of_the_case(app, world):
+    first_referral, open_action = _everything(app, world)
+    page = " ".join(_page(signed_in(app, "coordinator@example.org").get(world.url)).split())
+    voice = page.index("The victim's voice")
+    assert voice < page.index("The case") < page.index("Research"), "the victim's voice at the top"
+    for fact in (
+        "To stay in her home with the locks changed",
+        "That he finds out she spoke to the police",
+        "All of it except her new phone number",
+        'Do they know of the referral?</dt><dd class="govuk-summary-list__value">Yes',
+        "High risk</strong> DASH score 15 of 24",
+        "Visible high risk:",  # the route, with why
+        "by <bdi>Northmoor Police</bdi>",
+        "Reasons: Professional judgement, Repeat MARAC case",
+        f"Repeat</strong> of referral R{first_referral:06d}",
+        "Serial perpetrator",
+        "Kit0 Testchild</bdi>, aged 7",
+        "Her brother-in-law, who lives nearby",
+        "Her mother: she passes everything on",
+        "Indra Advisor</bdi>, since",
+        "Last contact with the victim: ",
+        "Discussed; risk after discussion high; 2 actions: 1 not done, 1 completed",
+        "Housing to change the locks at the flat (0)</bdi> — <strong>Not done: agency did not act",
+        f"A{open_action:06d} <bdi>Northmoor Police</bdi>: <bdi>Police to review bail conditions</bdi>",
+    ):
+        assert fact in page, fact
+    assert "Last contact with the victim: none yet" not in page
+
+
+def test_serial_perpetrators_are_flagged_to_coordinators_only(app, world):
+    _everything(app, world)
+    assert "Serial perpetrator" not in _page(signed_in(app, "chair@example.org").get(world.url))
+
+
+def _queries(app, client, url):
+    client.get(url)  # the session's first look at the page reads what later ones have cached
+    with counted_queries(app) as statements:
+        assert client.get(url).status_code == 200
+    return statements
+
+
+def test_meeting_mode_reads_the_facts_in_a_fixed_number_of_queries(app, world):
+    _everything(app, world)
+    coordinator = signed_in(app, "coordinator@example.org")
+    small = len(_queries(app, coordinator, world.url))
+    _everything(app, world, children=5, contacts=5, earlier_actions=6)  # another earlier MARAC, and more of all
+    large = _queries(app, coordinator, world.url)
+    assert small == len(large), (small, len(large))
+    assert len(large) <= QUERY_BUDGET, "\n".join(statement[:120] for statement in large)
+
+
+# The page's own reads, and the header's (of which the unread notifications' count is run 7 times).
+QUERY_BUDGET = 46

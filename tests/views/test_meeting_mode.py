@@ -9,8 +9,26 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from models import Action, ActionStatus, ActionUpdate, AgencyKind, AgendaItem, Area, AuditEvent, User, db
-from models.clock import uk_today
+from marac.services import caseload, meetings, victim_views
+from models import (
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    AgencyKind,
+    AgendaItem,
+    Area,
+    AuditEvent,
+    Case,
+    CaseChild,
+    CasePerpetrator,
+    Meeting,
+    Person,
+    Referral,
+    ReferralStatus,
+    User,
+    db,
+)
+from models.clock import uk_today, utcnow
 from tests.factories.actions import ActionFactory
 from tests.factories.cases import CaseFactory
 from tests.helpers import counted_queries, signed_in
@@ -300,10 +318,6 @@ def test_a_draft_that_cannot_be_kept_is_refused_and_agencies_may_not_send_one(ap
 def _everything(app, world, *, children=1, contacts=1, earlier_actions=2):
     """Give the world's case every fact meeting mode shows; `children`, `contacts` and
     `earlier_actions` make more of the rows that must not cost more queries."""
-    from marac.services import caseload, meetings, victim_views
-    from models import Case, CaseChild, CasePerpetrator, Meeting, Person, Referral, ReferralStatus
-    from models.clock import utcnow
-
     cases, factory = CaseFactory(app), world.factory
     cases.completed_dashes(world.case.id, 1, yes=15)
     other = cases.case(world.case.area_id)  # the same perpetrator, another victim: serial

@@ -1,9 +1,19 @@
 """Forms for meetings: scheduling, the case list, research, meeting mode."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from forms.actions import ActionForm
 from forms.common import (
     BaseForm,
     CreateForm,
@@ -15,6 +25,7 @@ from forms.common import (
     max_length,
     radios,
     single_line,
+    whole_number,
 )
 from models.meetings import AGENDA_SECTION_LABELS, MAX_PLANNED_MINUTES
 from models.risk import RiskLevel
@@ -149,6 +160,78 @@ class DiscussionForm(VersionedForm):
     )
     risk_after = radios("Risk after discussion", RiskLevel.labels())
     submit = SubmitField("Save notes", widget=SubmitButton())
+
+
+class DraftForm(BaseForm):
+    """What meeting mode's page sends as the notes are typed: the text, and the version of the
+    notes it was typed over."""
+
+    discussion = TextAreaField(validators=[Optional(), max_length("Discussion notes", TEXT_MAX)])
+    version = HiddenField(filters=[whole_number])
+
+    def validate_version(self, field):
+        if field.data is None:
+            raise ValidationError("The page sent no version of the notes")
+
+
+class MeetingItemForm(DiscussionForm, ActionForm):
+    """Meeting mode's one form for a case: the notes, the risk after discussion and the action
+    being added or changed, sent together by whichever button is pressed, so that adding, changing
+    or removing an action saves the notes too and an action refused keeps every word typed.
+    `changing` is the action being changed (its `action_version` the one it was read at)."""
+
+    submit = None
+    save_notes = SubmitField("Save notes", widget=SubmitButton())
+    add_action = SubmitField("Add action", widget=SubmitButton())
+    save_action = SubmitField("Save the action", widget=SubmitButton())
+    cancel_change = SubmitField("Cancel the change", widget=SubmitButton())
+    changing = HiddenField(filters=[whole_number])
+    action_version = HiddenField()
+    # Buttons on each action's row: their value is the action's id.
+    change_action = HiddenField(filters=[whole_number])
+    remove_action = HiddenField(filters=[whole_number])
+
+    ACTION_FIELDS = ("owner_agency_id", "owner_person", "protects", "what", "how_known", "due_on", "due_reason")
+
+    def pressed(self):
+        """(what the button asks, the action it names or None): "add", "save" (the action being
+        changed), "change" or "remove" (an action of the list), "cancel", else "notes"."""
+        if self.add_action.data:
+            return "add", None
+        if self.save_action.data and self.changing.data:
+            return "save", self.changing.data
+        if self.change_action.data:
+            return "change", self.change_action.data
+        if self.remove_action.data:
+            return "remove", self.remove_action.data
+        if self.cancel_change.data:
+            return "cancel", None
+        return "notes", None
+
+    def action_started(self):
+        """Something typed or chosen for an action, not yet added or saved."""
+        return (
+            bool(self.changing.data)
+            or any(self[name].data for name in self.ACTION_FIELDS if name not in ("owner_agency_id",))
+            or bool(self.owner_agency_id.data)
+        )
+
+    def notes_problems(self):
+        return bool(self.discussion.errors or self.risk_after.errors)
+
+    def forget_action_errors(self):
+        """The notes are saved whatever state the action is in: its problems are shown only when
+        it is added or saved."""
+        for name in (*self.ACTION_FIELDS, "changing", "action_version", "change_action", "remove_action"):
+            self[name].errors = []
+
+    def load_action(self, action):
+        """Show `action` in the action fields, to be changed."""
+        for name in self.ACTION_FIELDS:
+            self[name].data = getattr(action, name)
+            self[name].raw_data = None  # shown as the action has it, not as the page sent it
+        self.changing.data = action.id
+        self.action_version.data = action.version
 
 
 class TickBox(BooleanField):

@@ -29,12 +29,18 @@ def govuk_datetime(value):
     if value is None:
         return ""
     local = value.astimezone(UK)
-    hour = local.hour % 12 or 12
-    return f"{govuk_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{govuk_date(local)} at {govuk_time(local)}"
+
+
+def govuk_time(value):
+    """2:32pm, in UK time."""
+    local = value.astimezone(UK)
+    return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def register_filters(app):
     app.add_template_filter(govuk_date)
+    app.add_template_filter(govuk_time)
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(isolate)
     app.add_template_global(error_summary)

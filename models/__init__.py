@@ -25,6 +25,7 @@ from models.meetings import (
     AgendaSection,
     Attendance,
     Meeting,
+    MeetingDraft,
     MeetingStatus,
     MinutesEntry,
     MinutesVersion,
@@ -38,6 +39,7 @@ from models.referrals import Referral, ReferralStatus
 from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
 from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, UsedFormToken, User, UserSession
+from models.voice import KnowsOfReferral, VictimView
 
 __all__ = [
     "db",
@@ -99,4 +101,7 @@ __all__ = [
     "ApiScope",
     "ApiToken",
     "IdempotencyKey",
+    "MeetingDraft",
+    "KnowsOfReferral",
+    "VictimView",
 ]

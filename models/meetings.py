@@ -196,3 +196,20 @@ class MinutesEntry(db.Model):
     agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
     discussion: Mapped[str | None] = mapped_column(sa.Text)
     risk_after: Mapped[str | None] = mapped_column(sa.String(10))
+
+
+class MeetingDraft(db.Model):
+    """The discussion notes a person is typing in meeting mode, saved by the page as they type (and
+    as they leave it), until they save the notes themselves: given back when they return, so a
+    closed tab or a lost connection loses nothing. One a person for each case on a list."""
+
+    __tablename__ = "meeting_drafts"
+    __table_args__ = (sa.UniqueConstraint("agenda_item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    discussion: Mapped[str] = mapped_column(sa.Text)
+    # The version of the notes the draft was typed over: restored over a newer save, it says so.
+    item_version: Mapped[int]
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -86,4 +86,3 @@ def demo(app):
 
     with app.app_context():
         demo_service.seed(factories.PASSWORD, with_cases=False)
-

@@ -29,8 +29,10 @@ def test_tiny_synthetic_data_is_consistent_and_usable(empty_database_url):
             assert 0.15 < repeats / sent < 0.45  # about 31% nationally, fewer in a first year
             owned = sa.select(sa.func.count()).where(Action.owner_agency_id == heavy_agency)
             assert connection.scalar(owned) == synthetic.HEAVY_AGENCY_ACTIONS
-            mismatched = sa.select(sa.func.count(Action.id)).join(Case, Case.id == Action.case_id).where(
-                Action.area_id != Case.area_id
+            mismatched = (
+                sa.select(sa.func.count(Action.id))
+                .join(Case, Case.id == Action.case_id)
+                .where(Action.area_id != Case.area_id)
             )
             assert connection.scalar(mismatched) == 0
             # The allocation queue holds the last few days' high-risk referrals, not the year's.

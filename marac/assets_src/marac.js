@@ -2,6 +2,7 @@
 // 'unsafe-inline'. Pages work without it: this only enhances.
 import { initAll as initGovuk } from './govuk-frontend.min.js'
 import { initAll as initMoj } from './moj-frontend.min.js'
+import './meeting-notes.js'
 
 initGovuk()
 initMoj()

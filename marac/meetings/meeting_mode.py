@@ -4,9 +4,8 @@ minutes approved by the chair and sent."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forms.actions import ActionForm
 from forms.common import choices
-from forms.meetings import AttendanceForm, DiscussionForm, HeldForm
+from forms.meetings import AttendanceForm, DraftForm, HeldForm, MeetingItemForm
 from marac.meetings import bp
 from marac.meetings.common import (
     confirmed,
@@ -17,7 +16,7 @@ from marac.meetings.common import (
     run_meeting,
 )
 from marac.security import audit, form_tokens
-from marac.services import access, actions, agenda, meeting_papers, meetings, versions
+from marac.services import access, actions, agenda, meeting_drafts, meeting_facts, meetings, versions
 from marac.services.versions import StaleRecord
 from models import MeetingStatus, db
 from models.clock import uk_date
@@ -48,82 +47,151 @@ def attendance(meeting_id):
     ), 400 if form.errors else 200
 
 
-def _action_form(meeting):
-    """The owner is one of the meeting's agencies, not every agency of every area (thousands)."""
-    form = ActionForm()
+def _item_form(meeting, item):
+    """The case's one form. The owner is one of the meeting's agencies, not every agency of every
+    area (thousands)."""
+    form = MeetingItemForm(obj=item)
     form.owner_agency_id.choices = choices(
         [(0, "Select the agency")] + [(agency.id, agency.name) for agency in meetings.action_owners(meeting)]
     )
     return form
 
 
-def _render_item(meeting, item, discussion_form, action_form, status=200, conflict=False):
+def _render_item(meeting, item, form, status=200, conflict=None, restored=None):
     listed = agenda.items(meeting.id)
     index = next(i for i, other in enumerate(listed) if other.id == item.id)
     grid = meetings.research_grid(meeting, [item])
     research = [(agency, grid.get((item.id, agency.id))) for agency in meeting.invited_agencies]
-    cases = meeting_papers.cases_with_people([item.case_id])
+    facts = meeting_facts.for_item(meeting, item, current_user)
+    item_actions = facts["agreed"]
     return render_template(
         "meetings/run_item.html",
         meeting=meeting,
         title=meetings.title(meeting),
         item=item,
-        case=cases[item.case_id],
+        case=facts["case"],
+        facts=facts,
         research=research,
-        discussion_form=discussion_form,
-        action_form=action_form,
-        item_actions=actions.for_case(item.case_id, access.visible_actions(current_user)),
+        form=form,
+        item_actions=item_actions,
+        changeable={action.id for action in item_actions if actions.changeable_at(item, action)},
         previous=listed[index - 1] if index > 0 else None,
         following=listed[index + 1] if index + 1 < len(listed) else None,
         position=index + 1,
         total=len(listed),
         conflict=conflict,
+        restored=restored,
     ), status
 
 
+def _here(meeting, item, anchor=None):
+    return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor=anchor))
+
+
 @bp.route("/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
+@form_tokens.once
 def run_item(meeting_id, item_id):
-    """Meeting mode, one case: the research, the discussion, the risk after it, the actions."""
+    """Meeting mode, one case: the research, the discussion, the risk after it, the actions, all
+    in one form. Whichever button is pressed, the notes are saved first (so no word typed is lost
+    to an action's problem), then the button's part is done."""
     meeting = run_meeting(meeting_id)
-    item = item_or_404(meeting, item_id)
-    form = DiscussionForm(obj=item)
     if request.method == "POST":
         record_change(meeting)
-    if form.validate_on_submit():
-        try:
-            with versions.saving(item, form.version.data):
-                meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
-        except StaleRecord:
-            form.version.data = item.version
-            return _render_item(meeting, item, form, _action_form(meeting), 409, conflict=True)
-        audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
+    item = item_or_404(meeting, item_id)
+    form = _item_form(meeting, item)
+    if not form.is_submitted():
+        audit("case.viewed", record_type="case", record_id=item.case_id, tab="meeting")
+        restored = meeting_drafts.of(item, current_user)
+        if restored is not None:  # what they typed last time, not saved: back in the box
+            form.discussion.data = restored.discussion
+            audit("meeting.draft_restored", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
         db.session.commit()
-        flash("Notes saved.", "success")
-        return redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id))
-    audit("case.viewed", record_type="case", record_id=item.case_id, tab="meeting")
+        return _render_item(meeting, item, form, restored=restored)
+    form.validate()
+    if form.notes_problems():
+        form.forget_action_errors()
+        return _render_item(meeting, item, form, 400)
+    pressed, action_id = form.pressed()
+    try:
+        with versions.saving(item, form.version.data):
+            changed = meetings.save_discussion(item, form.discussion.data, form.risk_after.data)
+    except StaleRecord:
+        form.version.data = item.version
+        form.forget_action_errors()
+        return _render_item(meeting, item, form, 409, conflict="notes")
+    form.version.data = item.version  # a page shown again sends on from what is saved now
+    meeting_drafts.drop(item, current_user)
+    if changed:
+        audit("meeting.discussion_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
     db.session.commit()
-    return _render_item(meeting, item, form, _action_form(meeting))
+    if pressed in ("add", "save"):
+        return _save_action(meeting, item, form, action_id)
+    form.forget_action_errors()
+    if pressed in ("change", "remove"):
+        action = actions.agreed_in(item, action_id)
+        if action is None:
+            flash("That action can no longer be changed here: something has been done on it.")
+            return _here(meeting, item, "actions")
+        if pressed == "change":
+            form.load_action(action)
+            return _render_item(meeting, item, form)
+        actions.withdraw(action)
+        audit("action.removed", record_type="case", record_id=item.case_id, action_id=action.id)
+        db.session.commit()
+        flash(f"Notes saved. Action {action.reference} removed.", "success")
+        return _here(meeting, item, "actions")
+    if pressed == "notes" and form.action_started():
+        # An action half typed stays on the page, to be added.
+        flash("Notes saved. The action below is not added yet.", "success")
+        return _render_item(meeting, item, form)
+    flash("Notes saved.", "success")
+    return _here(meeting, item, "actions" if pressed == "cancel" else None)
 
 
-@bp.route("/<int:meeting_id>/items/<int:item_id>/actions", methods=["POST"])
-@form_tokens.once
-def add_action(meeting_id, item_id):
-    meeting = run_meeting(meeting_id)
-    item = item_or_404(record_change(meeting), item_id)
-    form = _action_form(meeting)
-    if form.validate_on_submit():
-        problems = actions.smart_problems(form.data, uk_date(meeting.starts_at))
-        for field, message in problems.items():
+def _save_action(meeting, item, form, action_id):
+    """Add the action typed, or save the one being changed; its problems shown with everything
+    typed (the notes are saved already)."""
+    if not form.errors:
+        for field, message in actions.smart_problems(form.data, uk_date(meeting.starts_at)).items():
             form[field].errors.append(message)
-        if not problems:
-            action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
-            meetings.invite(meeting, action.owner_agency_id)
-            audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
-            flash(f"Action {action.reference} added.", "success")
-            return form_tokens.made(
-                redirect(url_for("meetings.run_item", meeting_id=meeting.id, item_id=item.id, _anchor="actions"))
-            )
-    return _render_item(meeting, item, DiscussionForm(obj=item), form, 400)
+    if form.errors:
+        return _render_item(meeting, item, form, 400)
+    if action_id is None:
+        action = actions.create(item.case, form.data, current_user, meeting=meeting, item=item)
+        meetings.invite(meeting, action.owner_agency_id)
+        audit("action.created", record_type="case", record_id=item.case_id, action_id=action.id)
+        flash(f"Notes saved. Action {action.reference} added.", "success")
+        return form_tokens.made(_here(meeting, item, "actions"))
+    action = actions.agreed_in(item, action_id)
+    if action is None:
+        flash("That action can no longer be changed here: something has been done on it.")
+        return _here(meeting, item, "actions")
+    try:
+        with versions.saving(action, form.action_version.data):
+            actions.amend(action, form.data, current_user)
+    except StaleRecord:
+        form.action_version.data = action.version
+        return _render_item(meeting, item, form, 409, conflict="action")
+    meetings.invite(meeting, action.owner_agency_id)
+    audit("action.changed", record_type="case", record_id=item.case_id, action_id=action.id)
+    db.session.commit()
+    flash(f"Notes saved. Action {action.reference} changed.", "success")
+    return _here(meeting, item, "actions")
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>/draft", methods=["POST"])
+def save_draft(meeting_id, item_id):
+    """The page's draft of the notes, sent as they are typed and as the page is left (JavaScript):
+    kept for this person until they save the notes. 204, or 400 for a draft that cannot be kept."""
+    meeting = record_change(run_meeting(meeting_id))
+    item = item_or_404(meeting, item_id)
+    form = DraftForm()
+    if not form.validate_on_submit():
+        return "", 400
+    meeting_drafts.keep(item, current_user, form.discussion.data or "", form.version.data)
+    audit("meeting.draft_saved", record_type="case", record_id=item.case_id, meeting_id=meeting.id)
+    db.session.commit()
+    return "", 204
 
 
 @bp.route("/<int:meeting_id>/held", methods=["GET", "POST"])

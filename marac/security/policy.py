@@ -104,7 +104,7 @@ ACCESS_POLICY = {
     "meetings.research_answer": RESEARCHERS,
     "meetings.attendance": MEETING_RUNNERS,
     "meetings.run_item": MEETING_RUNNERS,
-    "meetings.add_action": MEETING_RUNNERS,
+    "meetings.save_draft": MEETING_RUNNERS,
     "meetings.mark_held": MEETING_RUNNERS,
     "meetings.approve": frozenset({Role.CHAIR}),
     "meetings.send_minutes": COORDINATORS,

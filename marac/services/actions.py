@@ -4,6 +4,7 @@ import re
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import selectinload
 
 from marac.services import date_rules
 from marac.services.cases import involve_agency
@@ -62,6 +63,45 @@ def create(case, data, user, *, meeting=None, item=None):
     db.session.add(ActionUpdate(action_id=action.id, user_id=user.id, to_status=action.status, note="Agreed"))
     involve_agency(case, action.owner_agency_id, "action")
     return action
+
+
+def changeable_at(item, action):
+    """An action agreed in this discussion (meeting mode's agenda item) on which nothing has been
+    done yet: the meeting may still change or remove it."""
+    return action.agenda_item_id == item.id and action.status == ActionStatus.NOT_STARTED
+
+
+def agreed_in(item, action_id):
+    """The action `action_id`, if the meeting may still change it (changeable_at), else None."""
+    action = db.session.get(Action, action_id) if action_id else None
+    return action if action is not None and changeable_at(item, action) else None
+
+
+def amend(action, data, user):
+    """The meeting changes what it agreed (owner, what, how, when), kept in the action's history."""
+    action.owner_agency_id = data["owner_agency_id"]
+    action.owner_person = (data.get("owner_person") or "").strip() or None
+    action.protects = data["protects"]
+    action.what = data["what"].strip()
+    action.how_known = data["how_known"].strip()
+    action.due_on = data["due_on"]
+    action.due_reason = (data.get("due_reason") or "").strip() or None
+    db.session.add(
+        ActionUpdate(
+            action_id=action.id,
+            user_id=user.id,
+            from_status=action.status,
+            to_status=action.status,
+            note="Changed at the meeting",
+        )
+    )
+    involve_agency(action.case, action.owner_agency_id, "action")
+
+
+def withdraw(action):
+    """The meeting takes back an action it agreed by mistake: nothing has been done on it, so it
+    goes (its history with it); the audit trail keeps that it was removed."""
+    db.session.delete(action)
 
 
 def allowed_statuses(user, action):
@@ -143,11 +183,17 @@ def names_in(history):
     return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(user_ids))).all())
 
 
-def for_case(case_id, where):
-    """The case's actions within `where` (access.visible_actions), by due date."""
-    return db.session.scalars(
-        sa.select(Action).where(Action.case_id == case_id, where).order_by(Action.due_on, Action.id)
-    ).all()
+def for_case(case_id, where=None):
+    """The case's actions (within `where`), with their owners, by due date."""
+    query = (
+        sa.select(Action)
+        .where(Action.case_id == case_id)
+        .options(selectinload(Action.owner_agency))
+        .order_by(Action.due_on, Action.id)
+    )
+    if where is not None:
+        query = query.where(where)
+    return db.session.scalars(query).all()
 
 
 def overdue_first(today):

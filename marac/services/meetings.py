@@ -244,9 +244,14 @@ def attendance(meeting):
 
 
 def save_discussion(item, discussion, risk_after):
-    item.discussion = (discussion or "").strip() or None
-    item.risk_after = risk_after or None
+    """The notes and the risk after discussion, if they changed (meeting mode sends them with every
+    button): True if they did."""
+    discussion, risk_after = (discussion or "").strip() or None, risk_after or None
+    if (item.discussion, item.risk_after) == (discussion, risk_after) and item.discussed_at:
+        return False
+    item.discussion, item.risk_after = discussion, risk_after
     item.discussed_at = utcnow()
+    return True
 
 
 # A meeting's steps, in the one order it takes them.

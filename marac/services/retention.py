@@ -71,6 +71,8 @@ PERSONAL = {
     "onward_referrals": {"note"},
     "research_requests": {"facts", "opinion"},
     "action_updates": {"note"},
+    "meeting_drafts": {"discussion"},
+    "victim_views": {"wants", "fears", "agrees_to_share"},
 }
 # Codes and categories, kept: what the quarterly returns and outcome measures count.
 KEPT = {
@@ -91,6 +93,7 @@ KEPT = {
     "onward_referrals": {"service"},
     "research_requests": {"status"},
     "action_updates": {"from_status", "to_status"},
+    "victim_views": {"knows_of_referral"},
 }
 # Rows removed outright when anonymising (other names a person went by; matching keys).
 REMOVED_WHEN_ANONYMISED = {"person_aliases", "person_match_keys"}

@@ -816,6 +816,35 @@ def minutes_versions(database):
     )
 
 
+def meeting_drafts_and_victim_views(database):
+    """e8b4d2f6a1c3: the coordinator's draft of the home case's notes, and the victim's voice."""
+    database.insert(
+        "meeting_drafts",
+        {
+            "id": 1,
+            "agenda_item_id": AGENDA_ITEM,
+            "user_id": COORDINATOR,
+            "discussion": "Bail conditions breached; locks first",
+            "item_version": 1,
+            "saved_at": LATER,
+        },
+    )
+    database.insert(
+        "victim_views",
+        {
+            "id": 1,
+            "case_id": HOME_CASE,
+            "wants": "To stay in her home with the locks changed",
+            "fears": "That he finds out she spoke to the police",
+            "agrees_to_share": "Everything except her new phone number",
+            "knows_of_referral": "yes",
+            "recorded_by_id": IDVA,
+            "agency_id": IDVA_SERVICE,
+            "recorded_at": LATER,
+        },
+    )
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -832,4 +861,5 @@ LOADERS = {
     "d7a3c5e9f1b4": risk_lowered_from,
     "e8b4d6f0a2c5": referral_repeat_claim,
     "e8b2d4f6a1c3": minutes_versions,
+    "e8b4d2f6a1c3": meeting_drafts_and_victim_views,
 }

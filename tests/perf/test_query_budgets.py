@@ -2,7 +2,6 @@
 of statements must not grow with the data (benchmarks/README.md lists every page and where its
 budget is tested)."""
 
-
 import pytest
 
 from marac.services import referrals

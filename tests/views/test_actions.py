@@ -21,7 +21,7 @@ from models.clock import uk_today
 from tests.factories.actions import ActionFactory, history, saved
 from tests.factories.cases import CaseFactory
 from tests.helpers import counted_queries, csrf_from, sign_in
-from tests.pages import date_boxes
+from tests.pages import date_boxes, version_field
 
 TODAY = uk_today()
 MEETING_DAY = TODAY - timedelta(days=7)  # held: its actions may be completed today
@@ -413,7 +413,8 @@ def smart_answers(world, **changes):
 def add_action(client, world, answers):
     url = f"/meetings/{world.meeting.id}/items/{world.item}"
     page = client.get(url).get_data(as_text=True)
-    return client.post(f"{url}/actions", data={**answers, "csrf_token": csrf_from(page)})
+    form = {"csrf_token": csrf_from(page), "version": version_field(page), "add_action": "Add action"}
+    return client.post(url, data={**answers, **form})
 
 
 def _actions_of(app, case_id):
@@ -520,8 +521,9 @@ def test_a_smart_action_is_agreed_for_the_owning_agency(app, world, as_user, due
 def test_an_agency_rep_cannot_add_actions(app, world, as_user):
     police = as_user("police@example.org")
     token = csrf_from(police.get("/").get_data(as_text=True))
-    url = f"/meetings/{world.meeting.id}/items/{world.item}/actions"
-    assert police.post(url, data={**smart_answers(world), "csrf_token": token}).status_code == 403
+    url = f"/meetings/{world.meeting.id}/items/{world.item}"
+    answers = {**smart_answers(world), "csrf_token": token, "add_action": "Add action"}
+    assert police.post(url, data=answers).status_code == 403
     assert _actions_of(app, world.case.id) == []
 
 

@@ -223,8 +223,16 @@ def test_approved_and_sent_minutes_are_read_only(app, world, started):
             (f"{base}/items/{item_id}", {"discussion": "Changed", "risk_after": "medium", "version": version}),
             (f"{base}/attendance", {f"present-{world['police']}": "y"}),
             (
-                f"{base}/items/{item_id}/actions",
-                {"owner_agency_id": world["police"], "protects": "victim", "what": "Late action", "how_known": "x"},
+                f"{base}/items/{item_id}",
+                {
+                    "discussion": "Discussed",
+                    "version": version,
+                    "owner_agency_id": world["police"],
+                    "protects": "victim",
+                    "what": "Late action",
+                    "how_known": "x",
+                    "add_action": "Add action",
+                },
             ),
         ]
         for url, data in attempts:

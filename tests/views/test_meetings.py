@@ -33,7 +33,7 @@ from models import (
 from models.clock import UK, uk_today
 from tests.factories.cases import CaseFactory
 from tests.helpers import counted_queries, csrf_from, signed_in
-from tests.pages import date_boxes
+from tests.pages import date_boxes, version_field
 
 TODAY = uk_today()
 UK_MEETING = datetime.combine(TODAY + timedelta(days=7), time(10, 0), tzinfo=UK)
@@ -352,8 +352,10 @@ def _agree_action(client, world, case_id, owner_id, what="Fit new locks at the h
         item_id = db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=world["meeting"], case_id=case_id))
     page = client.get(f"{base}/items/{item_id}").get_data(as_text=True)
     return client.post(
-        f"{base}/items/{item_id}/actions",
+        f"{base}/items/{item_id}",
         data={
+            "add_action": "Add action",
+            "version": version_field(page),
             "owner_agency_id": str(owner_id),
             "protects": "victim",
             "what": what,

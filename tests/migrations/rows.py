@@ -745,6 +745,14 @@ def risk_lowered_from(database):
     )
 
 
+def saved_searches(database):
+    """b8e2f4a6c1d3: the coordinator's search a moment ago."""
+    database.insert(
+        "saved_searches",
+        {"id": "k3Vq" * 5 + "x9Zb", "user_id": COORDINATOR, "terms": "Quill 14/5/1991", "created_at": LATER},
+    )
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -759,4 +767,5 @@ LOADERS = {
     "d4a5e0813a3a": area_equality_figures,
     "c4f8a2d6e913": used_form_tokens,
     "d7a3c5e9f1b4": risk_lowered_from,
+    "b8e2f4a6c1d3": saved_searches,
 }

@@ -75,6 +75,7 @@ ACCESS_POLICY = {
     "cases.case_tab": CASE_VIEWERS,
     "cases.case_audit": CASE_AUDITORS,
     "cases.person_search": CASE_VIEWERS,
+    "cases.search_results": CASE_VIEWERS,
     "referrals.referral_list": REFERRERS,
     "referrals.referral_new": REFERRERS,
     "referrals.referral_edit": REFERRERS,

@@ -194,20 +194,25 @@ def _candidates(query, names, within):
     """The people sharing a matching key with the query, and those whose surname (or other
     surname) begins as one of the names does: each from an index, at most CANDIDATE_LIMIT."""
     prefixes = sorted({name[:PREFIX_LETTERS] for name in names if len(name) >= 2})
-    starts = sa.or_(
-        *(sa.func.lower(Person.last_name).like(f"{prefix}%") for prefix in prefixes),
-        *(
-            Person.id.in_(
-                sa.select(PersonAlias.person_id).where(sa.func.lower(PersonAlias.last_name).like(f"{prefix}%"))
-            )
-            for prefix in prefixes
-        ),
+    starts = sa.union(
+        *(sa.select(Person.id).where(_begins(Person.last_name, prefix)) for prefix in prefixes),
+        *(sa.select(PersonAlias.person_id).where(_begins(PersonAlias.last_name, prefix)) for prefix in prefixes),
     )
-    found = list(db.session.scalars(sa.select(Person).where(starts, within).limit(CANDIDATE_LIMIT))) if prefixes else []
+    found = []
+    if prefixes:
+        found += db.session.scalars(sa.select(Person).where(Person.id.in_(starts), within).limit(CANDIDATE_LIMIT))
     by_keys = candidates_by_keys(query, within)
     if by_keys is not None:
         found += db.session.scalars(by_keys)
     return found
+
+
+def _begins(column, prefix):
+    """lower(column) begins with the prefix, through the index of lower(column): PostgreSQL's
+    (text_pattern_ops) serves the LIKE, SQLite's (whose LIKE ignores case, so no index) the range."""
+    lowered = sa.func.lower(column)
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return sa.and_(lowered.like(f"{prefix}%"), lowered >= prefix, lowered < after)
 
 
 def _people_in_cases(user, ranked):

@@ -26,7 +26,7 @@ from models import (
 )
 from models.clock import uk_today, utcnow
 from tests.factories.cases import CaseFactory
-from tests.helpers import csrf_from, post_form, signed_in
+from tests.helpers import counted_queries, csrf_from, post_form, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 RTL_OVERRIDE = "\u202e"
@@ -648,6 +648,43 @@ def test_a_saved_search_expires_and_the_scheduler_removes_it(app, world, search_
         assert search.purge_job(utcnow()) == {"deleted": 1}
         db.session.commit()
         assert db.session.scalars(sa.select(SavedSearch)).all() == []
+
+
+SEARCH_BUDGET = 14
+
+
+@pytest.mark.parametrize("terms", ["Quern", "Quernmore Vera", "Quernmoor 2/3/1990", "ZZ4 4QQ"])
+def test_a_search_keeps_its_query_budget_as_the_people_found_grow(app, world, build, terms):
+    """Surnames by their start, the matching keys, postcodes: the statements do not grow with the
+    people found (each with another name)."""
+    browser = signed_in(app, world.users["coordinator"].email)
+
+    def add_people(count):
+        for _ in range(count):
+            build.case(
+                world.area.id,
+                agency_ids=[world.police.id],
+                victim={
+                    "last_name": "Quernmoor",
+                    "date_of_birth": date(1990, 3, 2),
+                    "postcode": "ZZ4 4QQ",
+                    "aliases": [("Vee", "Quernley")],
+                },
+            )
+            build.case(world.area.id, victim={"first_name": "Other", "last_name": "Person"})
+
+    def counted():
+        with counted_queries(app) as statements:
+            html = browser.get(url).get_data(as_text=True)
+        return len(statements), len(_found_cases(html))
+
+    add_people(2)
+    url = _search(browser, terms).request.url
+    small, found_small = counted()
+    add_people(10)
+    large, found_large = counted()
+    assert found_large > found_small > 0
+    assert large == small <= SEARCH_BUDGET, (small, large)
 
 
 def test_search_needs_something_to_search_by(app, world):

@@ -279,6 +279,15 @@ def pick(app):
             # not, say, one of several namesakes made by earlier runs on this copy of the database).
             if _found(victim, referrer) and _found(perpetrators[pid], referrer)
         ]
+        # The search: the start of area 1's commonest victim surname, as a coordinator types it.
+        surname = db.session.scalar(
+            sa.select(Person.last_name)
+            .join(Case, Case.victim_id == Person.id)
+            .where(Case.area_id == area.id)
+            .group_by(Person.last_name)
+            .order_by(sa.func.count().desc(), Person.last_name)
+            .limit(1)
+        )
         today = uk_today()
         year, quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
         counts = {
@@ -298,6 +307,7 @@ def pick(app):
             "idva_case": idva_case,
             "planned": planned.id,
             "known": known,
+            "surname_start": surname[:5],
             "year": year,
             "quarter": quarter,
             "counts": counts,
@@ -418,6 +428,16 @@ def run(url, scale, requests, warmup, only=None, profile=False):
         with app.app_context():
             built_items = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == planned))
         built["note"] = "; ".join(filter(None, [f"{built_items} cases listed", built["note"]]))
+    # The search runs on its results page (the POST only keeps the terms): that page is measured.
+    token = csrf_of(coordinator.get("/people/search"))
+    search_terms = {"terms": facts["surname_start"], "csrf_token": token}
+    results = coordinator.post("/people/search", data=search_terms).location
+    bench.measure(
+        "surname search",
+        email("coordinator", 1),
+        get(results),
+        note="the first 5 letters of area 1's commonest victim surname",
+    )
     bench.measure(
         "meeting list PDF",
         email("coordinator", 1),

@@ -26,6 +26,7 @@ from forms.common import (
 )
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.people import ETHNICITIES, GENDER_LABELS, NAME_MAX, YES_NO_PREFER_NOT_LABELS
+from models.search import SEARCH_TERMS_MAX
 
 # Lenient: the shape of a UK postcode, any case, with or without the space.
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$", re.IGNORECASE)
@@ -204,18 +205,15 @@ class SafetyNotesForm(VersionedForm, SafetyNoteFields):
 
 
 class PersonSearchForm(BaseForm):
-    name = StringField(
-        "Name or other name",
+    """One box: names, references, a date of birth, a postcode (services/search.parse reads them)."""
+
+    terms = StringField(
+        "Search cases",
         widget=GovTextInput(),
         filters=[single_line],
-        validators=[Optional(), max_length("Name", NAME_MAX * 2)],
+        validators=[
+            DataRequired("Enter a name, a reference, a date of birth or a postcode"),
+            max_length("Search", SEARCH_TERMS_MAX),
+        ],
     )
-    date_of_birth = GovDateField("Date of birth", validators=[Optional()])
     submit = SubmitField("Search", widget=SubmitButton())
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        if valid and not self.name.data and not self.date_of_birth.data:
-            self.name.errors.append("Enter a name or a date of birth")
-            return False
-        return valid

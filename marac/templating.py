@@ -1,9 +1,9 @@
 """Template helpers: dates and times as GOV.UK writes them (in UK time), the error summary, and
-isolating typed text."""
+isolating typed text; and a list's CSV as a download."""
 
 from datetime import date, datetime
 
-from flask import g
+from flask import Response, g
 from markupsafe import Markup
 
 from forms.common import GovDateField, every_field
@@ -52,6 +52,13 @@ def register_filters(app):
 
 
 MAX_PAGE = 100_000
+
+
+def csv_download(text, stem):
+    """A CSV as a file to save (`stem`.csv), never shown in the browser."""
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    return response
 
 
 def page_number(args):

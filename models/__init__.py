@@ -38,11 +38,13 @@ from models.people import Person, PersonAlias, PersonMatchKey
 from models.referrals import Referral, ReferralStatus
 from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
+from models.search import SavedSearch
 from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, UsedFormToken, User, UserSession
 from models.voice import KnowsOfReferral, VictimView
 
 __all__ = [
     "db",
+    "SavedSearch",
     "Action",
     "ActionStatus",
     "ActionTarget",

@@ -125,3 +125,14 @@ class PersonMatchKey(db.Model):
 
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+def _lower_prefix_index(name, column):
+    """An index that finds names by how they begin (`lower(name) LIKE 'qui%'`): the search's
+    partial and misspelt surnames. PostgreSQL needs the pattern operator class for LIKE."""
+    label = f"{column.name}_lower"
+    return sa.Index(name, sa.func.lower(column).label(label), postgresql_ops={label: "text_pattern_ops"})
+
+
+_lower_prefix_index("ix_people_last_name_lower", Person.last_name)
+_lower_prefix_index("ix_person_aliases_last_name_lower", PersonAlias.last_name)

@@ -8,10 +8,10 @@ from forms.actions import ActionStatusForm
 from forms.common import choices
 from marac.actions import bp
 from marac.security import audit
-from marac.services import access, actions, paging, versions
+from marac.services import access, actions, exports, paging, versions
 from marac.services.areas import agency_names
 from marac.services.versions import StaleRecord
-from marac.templating import page_number
+from marac.templating import csv_download, page_number
 from models import Action, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import months_ago, uk_today
@@ -19,18 +19,24 @@ from models.clock import months_ago, uk_today
 FILTERS = ("status", "due", "meeting_id", "agency_id")
 
 
-@bp.route("/")
-def action_list():
-    today = uk_today()
+def _filtered_actions(today):
+    """The action list's filters (codes and ids only) and its query: for the page and its CSV."""
     args = {key: request.args.get(key) or None for key in FILTERS}
     meeting_id = request.args.get("meeting_id", type=int)
     by_agency = actions.filters_by_agency(current_user)
     agency_id = request.args.get("agency_id", type=int) if by_agency else None
-    page = page_number(request.args)
     where = access.visible_actions(current_user)
     query = actions.filtered(
         where, status=args["status"], due=args["due"], meeting_id=meeting_id, agency_id=agency_id, today=today
     ).options(selectinload(Action.owner_agency))
+    return args, by_agency, where, query
+
+
+@bp.route("/")
+def action_list():
+    today = uk_today()
+    args, by_agency, where, query = _filtered_actions(today)
+    page = page_number(request.args)
     rows, has_next = paging.fetch_page(query, page)
     audit("actions.listed", count=len(rows), page=page)
     db.session.commit()
@@ -47,6 +53,17 @@ def action_list():
         statuses=ACTION_STATUS_LABELS,
         is_overdue=actions.is_overdue,
     )
+
+
+@bp.route("/actions.csv")
+def action_list_csv():
+    """The action list as filtered, every page of it, for a spreadsheet."""
+    today = uk_today()
+    args, _by_agency, _where, query = _filtered_actions(today)
+    rows = db.session.scalars(query).all()
+    audit("actions.exported", count=len(rows), **{key: value for key, value in args.items() if value})
+    db.session.commit()
+    return csv_download(exports.actions_csv(rows, actions.is_overdue, today), f"marac-actions-{today}")
 
 
 @bp.route("/overview")

@@ -22,8 +22,9 @@ from forms.caseload import (
 from forms.common import ConfirmForm, choices
 from marac.caseload import bp
 from marac.security import audit, form_tokens
-from marac.services import access, assessments, caseload, cases, date_rules, versions
+from marac.services import access, assessments, caseload, cases, date_rules, exports, versions
 from marac.services.versions import StaleRecord
+from marac.templating import csv_download
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.caseload import (
     CLOSURE_REASON_LABELS,
@@ -42,13 +43,13 @@ LIST_ARGS = ("sort", "risk", "contact", "tasks", "review")
 # -- Lists --------------------------------------------------------------------------------------
 
 
-@bp.route("/")
-def caseload_list():
-    """An IDVA's active cases. IDVA managers may look at any IDVA of their team (?idva=<id>)."""
+def _caseload_of():
+    """The IDVA whose caseload is asked for (?idva=<id> for their manager), their active cases and
+    those the list's filters keep: for the page and its CSV. None: the user has no caseload to show."""
     idva_id = request.args.get("idva", type=int)
     if idva_id is None:
         if not current_user.has_role(Role.IDVA):
-            return redirect(url_for("caseload.team"))
+            return None
         idva = current_user
     else:
         idva = access.get_team_idva(current_user, idva_id)
@@ -66,6 +67,16 @@ def caseload_list():
         tasks=args["tasks"],
         review=args["review"],
     )
+    return idva, args, all_rows, rows
+
+
+@bp.route("/")
+def caseload_list():
+    """An IDVA's active cases. IDVA managers may look at any IDVA of their team (?idva=<id>)."""
+    found = _caseload_of()
+    if found is None:
+        return redirect(url_for("caseload.team"))
+    idva, args, all_rows, rows = found
     loads = caseload.caseload_against_capacity(None, idva_ids=[idva.id])
     audit("caseload.listed", idva_id=idva.id, count=len(rows))
     db.session.commit()
@@ -82,6 +93,18 @@ def caseload_list():
         filters=caseload.FILTERS,
         today=all_rows[0].today if all_rows else uk_today(),
     )
+
+
+@bp.route("/caseload.csv")
+def caseload_csv():
+    """The caseload as the list shows it (filtered and sorted), for a spreadsheet."""
+    found = _caseload_of()
+    if found is None:
+        abort(404)
+    idva, _args, _all_rows, rows = found
+    audit("caseload.exported", idva_id=idva.id, count=len(rows))
+    db.session.commit()
+    return csv_download(exports.caseload_csv(rows), f"marac-caseload-{uk_today()}")
 
 
 @bp.route("/team")

@@ -24,6 +24,7 @@ from marac.services import (
     assessments,
     caseload,
     cases,
+    paging,
     people,
     referrals,
     risk_scoring,
@@ -39,6 +40,7 @@ from marac.services.versions import StaleRecord
 from marac.templating import page_number
 from models import Area, RiskAssessment, db
 from models.actions import ACTION_STATUS_LABELS
+from models.clock import utcnow
 
 
 def _case_or_404(case_id, tab):
@@ -447,15 +449,35 @@ def case_audit(case_id):
 
 @bp.route("/people/search", methods=["GET", "POST"])
 def person_search():
+    """The search form (also the header's box). A search is a POST, kept as a saved search: its
+    results have only the saved search's id in their address, never a name or a date of birth."""
     form = PersonSearchForm()
-    results = None
     if form.validate_on_submit():
-        results = search.find_cases(current_user, name=form.name.data, date_of_birth=form.date_of_birth.data)
-        audit(
-            "people.searched",
-            count=len(results),
-            by_name=bool(form.name.data),
-            by_date_of_birth=bool(form.date_of_birth.data),
-        )
-        db.session.commit()
-    return render_template("cases/search.html", form=form, results=results)
+        try:
+            search.parse(form.terms.data)
+        except search.NotUnderstood as problem:
+            form.terms.errors.append(str(problem))
+        else:
+            saved = search.save(current_user, form.terms.data)
+            db.session.commit()
+            return redirect(url_for("cases.search_results", search_id=saved.id))
+    return render_template("cases/search.html", form=form, results=None)
+
+
+@bp.route("/people/search/<search_id>")
+def search_results(search_id):
+    """A saved search's results, a page at a time: the user's own, run again while it lasts."""
+    saved = search.saved(current_user, search_id, utcnow())
+    if saved is None:
+        flash("That search has expired. Search again.")
+        return redirect(url_for("cases.person_search"))
+    terms = search.parse(saved.terms)
+    page = page_number(request.args)
+    found = search.find(current_user, terms)
+    results, has_next = paging.page_of(found, page)
+    audit("people.searched", count=len(found), page=page, **terms.audited())
+    db.session.commit()
+    form = PersonSearchForm(formdata=None, terms=saved.terms)
+    return render_template(
+        "cases/search.html", form=form, results=results, total=len(found), page=page, has_next=has_next, saved=saved
+    )

@@ -22,6 +22,7 @@ from marac.security import audit, form_tokens
 from marac.services import (
     access,
     date_rules,
+    exports,
     meeting_papers,
     paging,
     referrals,
@@ -31,7 +32,7 @@ from marac.services import (
     versions,
 )
 from marac.services.areas import agency_choices, user_areas
-from marac.templating import govuk_date, page_number
+from marac.templating import csv_download, govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
 from models.clock import uk_date, uk_today
 from models.referrals import REPEAT_CONFIRMED
@@ -481,6 +482,18 @@ def referral_list():
         status=status,
         statuses=ReferralStatus,
     )
+
+
+@bp.route("/referrals/referrals.csv")
+def referral_list_csv():
+    """The referrals list (of one status, if chosen), every page of it, for a spreadsheet."""
+    status = request.args.get("status")
+    status = status if status in set(ReferralStatus) else None
+    rows = db.session.scalars(referrals.newest_first(access.visible_referrals(current_user), status=status)).all()
+    seen_cases = access.seen_case_ids(current_user, [row.case_id for row in rows])
+    audit("referrals.exported", count=len(rows), status=status)
+    db.session.commit()
+    return csv_download(exports.referrals_csv(rows, seen_cases), f"marac-referrals-{uk_today()}")
 
 
 @bp.route("/referrals/twelve-months")

@@ -422,14 +422,43 @@ def score(query: PersonDetails, candidate: PersonDetails) -> Match:
         reasons.insert(0, "Matches an alias")
     reasons.append(dob_reason)
 
-    query_postcode, candidate_postcode = normalise_postcode(query.postcode), normalise_postcode(candidate.postcode)
-    if query_postcode and query_postcode == candidate_postcode:
-        total += SAME_POSTCODE_BONUS
-        reasons.append("Same postcode")
-    elif _outward(query_postcode) and _outward(query_postcode) == _outward(candidate_postcode):
-        total += SAME_DISTRICT_BONUS
-        reasons.append("Same postcode district")
+    bonus, postcode_reason = _compare_postcode(query.postcode, candidate.postcode)
+    if postcode_reason:
+        reasons.append(postcode_reason)
+    return Match(candidate.id, round(min(1.0, total + bonus), 3), tuple(reasons))
 
+
+def _compare_postcode(a: str | None, b: str | None) -> tuple[float, str | None]:
+    """What a shared postcode adds to a score, and the reason (None when nothing is shared)."""
+    a, b = normalise_postcode(a), normalise_postcode(b)
+    if a and a == b:
+        return SAME_POSTCODE_BONUS, "Same postcode"
+    if _outward(a) and _outward(a) == _outward(b):
+        return SAME_DISTRICT_BONUS, "Same postcode district"
+    return 0.0, None
+
+
+def score_surname(surname: str, candidate: PersonDetails, date_of_birth=None, postcode=None) -> Match:
+    """A search by one name, taken as a surname: how well it matches the candidate's surname or one
+    of their other surnames (the same, sounding alike, spelt similarly, or its beginning), weighed
+    with the date of birth and postcode as `score` weighs a whole name."""
+    typed = " ".join(_tokens(surname))
+    best = None
+    for index, (_first, last) in enumerate(_name_pairs(candidate.first_name, candidate.last_name, candidate.aliases)):
+        last = " ".join(_tokens(last))
+        similarity, kind = _compare_part(typed, last)
+        similarity *= ALIAS_FACTOR if index else 1
+        if best is None or similarity > best[0]:
+            begins = kind == SHORTENED and last.startswith(typed)
+            reason = "Surname begins with the name searched" if begins else _part_reason(kind, "surname")
+            best = (similarity, reason, index > 0)
+    similarity, reason, alias = best
+    dob, dob_reason = _compare_dob(date_of_birth, candidate.date_of_birth)
+    bonus, postcode_reason = _compare_postcode(postcode, candidate.postcode)
+    reasons = ["Matches an alias"] * alias + [reason]
+    # An unknown date of birth is no reason: the search did not ask for one.
+    reasons += [dob_reason] * (date_of_birth is not None) + [postcode_reason] * bool(postcode_reason)
+    total = NAME_WEIGHT * similarity + DOB_WEIGHT * dob + bonus
     return Match(candidate.id, round(min(1.0, total), 3), tuple(reasons))
 
 

@@ -12,3 +12,9 @@ def fetch_page(query, page, *, size=PAGE_SIZE, rows=False):
     query = query.limit(size + 1).offset((page - 1) * size)
     found = (db.session.execute(query) if rows else db.session.scalars(query)).all()
     return found[:size], len(found) > size
+
+
+def page_of(items, page, *, size=PAGE_SIZE):
+    """(this page's items, whether there is a next page) of a list already ranked in Python."""
+    start = (page - 1) * size
+    return items[start : start + size], len(items) > start + size

@@ -82,16 +82,13 @@ def details_of(person):
     )
 
 
-def possible_matches(query, *, limit=5, threshold=matching.THRESHOLD, within=None):
-    """People on record who may be the person `query` (a matching.PersonDetails) describes.
-
-    Candidates come from the indexed blocking keys, never a scan. `within` limits the candidates
-    (a WHERE clause on Person: for a referrer, access.visible_people; None is everyone, for the
-    coordinator's triage). Returns (Match, Person) pairs, best first.
-    """
+def candidates_by_keys(query, within=None):
+    """A select of the people sharing a blocking key with `query` (a matching.PersonDetails), at
+    most MATCH_CANDIDATE_LIMIT, among `within` (a WHERE clause on Person; None is everyone).
+    None when the details make no key."""
     keys = query.lookup_keys()
     if not keys:
-        return []
+        return None
     candidate_ids = (
         sa.select(PersonMatchKey.person_id)
         .where(PersonMatchKey.key.in_(sorted(keys)))
@@ -99,8 +96,19 @@ def possible_matches(query, *, limit=5, threshold=matching.THRESHOLD, within=Non
         .limit(MATCH_CANDIDATE_LIMIT)
     )
     statement = sa.select(Person).where(Person.id.in_(candidate_ids))
-    if within is not None:
-        statement = statement.where(within)
+    return statement if within is None else statement.where(within)
+
+
+def possible_matches(query, *, limit=5, threshold=matching.THRESHOLD, within=None):
+    """People on record who may be the person `query` (a matching.PersonDetails) describes.
+
+    Candidates come from the indexed blocking keys, never a scan. `within` limits the candidates
+    (a WHERE clause on Person: for a referrer, access.visible_people; None is everyone, for the
+    coordinator's triage). Returns (Match, Person) pairs, best first.
+    """
+    statement = candidates_by_keys(query, within)
+    if statement is None:
+        return []
     candidates = {person.id: person for person in db.session.scalars(statement)}
     ranked = matching.rank(
         query, [details_of(person) for person in candidates.values()], limit=limit, threshold=threshold

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from marac.services import access, actions, caseload, stats
 from marac.services.areas import agency_names
 from marac.services.caseload.figures import OUTCOMES
+from marac.services.exports import cell
 from marac.services.pdf.data_return import data_return_pdf
 from marac.services.pdf.papers import PaperHeader
 from marac.services.small_numbers import CONCEALED, NOTE, Figures, Shown
@@ -22,8 +23,6 @@ from models.clock import last_months, uk_date, utcnow
 FIGURES = list(stats.FIGURE_LABELS)
 # The figures that count some of the cases discussed (the rest of the cases are not shown).
 SHARES_OF_CASES = ("repeats", "racially_minoritised", "lgbt", "disabled", "male", "aged_16_17")
-# A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is written as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def sees_exact_figures(user):
@@ -116,27 +115,22 @@ def return_table(report, *, exact):
     )
 
 
-def _cell(value):
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def return_csv(report, table):
     """The return as CSV, one row per figure, ready to copy into the national return."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_cell(f"MARAC data return: {report.area.name}, {report.year} Q{report.quarter}")])
+    writer.writerow([cell(f"MARAC data return: {report.area.name}, {report.year} Q{report.quarter}")])
     writer.writerow(["Figure", *table.columns])
     for row in table.rows:
-        writer.writerow([_cell(cell) for cell in row])
+        writer.writerow([cell(value) for value in row])
     writer.writerow([])
     writer.writerow(["Measure", "This area", "Benchmark"])
     for row in table.benchmarks:
-        writer.writerow([_cell(cell) for cell in row])
+        writer.writerow([cell(value) for value in row])
     writer.writerow([])
     writer.writerow(["Referring agency", "Cases"])
     for name, count in table.by_agency:
-        writer.writerow([_cell(name), _cell(count)])
+        writer.writerow([cell(name), cell(count)])
     if table.note:
         writer.writerow([])
         writer.writerow([table.note])

@@ -845,6 +845,14 @@ def meeting_drafts_and_victim_views(database):
     )
 
 
+def saved_searches(database):
+    """b8e2f4a6c1d3: the coordinator's search a moment ago."""
+    database.insert(
+        "saved_searches",
+        {"id": "k3Vq" * 5 + "x9Zb", "user_id": COORDINATOR, "terms": "Quill 14/5/1991", "created_at": LATER},
+    )
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -862,4 +870,5 @@ LOADERS = {
     "e8b4d6f0a2c5": referral_repeat_claim,
     "e8b2d4f6a1c3": minutes_versions,
     "e8b4d2f6a1c3": meeting_drafts_and_victim_views,
+    "b8e2f4a6c1d3": saved_searches,
 }

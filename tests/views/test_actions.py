@@ -2,6 +2,7 @@
 mode, two people saving at once, what each agency sees (list, page, filters, PDF), completion
 rates, and the query budgets of the list and the overview."""
 
+import csv
 import html as html_lib
 import io
 import re
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 
 from marac.security import sessions
 from marac.services import actions
-from models import Action, ActionStatus, AgencyKind, Area, CaseAgency, Meeting, Role, User, db
+from models import Action, ActionStatus, AgencyKind, Area, AuditEvent, CaseAgency, Meeting, Role, User, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import uk_today
 from tests.factories.actions import ActionFactory, history, saved
@@ -617,6 +618,45 @@ def test_an_agency_has_the_pdf_of_its_own_actions_only(app, world, as_user):
 
     housing_text = _pdf_text(as_user("housing@example.org").get(f"{base}/{world.housing}.pdf"))
     assert "change the locks" in housing_text and "panic alarm" not in housing_text
+
+
+def _csv(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="marac-actions-')
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_action_list_downloads_as_filtered_for_each_agency_its_own(app, world, as_user):
+    mine = new_action(world, world.police, what=POLICE_TEXT)
+    done = new_action(world, world.police, status=ActionStatus.COMPLETED, what='=HYPERLINK("http://x")')
+    theirs = new_action(world, world.housing, what=HOUSING_TEXT)
+    police = as_user("police@example.org")
+    page = _text(police.get("/actions/?status=open"))
+    assert 'href="/actions/actions.csv?status=open"' in page  # the link carries the filters
+
+    rows = _csv(police.get("/actions/actions.csv"))
+    assert rows[0] == ["Reference", "Case", "Action", "Owner", "Due", "Status", "Overdue"]
+    assert sorted(row[0] for row in rows[1:]) == [f"A{mine:06d}", f"A{done:06d}"]  # never housing's
+    assert HOUSING_TEXT not in str(rows) and f"A{theirs:06d}" not in str(rows)
+    # What a spreadsheet would run as a formula is written as text.
+    assert '\'=HYPERLINK("http://x")' in [row[2] for row in rows]
+    assert [row[0] for row in _csv(police.get("/actions/actions.csv?status=open"))[1:]] == [f"A{mine:06d}"]
+    mine_row = next(row for row in rows if row[0] == f"A{mine:06d}")
+    assert mine_row[1:] == [
+        f"C{world.case.id:06d}",
+        POLICE_TEXT,
+        "Northmoor Police",
+        (MEETING_DAY + timedelta(days=28)).isoformat(),
+        "Not started",
+        "No",
+    ]
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).filter_by(event="actions.exported")).all()[-1]
+    assert event.detail == {"count": 1, "status": "open"} and event.user_id == world.users["police@example.org"]
+
+    coordinator = as_user("coordinator@example.org")
+    rows = _csv(coordinator.get(f"/actions/actions.csv?agency_id={world.housing}"))
+    assert [row[0] for row in rows[1:]] == [f"A{theirs:06d}"]
 
 
 # -- Completion by agency ------------------------------------------------------------------------

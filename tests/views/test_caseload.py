@@ -3,6 +3,8 @@ and the first-contact target, the safety plan and its conflicts, intake, onward 
 closure with outcomes and reopening, the post-MARAC feedback task, the risk review reminder,
 the figures for reports, and the caseload page's query budget at 5 and 500 cases."""
 
+import csv
+import io
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +26,7 @@ from models import (
     Need,
     Notification,
     OnwardReferral,
+    Person,
     Role,
     SafetyPlan,
     Support,
@@ -170,6 +173,44 @@ def test_other_managers_do_not_see_this_services_caseloads(app, world):
     team = _text(far.get("/caseload/team"))
     assert "Wanda Queuewaite" not in team and "Ash Testidva" not in team
     assert far.get(f"/caseload/cases/{world.waiting.id}/allocate").status_code == 404
+
+
+def _csv(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="marac-caseload-')
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_caseload_downloads_as_the_list_shows_it_to_whoever_may_see_it(app, world):
+    with app.app_context():
+        victim = db.session.get(Person, db.session.get(Case, world.ash_case.id).victim_id)
+        victim.first_name = "@SUM(1+1)*cmd"
+        db.session.commit()
+    ash = world.client("ash")
+    page = _text(ash.get("/caseload/?risk=high"))
+    assert 'href="/caseload/caseload.csv?risk=high"' in page  # the link carries the filters
+    rows = _csv(ash.get("/caseload/caseload.csv"))
+    assert rows[0][:4] == ["Case", "Victim", "Risk", "Last contact"]
+    assert [row[:3] for row in rows[1:]] == [[f"C{world.ash_case.id:06d}", "'@SUM(1+1)*cmd Ashcase", "High"]]
+    assert _csv(ash.get("/caseload/caseload.csv?risk=medium"))[1:] == []
+    # The manager downloads an IDVA of their team's; no one else may.
+    manager = world.client("manager")
+    rows = _csv(manager.get(f"/caseload/caseload.csv?idva={world.people['birch'].id}"))
+    assert [row[0] for row in rows[1:]] == [f"C{world.birch_case.id:06d}"]
+    assert ash.get(f"/caseload/caseload.csv?idva={world.people['birch'].id}").status_code == 404
+    assert (
+        world.client("other service manager").get(f"/caseload/caseload.csv?idva={world.people['ash'].id}").status_code
+        == 404
+    )
+    assert world.client("police").get("/caseload/caseload.csv").status_code == 403
+    assert manager.get("/caseload/caseload.csv").status_code == 404  # no caseload of their own
+    with app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent).filter_by(event="caseload.exported")).all()
+    assert [(e.user_id, e.detail) for e in events] == [
+        (world.people["ash"].id, {"idva_id": world.people["ash"].id, "count": 1}),
+        (world.people["ash"].id, {"idva_id": world.people["ash"].id, "count": 0}),
+        (world.people["manager"].id, {"idva_id": world.people["birch"].id, "count": 1}),
+    ]
 
 
 @pytest.mark.parametrize("who", ["coordinator", "police", "chair", "steering"])

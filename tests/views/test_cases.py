@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from marac.services import search
 from models import (
     AgencyKind,
     Allocation,
@@ -17,12 +18,15 @@ from models import (
     CasePerpetrator,
     Person,
     PersonMatchKey,
+    Referral,
+    ReferralStatus,
     Role,
+    SavedSearch,
     db,
 )
-from models.clock import uk_today
+from models.clock import uk_today, utcnow
 from tests.factories.cases import CaseFactory
-from tests.helpers import csrf_from, post_form, signed_in
+from tests.helpers import counted_queries, csrf_from, post_form, signed_in
 from tests.pages import date_boxes, error_summary, field_errors, field_values, version_field
 
 RTL_OVERRIDE = "\u202e"
@@ -351,10 +355,7 @@ def test_names_are_kept_and_shown_exactly_as_typed(app, make):
         assert RTL_OVERRIDE not in outside, path
     assert "<bdi>O&#39;Brien Gorsefield</bdi>" in browser.get(case_url).get_data(as_text=True)
 
-    html = post_form(
-        browser, "/people/search", {"date_of_birth": ["27", "3", "1990"]}, token_from="/people/search"
-    ).get_data(as_text=True)
-    assert shown in html
+    assert shown in _search(browser, "27/3/1990").get_data(as_text=True)
 
 
 def test_a_case_cannot_be_created_in_an_area_the_user_is_not_in(app, make):
@@ -465,8 +466,7 @@ def test_a_confidential_address_never_reaches_agency_reps_or_chairs(app, world, 
     assert not _shows_secret(response.get_data(as_text=True))
     assert _events(app, "person.address_revealed", user_id=person.id) == []
 
-    found = post_form(browser, "/people/search", {"name": refuge_case.victim_name}, token_from="/people/search")
-    assert not _shows_secret(found.get_data(as_text=True))
+    assert not _shows_secret(_search(browser, refuge_case.victim_name).get_data(as_text=True))
 
 
 def test_an_address_that_is_not_confidential_is_shown_to_every_viewer(app, world):
@@ -488,6 +488,7 @@ def search_world(world, build):
             "first_name": "Vera",
             "last_name": "Quillfeather",
             "date_of_birth": date(1991, 5, 14),
+            "postcode": "QQ7 3XY",
             "aliases": [("Vee", "Marchbank")],
         },
         perpetrator={"first_name": "Dorian", "last_name": "Ashcombe", "date_of_birth": date(1988, 2, 2)},
@@ -499,67 +500,201 @@ def search_world(world, build):
     return SimpleNamespace(seen=seen, unseen=unseen)
 
 
-def _search(browser, **answers):
-    response = post_form(browser, "/people/search", answers, token_from="/people/search")
+def _search(browser, terms):
+    """Search as the header's box does: a POST, then the results page it leads to."""
+    token = csrf_from(browser.get("/").get_data(as_text=True))
+    response = browser.post("/people/search", data={"terms": terms, "csrf_token": token}, follow_redirects=True)
     assert response.status_code == 200
-    assert response.request.path == "/people/search" and not response.request.query_string
-    return response.get_data(as_text=True)
+    return response
+
+
+def _found(browser, terms):
+    return _found_cases(_search(browser, terms).get_data(as_text=True))
 
 
 def _found_cases(html):
     return {int(case_id) for case_id in re.findall(r'href="/cases/(\d+)"', html)}
 
 
-def test_search_finds_people_by_name_other_name_and_date_of_birth_in_cases_one_may_see(app, world, search_world):
+def test_search_finds_people_by_part_of_a_name_a_misspelling_another_name_a_date_a_postcode(app, world, search_world):
     browser = signed_in(app, world.users["coordinator"].email)
     seen, unseen = search_world.seen.id, search_world.unseen.id
 
-    html = _search(browser, name="Vera Quillfeather")
+    html = _search(browser, "Vera Quillfeather").get_data(as_text=True)
     assert seen in _found_cases(html) and unseen not in _found_cases(html)
-    assert "Victim" in html
+    assert "Victim" in html and "Same first name" in html and "Same surname" in html  # why it matched
 
-    assert seen in _found_cases(_search(browser, name="Vee Marchbank"))  # another name she uses
-    # Misspelt, with the date of birth to go on.
-    assert seen in _found_cases(_search(browser, name="Vera Quilfeather", date_of_birth=["14", "5", "1991"]))
-    html = _search(browser, **{"date_of_birth": ["14", "5", "1991"]})
-    assert _found_cases(html) == {seen}
-    html = _search(browser, name="Dorian Ashcombe")
+    assert seen in _found(browser, "Quill")  # part of the surname
+    assert "Surname begins with the name searched" in _search(browser, "quill").get_data(as_text=True)
+    assert seen in _found(browser, "Quilfeather")  # misspelt, nothing else to go on
+    assert seen in _found(browser, "Vera Quilfeathr")
+    assert seen in _found(browser, "Quillfeather Vera")  # the names the wrong way round
+    html = _search(browser, "Marchbank").get_data(as_text=True)  # another name she uses
+    assert _found_cases(html) == {seen} and "Matches an alias" in html
+    assert seen in _found(browser, "Vee Marchbank")
+    assert _found(browser, "14/5/1991") == {seen}
+    assert _found(browser, "14 May 1991") == {seen}
+    assert _found(browser, "QQ7 3XY") == {seen} == _found(browser, "qq73xy")
+    assert seen in _found(browser, "Quill 1991-05-14")
+    html = _search(browser, "Dorian Ashcombe").get_data(as_text=True)
     assert _found_cases(html) == {seen} and "Perpetrator" in html
 
-    html = _search(browser, name="Nobody Atall")
-    assert "No one matching was found in the cases you can see." in html
+    html = _search(browser, "Nobody Atall").get_data(as_text=True)
+    assert "Nothing matching was found in the cases and referrals you can see." in html
 
+
+def test_search_finds_a_case_or_a_referral_by_its_reference(app, world, search_world):
+    browser = signed_in(app, world.users["coordinator"].email)
+    seen = search_world.seen
+    html = _search(browser, f"C{seen.id:06d}").get_data(as_text=True)
+    assert _found_cases(html) == {seen.id} and "Case reference" in html
+    assert _found(browser, f"c{seen.id}") == {seen.id}
+    with app.app_context():
+        referral = Referral(
+            area_id=world.area.id,
+            case_id=seen.id,
+            status=ReferralStatus.ACCEPTED,
+            referring_agency_id=world.police.id,
+            referrer_id=world.users["coordinator"].id,
+            referrer_name="Pat Referrer",
+            draft={},
+            criteria=[],
+        )
+        waiting = Referral(
+            area_id=world.area.id,
+            status=ReferralStatus.SUBMITTED,
+            referring_agency_id=world.police.id,
+            referrer_id=world.users["coordinator"].id,
+            referrer_name="Pat Referrer",
+            draft={"victim": {"first_name": "Wanda", "last_name": "Pendlebury"}},
+            criteria=[],
+        )
+        db.session.add_all([referral, waiting])
+        db.session.commit()
+        referral_ref, waiting_id, waiting_ref = referral.reference, waiting.id, waiting.reference
+    html = _search(browser, referral_ref).get_data(as_text=True)
+    assert _found_cases(html) == {seen.id} and f"Referral {referral_ref} of this case" in html
+    html = _search(browser, waiting_ref).get_data(as_text=True)
+    assert f'href="/referrals/{waiting_id}"' in html and "Wanda Pendlebury" in html
+    # Another area's coordinator finds neither the case nor the referral by its reference.
+    elsewhere = signed_in(app, world.users["coordinator of another area"].email)
+    html = _search(elsewhere, f"C{seen.id:06d} {waiting_ref}").get_data(as_text=True)
+    assert _found_cases(html) == set() and f"/referrals/{waiting_id}" not in html
+
+
+def test_a_user_finds_nothing_outside_what_they_may_see(app, world, search_world):
+    seen, unseen = search_world.seen.id, search_world.unseen.id
     # The other area's coordinator finds only their own Vera.
     elsewhere = signed_in(app, world.users["coordinator of another area"].email)
-    assert _found_cases(_search(elsewhere, name="Vera Quillfeather")) == {unseen}
-    # An agency that had no part in either case finds neither.
+    assert _found(elsewhere, "Vera Quillfeather") == {unseen}
+    assert _found(elsewhere, f"C{seen:06d}") == set()
+    # An agency that had no part in either case finds neither, by any term.
     housing = signed_in(app, world.users["agency rep of an uninvolved agency"].email)
-    assert _found_cases(_search(housing, name="Vera Quillfeather")) == set()
-    assert _found_cases(_search(housing, **{"date_of_birth": ["14", "5", "1991"]})) == set()
+    for terms in ("Vera Quillfeather", "Quill", "14/5/1991", "QQ7 3XY", "Marchbank", f"C{seen:06d}"):
+        assert _found(housing, terms) == set(), terms
 
 
-def test_search_is_post_only_and_keeps_the_query_out_of_urls_and_the_audit_log(app, world, search_world):
+def test_a_confidential_address_is_not_found_by_its_postcode(app, world, build):
+    hidden = build.case(world.area.id, victim={"postcode": "QQ9 9ZZ", "is_address_confidential": True})
+    browser = signed_in(app, world.users["coordinator"].email)
+    assert hidden.id not in _found(browser, "QQ9 9ZZ")
+
+
+def test_the_search_is_a_post_and_its_results_page_holds_no_term_only_the_searchers_id(app, world, search_world):
     person = world.users["coordinator"]
     browser = signed_in(app, person.email)
-    page = browser.get("/people/search?name=Vera+Quillfeather&date_of_birth=14&date_of_birth=5&date_of_birth=1991")
-    html = page.get_data(as_text=True)
+    page = browser.get("/people/search?terms=Vera+Quillfeather")
     assert page.status_code == 200
-    assert f'href="/cases/{search_world.seen.id}"' not in html  # a query in the URL is not run
-    assert "result</h2>" not in html and "results</h2>" not in html
-    assert '<form method="post" novalidate>' in html  # the search form posts to its own plain URL
+    assert f'href="/cases/{search_world.seen.id}"' not in page.get_data(as_text=True)  # a query in the URL is not run
+    # The header's box on every page posts to the search.
+    assert 'form method="post" action="/people/search" role="search"' in browser.get("/cases").get_data(as_text=True)
 
-    _search(browser, name="Vera Quillfeather")
+    response = _search(browser, "Vera Quillfeather 14/5/1991")
+    url = response.request.url
+    assert re.fullmatch(r"http://localhost/people/search/[\w-]{20,32}", url), url
+    assert "Quillfeather" not in url and "1991" not in url
     event = _events(app, "people.searched", user_id=person.id)[-1]
-    assert event.detail["by_name"] is True and event.detail["by_date_of_birth"] is False
+    assert event.detail == {
+        "count": 1,
+        "page": 1,
+        "by_name": True,
+        "by_reference": False,
+        "by_date_of_birth": True,
+        "by_postcode": False,
+    }
     assert "Quillfeather" not in str(event.detail)
 
+    # Back to the results: the same results, as long as the search lasts.
+    again = browser.get(url)
+    assert _found_cases(again.get_data(as_text=True)) == {search_world.seen.id}
+    # Another user cannot open it: they are sent to a new search, with nothing found.
+    other = signed_in(app, world.users["agency rep of an involved agency"].email)
+    stranger = other.get(url)
+    assert stranger.status_code == 302 and stranger.location.endswith("/people/search")
+    assert _events(app, "people.searched", user_id=world.users["agency rep of an involved agency"].id) == []
 
-def test_search_needs_a_name_or_a_date_of_birth(app, world):
+
+def test_a_saved_search_expires_and_the_scheduler_removes_it(app, world, search_world):
     browser = signed_in(app, world.users["coordinator"].email)
-    html = _search(browser, name="   ")
-    assert field_errors(html) == {"name": "Enter a name or a date of birth"}
-    html = _search(browser, **{"date_of_birth": ["31", "6", "1991"]})
-    assert field_errors(html) == {"date_of_birth": "Date of birth must be a real date"}
+    url = _search(browser, "Quillfeather").request.url
+    with app.app_context():
+        saved = db.session.scalars(sa.select(SavedSearch)).one()
+        saved.created_at = utcnow() - search.LIFETIME - timedelta(seconds=1)
+        db.session.commit()
+    expired = browser.get(url)
+    assert expired.status_code == 302 and expired.location.endswith("/people/search")
+    with app.app_context():
+        assert search.purge_job(utcnow() - search.LIFETIME) == {"deleted": 0}
+        assert search.purge_job(utcnow()) == {"deleted": 1}
+        db.session.commit()
+        assert db.session.scalars(sa.select(SavedSearch)).all() == []
+
+
+SEARCH_BUDGET = 14
+
+
+@pytest.mark.parametrize("terms", ["Quern", "Quernmore Vera", "Quernmoor 2/3/1990", "ZZ4 4QQ"])
+def test_a_search_keeps_its_query_budget_as_the_people_found_grow(app, world, build, terms):
+    """Surnames by their start, the matching keys, postcodes: the statements do not grow with the
+    people found (each with another name)."""
+    browser = signed_in(app, world.users["coordinator"].email)
+
+    def add_people(count):
+        for _ in range(count):
+            build.case(
+                world.area.id,
+                agency_ids=[world.police.id],
+                victim={
+                    "last_name": "Quernmoor",
+                    "date_of_birth": date(1990, 3, 2),
+                    "postcode": "ZZ4 4QQ",
+                    "aliases": [("Vee", "Quernley")],
+                },
+            )
+            build.case(world.area.id, victim={"first_name": "Other", "last_name": "Person"})
+
+    def counted():
+        with counted_queries(app) as statements:
+            html = browser.get(url).get_data(as_text=True)
+        return len(statements), len(_found_cases(html))
+
+    add_people(2)
+    url = _search(browser, terms).request.url
+    small, found_small = counted()
+    add_people(10)
+    large, found_large = counted()
+    assert found_large > found_small > 0
+    assert large == small <= SEARCH_BUDGET, (small, large)
+
+
+def test_search_needs_something_to_search_by(app, world):
+    browser = signed_in(app, world.users["coordinator"].email)
+    html = _search(browser, "   ").get_data(as_text=True)
+    assert field_errors(html) == {"terms": "Enter a name, a reference, a date of birth or a postcode"}
+    html = _search(browser, "Vera 31/6/1991").get_data(as_text=True)
+    assert field_errors(html) == {"terms": "Date of birth must be a real date"}
+    html = _search(browser, "x" * 201).get_data(as_text=True)
+    assert field_errors(html) == {"terms": "Search must be 200 characters or fewer"}
 
 
 # Two people editing at once

@@ -1,11 +1,13 @@
 """Referrals through the web: the four steps, repeats, what each user sees, triage, bad input."""
 
+import csv
+import io
 import re
 from datetime import date, timedelta
 
 import pytest
 
-from models import Case, Notification, Referral, ReferralStatus, User, db
+from models import AuditEvent, Case, Notification, Referral, ReferralStatus, User, db
 from models.clock import uk_today
 from tests.factories.cases import dash_answers
 from tests.helpers import counted_queries, csrf_from, sign_in
@@ -372,6 +374,38 @@ def test_referral_list_query_budget(app, police):
     # 12: with the user's areas (an agency's referrals are limited to them) and, in one query for
     # the page, which listed cases the user may see (whose victim the list may name).
     assert len(many) == len(few) <= 12, (len(few), len(many))
+
+
+def _csv(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="marac-referrals-')
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_referrals_download_as_the_list_shows_them_to_each_agency(app, client, demo):
+    sign_in(client, "police@example.org")
+    police_referral = refer(client)
+    with app.app_context():
+        victim = db.session.get(Referral, police_referral).case.victim
+        victim.first_name = "=cmd|' /C calc'!A0"  # typed long ago, or through another system
+        db.session.commit()
+    assert 'href="/referrals/referrals.csv"' in client.get("/referrals").get_data(as_text=True)
+    rows = _csv(client.get("/referrals/referrals.csv"))
+    assert rows[0] == ["Reference", "Victim", "Referred on", "From", "Area", "Status", "Repeat"]
+    assert [row[0] for row in rows[1:]] == [f"R{police_referral:06d}"]
+    assert rows[1][1].startswith("'=cmd|") and rows[1][2] == TODAY.isoformat() and rows[1][6] == "No"
+    assert _csv(client.get("/referrals/referrals.csv?status=declined"))[1:] == []
+    with app.app_context():
+        police = db.session.query(User).filter_by(email="police@example.org").one()
+        event = db.session.query(AuditEvent).filter_by(event="referrals.exported", user_id=police.id).all()
+    assert [e.detail for e in event] == [{"count": 1, "status": None}, {"count": 0, "status": "declined"}]
+
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    sign_in(client, "housing@example.org")
+    assert _csv(client.get("/referrals/referrals.csv"))[1:] == []  # another agency's are not theirs
+    coordinator = app.test_client()
+    sign_in(coordinator, "coordinator@example.org")
+    assert f"R{police_referral:06d}" in [row[0] for row in _csv(coordinator.get("/referrals/referrals.csv"))]
 
 
 def test_a_draft_saved_with_an_impossible_number_of_incidents_says_so_and_is_not_sent(app, police):

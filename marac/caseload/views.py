@@ -36,7 +36,7 @@ from models.caseload import (
 from models.clock import last_months, uk_now, uk_today
 
 PERIODS = {"3": 3, "6": 6, "12": 12}  # months of figures on the manager's page
-LIST_ARGS = ("sort", "risk", "contact", "tasks", "review")
+LIST_ARGS = ("sort", "risk", "contact", "tasks", "review", "marac", "allocated")
 
 
 # -- Lists --------------------------------------------------------------------------------------
@@ -65,6 +65,8 @@ def caseload_list():
         contact=args["contact"],
         tasks=args["tasks"],
         review=args["review"],
+        marac=args["marac"],
+        allocated=args["allocated"],
     )
     loads = caseload.caseload_against_capacity(None, idva_ids=[idva.id])
     audit("caseload.listed", idva_id=idva.id, count=len(rows))

@@ -98,6 +98,7 @@ ACCESS_POLICY = {
     "meetings.publish": COORDINATORS,
     "meetings.research_grid": MEETING_RUNNERS,
     "meetings.research_answer": RESEARCHERS,
+    "meetings.research_to_answer": RESEARCHERS,
     "meetings.attendance": MEETING_RUNNERS,
     "meetings.run_item": MEETING_RUNNERS,
     "meetings.add_action": MEETING_RUNNERS,

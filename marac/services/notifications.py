@@ -13,6 +13,12 @@ def notify_user(user_id, message, link=None):
     db.session.add(Notification(user_id=user_id, message=message, link=link))
 
 
+def tell(users, message, link):
+    """A notification to each of these users."""
+    for user in users:
+        notify_user(user.id, message, link)
+
+
 def notify_area_coordinators(area_id, message, link=None):
     coordinator_ids = db.session.scalars(
         sa.select(User.id)
@@ -37,6 +43,17 @@ def recent(user_id):
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(PAGE_SIZE)
     ).all()
+
+
+def own(user_id, notification_id):
+    """The user's own notification, else None."""
+    return db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, Notification.user_id == user_id)
+    )
+
+
+def mark_read(notification):
+    notification.read_at = notification.read_at or utcnow()
 
 
 def mark_all_read(user_id):

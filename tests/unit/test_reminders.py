@@ -99,10 +99,12 @@ def run(app, job, now=NOW):
 
 
 def told(app):
-    """{user id: [(message, link)]} of every notification so far."""
+    """{user id: [(message, link)]} of every reminder so far (not the notice each agency is sent
+    when it is given an action: tests/views/test_notifications.py)."""
     with app.app_context():
         found = {}
-        for note in db.session.scalars(sa.select(Notification).order_by(Notification.id)):
+        reminders_only = Notification.message.not_like("Your agency has been given %")
+        for note in db.session.scalars(sa.select(Notification).where(reminders_only).order_by(Notification.id)):
             found.setdefault(note.user_id, []).append((note.message, note.link))
         return found
 

@@ -5,10 +5,12 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from forms.common import ConfirmForm
+from forms.notifications import NotificationSettingsForm
 from marac.dashboard import bp
-from marac.security import may_open
+from marac.security import audit, may_open
 from marac.services import dashboard, notifications
 from models import db
+from models.users import NotificationDelivery
 
 
 @bp.route("/")
@@ -28,8 +30,26 @@ def healthz():
 @bp.route("/notifications", endpoint="notifications")
 def notifications_page():
     return render_template(
-        "dashboard/notifications.html", rows=notifications.recent(current_user.id), form=ConfirmForm()
+        "dashboard/notifications.html",
+        rows=notifications.recent(current_user.id),
+        form=ConfirmForm(),
+        delivery_label=NotificationDelivery(current_user.notification_delivery).label.lower(),
     )
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+def notification_settings():
+    """In the app only, by email as each happens, or a daily digest: the user's own choice."""
+    form = NotificationSettingsForm(data={"delivery": current_user.notification_delivery})
+    if form.validate_on_submit():
+        notifications.set_delivery(current_user, form.delivery.data)
+        audit(
+            "account.notifications_changed", record_type="user", record_id=current_user.id, delivery=form.delivery.data
+        )
+        db.session.commit()
+        flash("Your notification settings are saved.", "success")
+        return redirect(url_for("dashboard.notifications"))
+    return render_template("dashboard/notification_settings.html", form=form)
 
 
 @bp.route("/notifications/read", methods=["POST"])

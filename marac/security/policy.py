@@ -128,6 +128,7 @@ ACCESS_POLICY = {
     "caseload.idva_fte": IDVA_MANAGERS,
     "dashboard.notifications": SIGNED_IN,
     "dashboard.notifications_read": SIGNED_IN,
+    "dashboard.notification_settings": SIGNED_IN,  # the user's own
     "dashboard.notification_open": SIGNED_IN,  # the user's own, and only to a page they may open
     # Partner systems' API tokens (marac/api/token_pages.py): a user's own tokens.
     "api_tokens.token_list": SIGNED_IN,

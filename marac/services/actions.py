@@ -67,6 +67,7 @@ def create(case, data, user, *, meeting=None, item=None):
         reps_of([action.owner_agency_id], case.area_id),
         f"Your agency has been given MARAC action {action.reference}, due on {action.due_on:%d %B %Y}",
         f"/actions/{action.id}",
+        email_subject="Your agency has a new MARAC action",
     )
     return action
 

@@ -745,6 +745,15 @@ def risk_lowered_from(database):
     )
 
 
+def notification_delivery(database):
+    """e3b19d7c5a20: the IDVA chose a daily digest and has had one; the housing rep the app only."""
+    database.execute(
+        "UPDATE users SET notification_delivery = 'digest', digest_sent_at = :later WHERE id = :idva",
+        {"later": LATER, "idva": IDVA},
+    )
+    database.execute("UPDATE users SET notification_delivery = 'in_app' WHERE id = :rep", {"rep": HOUSING_REP})
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -759,4 +768,5 @@ LOADERS = {
     "d4a5e0813a3a": area_equality_figures,
     "c4f8a2d6e913": used_form_tokens,
     "d7a3c5e9f1b4": risk_lowered_from,
+    "e3b19d7c5a20": notification_delivery,
 }

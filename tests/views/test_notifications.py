@@ -2,20 +2,25 @@
 notification's link opens for its recipient (or says why it no longer can), and the navigation
 marks the notifications page."""
 
+import email
+import email.policy
 import re
 from collections import Counter
 from datetime import timedelta
 from html import unescape
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from marac.services import actions, scheduler
 from marac.services import demo as demo_service
-from models import Agency, AgencyKind, Case, Notification, User, db
+from models import Agency, AgencyKind, AuditEvent, Case, Notification, Role, User, db
 from models.clock import uk_today, utcnow
+from models.users import NotificationDelivery
 from tests import factories
-from tests.helpers import signed_in
+from tests.factories.cases import CaseFactory
+from tests.helpers import csrf_from, signed_in
 
 
 @pytest.fixture
@@ -79,8 +84,8 @@ def test_every_notification_link_opens_for_its_recipient(app, demo_cases):
     assert len(kinds) >= 8, kinds
     clients = {}
     stale = []
-    for note_id, message, link, email in notes:
-        client = clients.get(email) or clients.setdefault(email, signed_in(app, email))
+    for note_id, message, link, address in notes:
+        client = clients.get(address) or clients.setdefault(address, signed_in(app, address))
         assert f'href="/notifications/{note_id}"' in client.get("/notifications").get_data(as_text=True)
         response = client.get(f"/notifications/{note_id}")
         assert response.status_code == 302, message
@@ -137,3 +142,124 @@ def test_the_navigation_marks_the_notifications_page(app, demo_cases):
     assert marked.findall(html) == [("/notifications", "page")]
     assert marked.findall(client.get("/").get_data(as_text=True)) == [("/", "page")]
     assert marked.findall(client.get("/meetings/").get_data(as_text=True)) == [("/meetings/", "page")]
+
+
+# -- Each user's choice: by email as each happens, a daily digest, or in the app only -------------
+
+
+@pytest.fixture
+def mailbox(app, tmp_path, monkeypatch):
+    """Mail through the "file" backend into a temporary folder; returns a reader of the messages."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+
+    def messages():
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted((tmp_path / "mail").glob("*.eml"))
+        ]
+
+    return messages
+
+
+@pytest.fixture
+def housing(app, make):
+    """An area's housing agency with three representatives, one for each choice, and a case."""
+    area = make.area()
+    agency = make.agency(kind=AgencyKind.HOUSING, area_ids=[area.id])
+    coordinator = make.user(Role.COORDINATOR, area_ids=[area.id])
+    reps = {
+        choice: make.user(Role.AGENCY_REP, agency_id=agency.id, area_ids=[area.id], name="Harriet Testhousing")
+        for choice in NotificationDelivery
+    }
+    with app.app_context():
+        for choice, rep in reps.items():
+            db.session.get(User, rep.id).notification_delivery = choice
+        db.session.commit()
+    case_id = CaseFactory(app).case(area.id).id
+    return SimpleNamespace(area=area, agency=agency, coordinator=coordinator, reps=reps, case_id=case_id)
+
+
+def _new_action(app, housing):
+    with app.app_context():
+        action = actions.create(
+            db.session.get(Case, housing.case_id),
+            {
+                "owner_agency_id": housing.agency.id,
+                "protects": "victim",
+                "what": "Fit a door alarm and check it works",
+                "how_known": "The fitter's job sheet",
+                "due_on": uk_today() + timedelta(days=14),
+            },
+            db.session.get(User, housing.coordinator.id),
+        )
+        db.session.commit()
+        return action.id
+
+
+def _names_no_one(app, text, case_id):
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        for name in (case.victim.first_name, case.victim.last_name, "Harriet", "Testhousing", "door alarm"):
+            assert name not in text
+
+
+def test_a_new_action_is_emailed_only_to_those_who_take_notices_by_email(app, housing, mailbox):
+    action_id = _new_action(app, housing)
+    with app.app_context():
+        told = set(
+            db.session.scalars(sa.select(Notification.user_id).where(Notification.link == f"/actions/{action_id}"))
+        )
+    assert told == {rep.id for rep in housing.reps.values()}  # everyone sees it in the app
+    (message,) = mailbox()
+    assert message["To"] == housing.reps[NotificationDelivery.EMAIL].email
+    assert message["Subject"] == "Your agency has a new MARAC action"
+    body = message.get_content()
+    assert f"{app.config['SERVICE_URL']}/actions/{action_id}" in body
+    _names_no_one(app, message["Subject"] + body, housing.case_id)
+
+
+def test_the_daily_digest_counts_what_is_new_and_unread_once(app, housing, mailbox):
+    _new_action(app, housing)
+    _new_action(app, housing)
+    digest_user = housing.reps[NotificationDelivery.DIGEST]
+    with app.app_context():
+        first = db.session.scalar(
+            sa.select(Notification).where(Notification.user_id == digest_user.id).order_by(Notification.id)
+        )
+        first.read_at = utcnow()  # read already: not counted
+        db.session.commit()
+    before = len(mailbox())
+    assert [r.outcome for r in scheduler.run_due(app, utcnow() + timedelta(days=1), names=["notification_digest"])] == [
+        "done"
+    ]
+    digests = mailbox()[before:]
+    assert [(m["To"], m["Subject"]) for m in digests] == [(digest_user.email, "MARAC: 1 new notification")]
+    body = digests[0].get_content()
+    assert f"{app.config['SERVICE_URL']}/notifications" in body
+    _names_no_one(app, body, housing.case_id)
+    # The next day, nothing new: no email.
+    scheduler.run_due(app, utcnow() + timedelta(days=2), names=["notification_digest"])
+    assert len(mailbox()) == before + 1
+
+
+def test_each_user_chooses_how_they_hear_of_notifications(app, housing):
+    rep = housing.reps[NotificationDelivery.EMAIL]
+    client = signed_in(app, rep.email)
+    page = client.get("/notifications/settings").get_data(as_text=True)
+    assert re.search(r'value="email"\s+checked', page)
+    assert "Notification settings: by email as well" in client.get("/notifications").get_data(as_text=True)
+
+    refused = client.post("/notifications/settings", data={"csrf_token": csrf_from(page)})
+    assert "Select how you want to hear of your notifications" in refused.get_data(as_text=True)
+
+    response = client.post("/notifications/settings", data={"csrf_token": csrf_from(page), "delivery": "digest"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, rep.id).notification_delivery == "digest"
+        event = db.session.scalar(
+            sa.select(AuditEvent)
+            .where(AuditEvent.event == "account.notifications_changed")
+            .order_by(AuditEvent.id.desc())
+        )
+        assert event.record_id == rep.id

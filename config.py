@@ -84,9 +84,15 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "marac@example.org")
-    # How marac.services.mail sends: "smtp" (the MAIL_* settings, STARTTLS), "file" (.eml files
-    # under instance/mail/) or "console" (a log line: recipient and subject).
+    # How marac.services.mail sends: "smtp" (the MAIL_* settings, STARTTLS), "notify" (GOV.UK
+    # Notify, the NOTIFY_* settings), "file" (.eml files under instance/mail/) or "console" (a log
+    # line: recipient and subject).
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    # GOV.UK Notify: an API key of the service ("live" to send to anyone, "team" while testing), and
+    # an email template whose subject is ((subject)) and body ((body)).
+    NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+    NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "")
+    NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
     # Scheduled jobs (marac/services/scheduler.py) run in their own process, `flask marac scheduler`.
     # SCHEDULER_IN_PROCESS=1 starts them inside the web process instead: only for the single-process

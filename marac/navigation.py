@@ -17,13 +17,22 @@ NAVIGATION = [
 ]
 
 
+def _in_section(endpoint):
+    """The item of the page's own section; in the dashboard blueprint (home, notifications) only
+    the page itself, so that "Home" is not marked on the notifications page."""
+    blueprint = endpoint.split(".")[0]
+    if blueprint == "dashboard":
+        return request.endpoint == endpoint
+    return blueprint == request.blueprint
+
+
 def navigation_for(user):
-    current_blueprint = request.blueprint
     return [
         {
             "text": text,
             "endpoint": endpoint,
-            "active": endpoint.split(".")[0] == current_blueprint,
+            "active": _in_section(endpoint),
+            "current": request.endpoint == endpoint,
         }
         for text, endpoint in NAVIGATION
         if is_allowed(user, endpoint)

@@ -22,6 +22,15 @@ class Role(LabelledEnum):
     ADMIN = "admin", "Administrator"
 
 
+class NotificationDelivery(LabelledEnum):
+    """How a user hears of their notifications beyond the app. Every email is a count and a link,
+    never personal data (marac/services/mail.py)."""
+
+    EMAIL = "email", "By email as well, as each happens"
+    DIGEST = "digest", "One email a day, saying how many new notifications you have"
+    IN_APP = "in_app", "In the app only, no email"
+
+
 user_areas = sa.Table(
     "user_areas",
     db.metadata,
@@ -54,6 +63,11 @@ class User(Versioned, db.Model):
     fte: Mapped[Decimal] = mapped_column(sa.Numeric(3, 2), default=Decimal("1.00"), server_default="1")
     # Two-factor sign-in (TOTP, RFC 6238): the base32 secret (160 bits or more), when it was set
     # up, and the last time step a code was accepted for, so that no code is accepted twice.
+    # The notices that are sent by email go by email unless the user chooses otherwise.
+    notification_delivery: Mapped[str] = mapped_column(
+        sa.String(10), default=NotificationDelivery.EMAIL, server_default=NotificationDelivery.EMAIL.value
+    )
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last daily digest
     mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
     mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)

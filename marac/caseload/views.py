@@ -37,7 +37,7 @@ from models.caseload import (
 from models.clock import last_months, uk_now, uk_today
 
 PERIODS = {"3": 3, "6": 6, "12": 12}  # months of figures on the manager's page
-LIST_ARGS = ("sort", "risk", "contact", "tasks", "review")
+LIST_ARGS = ("sort", "risk", "contact", "tasks", "review", "marac", "allocated")
 
 
 # -- Lists --------------------------------------------------------------------------------------
@@ -66,6 +66,8 @@ def _caseload_of():
         contact=args["contact"],
         tasks=args["tasks"],
         review=args["review"],
+        marac=args["marac"],
+        allocated=args["allocated"],
     )
     return idva, args, all_rows, rows
 

@@ -8,9 +8,10 @@ from forms.meetings import ResearchForm
 from marac.meetings import bp
 from marac.meetings.common import item_or_404, meeting_or_404, run_meeting
 from marac.security import audit
-from marac.services import access, agenda, meetings, versions
+from marac.services import access, agenda, dashboard, meetings, versions
 from marac.services.versions import StaleRecord
 from models import db
+from models.cases import case_reference
 
 
 @bp.route("/<int:meeting_id>/research")
@@ -87,4 +88,16 @@ def research_answer(meeting_id, item_id):
         research=research,
         title=meetings.title(meeting),
         conflict=False,
+    )
+
+
+@bp.route("/research-to-answer")
+def research_to_answer():
+    """The research the user's agency has still to answer for the coming meetings: the list behind
+    the agency's home page figure."""
+    rows = db.session.execute(dashboard.research_to_answer(current_user)).all()
+    audit("research.to_answer_listed", count=len(rows))
+    db.session.commit()
+    return render_template(
+        "meetings/research_to_answer.html", rows=rows, title=meetings.title, reference=case_reference
     )

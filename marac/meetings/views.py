@@ -12,7 +12,7 @@ from forms.meetings import ScheduleForm
 from marac.meetings import bp
 from marac.meetings.common import meeting_or_404
 from marac.security import audit, form_tokens
-from marac.services import access, agenda, meeting_papers, meetings
+from marac.services import access, agenda, dashboard, meeting_papers, meetings
 from marac.services.areas import user_areas
 from marac.services.text import plural
 from models import Meeting, db
@@ -21,13 +21,16 @@ from models.clock import uk_today, utcnow
 
 @bp.route("/")
 def meeting_list():
-    rows = db.session.scalars(
-        meetings.latest_first(access.visible_meetings(current_user)).options(selectinload(Meeting.chair)).limit(100)
-    ).all()
+    query = meetings.latest_first(access.visible_meetings(current_user))
+    # From the chair's home page: the meetings whose minutes wait for their approval.
+    waiting = request.args.get("waiting") == "approval"
+    if waiting:
+        query = query.where(dashboard.waiting_for_approval(current_user))
+    rows = db.session.scalars(query.options(selectinload(Meeting.chair)).limit(100)).all()
     now = utcnow()
     upcoming = sorted((m for m in rows if m.starts_at >= now), key=lambda m: m.starts_at)
     past = [m for m in rows if m.starts_at < now]
-    return render_template("meetings/list.html", upcoming=upcoming, past=past, title=meetings.title)
+    return render_template("meetings/list.html", upcoming=upcoming, past=past, title=meetings.title, waiting=waiting)
 
 
 @bp.route("/schedule", methods=["GET", "POST"])

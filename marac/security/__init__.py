@@ -7,14 +7,16 @@ services (marac/services/access.py).
 The modules: policy (ACCESS_POLICY, is_allowed), sessions (signing in and out, the user loader),
 gate (enforce_access, before every request; the API's own gate is marac/api/gate.py), headers
 (security headers, the CSP nonce), saved_forms (answers kept over a timeout), auditing (audit(),
-export_reason()), form_tokens (a form that makes a record, sent twice, makes it once). Their
-public names are all here, so callers use `security.X`.
+export_reason()), form_tokens (a form that makes a record, sent twice, makes it once), links
+(may_open: whether a user may open a link now). Their public names are all here, so callers use
+`security.X`.
 """
 
 from marac.security import form_tokens
 from marac.security.auditing import EXPORT_REASONS, audit, export_reason
 from marac.security.gate import enforce_access
 from marac.security.headers import make_csp_nonce, set_security_headers
+from marac.security.links import may_open
 from marac.security.policy import (
     ACCESS_POLICY,
     ADMIN,
@@ -60,5 +62,6 @@ __all__ = [
     "enforce_access",
     "make_csp_nonce",
     "set_security_headers",
+    "may_open",
     "form_tokens",
 ]

@@ -104,6 +104,7 @@ ACCESS_POLICY = {
     "meetings.publish": COORDINATORS,
     "meetings.research_grid": MEETING_RUNNERS,
     "meetings.research_answer": RESEARCHERS,
+    "meetings.research_to_answer": RESEARCHERS,
     "meetings.attendance": MEETING_RUNNERS,
     "meetings.run_item": MEETING_RUNNERS,
     "meetings.save_draft": MEETING_RUNNERS,
@@ -137,6 +138,8 @@ ACCESS_POLICY = {
     "caseload.idva_fte": IDVA_MANAGERS,
     "dashboard.notifications": SIGNED_IN,
     "dashboard.notifications_read": SIGNED_IN,
+    "dashboard.notification_settings": SIGNED_IN,  # the user's own
+    "dashboard.notification_open": SIGNED_IN,  # the user's own, and only to a page they may open
     # Partner systems' API tokens (marac/api/token_pages.py): a user's own tokens.
     "api_tokens.token_list": SIGNED_IN,
     "api_tokens.token_revoke": SIGNED_IN,

@@ -8,6 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from marac.services import date_rules
 from marac.services.cases import involve_agency
+from marac.services.meetings import reps_of
+from marac.services.notifications import tell
 from models import Action, ActionStatus, ActionUpdate, Agency, Meeting, Role, User, db
 from models.actions import OPEN_STATUSES
 from models.clock import last_quarters, quarter_bounds, quarter_of, uk_date, uk_today
@@ -62,6 +64,13 @@ def create(case, data, user, *, meeting=None, item=None):
     db.session.flush()
     db.session.add(ActionUpdate(action_id=action.id, user_id=user.id, to_status=action.status, note="Agreed"))
     involve_agency(case, action.owner_agency_id, "action")
+    # The owning agency's people in the case's area hear of it at once (a reference and a link).
+    tell(
+        reps_of([action.owner_agency_id], case.area_id),
+        f"Your agency has been given MARAC action {action.reference}, due on {action.due_on:%d %B %Y}",
+        f"/actions/{action.id}",
+        email_subject="Your agency has a new MARAC action",
+    )
     return action
 
 

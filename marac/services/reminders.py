@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from marac.services import actions, mail
+from marac.services import actions
 from marac.services.meetings import reps_of, title
-from marac.services.notifications import notify_area_coordinators, notify_user
+from marac.services.notifications import notify_area_coordinators, tell
 from models import Action, Meeting, MeetingStatus, Reminder, ResearchRequest, ResearchStatus, db
 from models.actions import OPEN_STATUSES
 from models.clock import uk_date
@@ -21,17 +21,9 @@ def _actions(*where):
 
 
 def _tell_agency(agency_id, area_id, message, link, email_subject=None):
-    """A notification to each representative of the agency in the area, and an email naming no one."""
-    reps = reps_of([agency_id], area_id)
-    for rep in reps:
-        notify_user(rep.id, message, link)
-    if email_subject and reps:
-        mail.send(
-            [rep.email for rep in reps],
-            email_subject,
-            f"{message}.\n\nSign in to see it: {current_app.config['SERVICE_URL']}{link}\n",
-        )
-    return len(reps)
+    """A notification to each representative of the agency in the area, and an email naming no one
+    to those who take their notices by email."""
+    return tell(reps_of([agency_id], area_id), message, link, email_subject=email_subject)
 
 
 def action_due_reminders(now):

@@ -103,6 +103,7 @@ def return_table(report, *, exact):
                 f"{stats.RECOMMENDED_CASES_PER_10K} (recommended)",
             ],
             ["Repeat cases", rate("repeats"), f"{stats.NATIONAL_REPEAT_RATE}% (national)"],
+            ["Referrals from the police", rate("police_referrals"), f"{stats.NATIONAL_POLICE_RATE}% (national)"],
             [
                 "Referrals from partner agencies",
                 rate("partner_referrals"),
@@ -170,11 +171,9 @@ class Dashboard:
     note: str | None
 
 
-def dashboard(user, area_ids, today=None):
-    """The figures of the reports dashboard for `user`: referrals and repeats each month of the
-    last twelve, action completion by agency over four quarters, and the IDVA service over the
-    last three months."""
-    figures = Figures(exact=sees_exact_figures(user))
+def _monthly_referrals(figures, area_ids, today):
+    """Each of the last twelve months' referrals and repeats counted into `figures`:
+    ([(label, referrals key)], [(label, repeats key, referrals key)]), oldest first."""
     referrals, repeat_rates = [], []
     for year, month, count, repeats in stats.referrals_per_month(area_ids, today=today):
         label = f"{date(year, month, 1):%b %Y}"
@@ -183,6 +182,27 @@ def dashboard(user, area_ids, today=None):
         figures.sum(("referrals", label), [("repeats", label)], whole=False)
         referrals.append((label, ("referrals", label)))
         repeat_rates.append((label, ("repeats", label), ("referrals", label)))
+    return referrals, repeat_rates
+
+
+def _rate(figures, part, whole):
+    return figures.share(part, whole, places=None) or Shown(0, "0")
+
+
+def referrals_each_month(user, area_ids, today=None):
+    """[(month label, Shown)]: the referrals of each of the last twelve months, months with none
+    as 0, small numbers hidden for readers outside the coordinator role (the home page's chart)."""
+    figures = Figures(exact=sees_exact_figures(user))
+    referrals, _rates = _monthly_referrals(figures, area_ids, today)
+    return [(label, figures.shown(key)) for label, key in referrals]
+
+
+def dashboard(user, area_ids, today=None):
+    """The figures of the reports dashboard for `user`: referrals and repeats each month of the
+    last twelve, action completion by agency over four quarters, and the IDVA service over the
+    last three months."""
+    figures = Figures(exact=sees_exact_figures(user))
+    referrals, repeat_rates = _monthly_referrals(figures, area_ids, today)
 
     by_agency = {}
     for agency_id, _year, _quarter, done, due in actions.completion_by_agency(
@@ -231,7 +251,7 @@ def dashboard(user, area_ids, today=None):
         figures.sum((name, "measured"), [(name, "achieved")], whole=False)
 
     def rate(part, whole):
-        return figures.share(part, whole, places=None) or Shown(0, "0")
+        return _rate(figures, part, whole)
 
     return Dashboard(
         referrals=[(label, figures.shown(key)) for label, key in referrals],

@@ -39,7 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from werkzeug.serving import is_running_from_reloader
 
-from marac.services import api_tokens, audit, caseload, reminders, retention, search
+from marac.services import api_tokens, audit, caseload, notifications, reminders, retention, search
 from marac.services.notifications import notify_user
 from models import JobRun, PendingForm, Referral, ReferralStatus, Role, UsedFormToken, User, db
 from models.clock import UK, utcnow
@@ -168,6 +168,7 @@ JOBS = {
     "research_reminders": Job(hourly(15), reminders.research_reminders),
     "publish_reminders": Job(daily(9), reminders.publish_reminders),
     "risk_review_reminders": Job(daily(7, 50), caseload.risk_review_reminders),
+    "notification_digest": Job(daily(8, 30), notifications.send_digests),  # after the morning's notices
     "audit_check": Job(daily(2, 10), audit.check_job),
     "retention_review": Job(weekly("sun", 3), retention.flag_due_cases),
     "api_idempotency_purge": Job(hourly(45), api_tokens.purge_job),

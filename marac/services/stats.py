@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -29,7 +30,7 @@ from models import (
     ReferralStatus,
     db,
 )
-from models.clock import day_start, last_quarters, months_ago, quarter_bounds, uk_date
+from models.clock import day_start, last_quarters, months_ago, quarter_bounds, uk_date, uk_today
 from models.meetings import meeting_agencies
 from models.people import RACIALLY_MINORITISED, YesNoPreferNot
 from models.referrals import REPEAT_CLAIMED
@@ -40,6 +41,7 @@ HELD = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTE
 RECOMMENDED_CASES_PER_10K = 40
 NATIONAL_REPEAT_RATE = 31
 NATIONAL_PARTNER_RATE = 36
+NATIONAL_POLICE_RATE = 100 - NATIONAL_PARTNER_RATE  # every referral is from the police or a partner
 
 
 class years_before(FunctionElement):
@@ -282,8 +284,11 @@ def attendance_by_agency(area_id, start, end):
 
 
 def referrals_per_month(area_ids, months=12, today=None):
-    """[(year, month, referrals, repeats)] of sent referrals, oldest first. One query."""
-    first = months_ago(months, today).replace(day=1)
+    """[(year, month, referrals, repeats)] of sent referrals in each of the last `months` calendar
+    months (this one included), oldest first: a month with none is there with zeros, so that a
+    chart does not close the gap. One query."""
+    today = today or uk_today()
+    first = months_ago(months - 1, today).replace(day=1)
     year, month = sa.extract("year", Referral.referred_on), sa.extract("month", Referral.referred_on)
     rows = db.session.execute(
         sa.select(
@@ -292,12 +297,18 @@ def referrals_per_month(area_ids, months=12, today=None):
         .where(
             Referral.area_id.in_(list(area_ids)),
             Referral.referred_on >= first,
+            Referral.referred_on <= today,
             Referral.status.not_in(["draft", "declined"]),
         )
         .group_by(year, month)
-        .order_by(year, month)
     ).all()
-    return [(int(y), int(m), count, int(repeats)) for y, m, count, repeats in rows]
+    counted = {(int(y), int(m)): (count, int(repeats)) for y, m, count, repeats in rows}
+    result = []
+    for index in range(months):
+        day = first + relativedelta(months=index)
+        count, repeats = counted.get((day.year, day.month), (0, 0))
+        result.append((day.year, day.month, count, repeats))
+    return result
 
 
 def quarterly_figures(area_ids, *, quarters=4, today=None):

@@ -853,6 +853,15 @@ def saved_searches(database):
     )
 
 
+def notification_delivery(database):
+    """e3b19d7c5a20: the IDVA chose a daily digest and has had one; the housing rep the app only."""
+    database.execute(
+        "UPDATE users SET notification_delivery = 'digest', digest_sent_at = :later WHERE id = :idva",
+        {"later": LATER, "idva": IDVA},
+    )
+    database.execute("UPDATE users SET notification_delivery = 'in_app' WHERE id = :rep", {"rep": HOUSING_REP})
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -871,4 +880,5 @@ LOADERS = {
     "e8b2d4f6a1c3": minutes_versions,
     "e8b4d2f6a1c3": meeting_drafts_and_victim_views,
     "b8e2f4a6c1d3": saved_searches,
+    "e3b19d7c5a20": notification_delivery,
 }

@@ -3,7 +3,6 @@ models are; and every revision has its data tests in this package."""
 
 import importlib
 import pkgutil
-import warnings
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -15,10 +14,7 @@ from tests.migrations.database import revisions
 
 
 def _differences():
-    # SQLite does not reflect indexes on expressions (lower(last_name)); PostgreSQL does and compares them.
-    with db.engine.connect() as connection, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
-        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+    with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, db.metadata)
 

@@ -55,6 +55,10 @@ class CaseloadRow:
         return self.review_on <= self.today
 
     @property
+    def is_new(self):
+        return uk_date(self.allocated_at) > self.today - timedelta(days=NEW_ALLOCATION_DAYS)
+
+    @property
     def is_first_contact_missed(self):
         return self.first_contact_on is None and self.first_contact_due_on < self.today
 
@@ -81,11 +85,14 @@ SORTS = {
     "review": ("Risk review due (soonest first)", lambda row: (row.review_on, row.case_id)),
     "allocated": ("Allocated (newest first)", lambda row: (-row.allocated_at.timestamp(), row.case_id)),
 }
+NEW_ALLOCATION_DAYS = 7  # a "new allocation", on the caseload and the IDVA's home page
 FILTERS = {
     "risk": {"high": "High", "medium": "Medium", "standard": "Standard", "none": "No assessment"},
-    "contact": {"overdue": "Contact overdue", "week": "Contact due within 7 days"},
+    "contact": {"today": "Contact due today", "overdue": "Contact overdue", "week": "Contact due within 7 days"},
     "tasks": {"open": "With open tasks", "overdue": "With overdue tasks"},
     "review": {"due": "Risk review due"},
+    "marac": {"listed": "Listed at a coming MARAC"},
+    "allocated": {"week": f"Allocated in the last {NEW_ALLOCATION_DAYS} days"},
 }
 
 
@@ -177,12 +184,16 @@ def caseload_rows(where, idva_id, *, now=None, targets=None):
     return result
 
 
-def filter_and_sort(rows, *, sort="next_contact", risk=None, contact=None, tasks=None, review=None):
+def filter_and_sort(
+    rows, *, sort="next_contact", risk=None, contact=None, tasks=None, review=None, marac=None, allocated=None
+):
     """The caseload as the page's GET parameters ask (unknown values are ignored)."""
     today = rows[0].today if rows else None
     if risk in FILTERS["risk"]:
         rows = [row for row in rows if (row.level or "none") == risk]
-    if contact == "overdue":
+    if contact == "today":
+        rows = [row for row in rows if row.next_contact_on == today]
+    elif contact == "overdue":
         rows = [row for row in rows if row.is_contact_overdue]
     elif contact == "week":
         rows = [row for row in rows if row.next_contact_on <= today + timedelta(days=7)]
@@ -192,6 +203,10 @@ def filter_and_sort(rows, *, sort="next_contact", risk=None, contact=None, tasks
         rows = [row for row in rows if row.overdue_tasks]
     if review == "due":
         rows = [row for row in rows if row.is_review_due]
+    if marac == "listed":
+        rows = [row for row in rows if row.next_marac_at is not None]
+    if allocated == "week":
+        rows = [row for row in rows if row.is_new]
     _label, key = SORTS.get(sort, SORTS["next_contact"])
     return sorted(rows, key=key)
 

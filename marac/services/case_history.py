@@ -127,7 +127,7 @@ def _add_research(result, user):
     research grid and the agency's answer page show them)."""
     item_ids = [entry.item.id for entry in result]
     run_item_ids = [entry.item.id for entry in result if entry.shows_discussion]
-    may_see = sa.or_(ResearchRequest.agenda_item_id.in_(run_item_ids or [0]), access.own_research(user))
+    may_see = sa.or_(ResearchRequest.agenda_item_id.in_(run_item_ids), access.own_research(user))
     by_item = {}
     for research in db.session.scalars(
         sa.select(ResearchRequest)

@@ -288,7 +288,9 @@ def _submit_dash(case, assessment, form, saving=None):
     else:
         audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
         flash("Draft saved. You can finish it later.", "success")
-    return form_tokens.made(redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id)))
+    return form_tokens.made(
+        redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
+    )
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])

@@ -45,6 +45,7 @@ class Listing:
     repeat_of: Referral | None = None  # the referral it repeats, when a repeat
     repeat_of_visible: bool = False
     actions: list = field(default_factory=list)
+    overdue_ids: set = field(default_factory=set)  # of its actions, those open past their due date
     research: list = field(default_factory=list)
 
 
@@ -115,8 +116,10 @@ def _add_actions(result, case, user):
         .order_by(Action.due_on, Action.id)
     ):
         by_meeting.setdefault(action.meeting_id, []).append(action)
+    today = uk_today()
     for entry in result:
         entry.actions = by_meeting.get(entry.meeting.id, [])
+        entry.overdue_ids = {action.id for action in entry.actions if actions.is_overdue(action, today)}
 
 
 def _add_research(result, user):
@@ -124,7 +127,7 @@ def _add_research(result, user):
     research grid and the agency's answer page show them)."""
     item_ids = [entry.item.id for entry in result]
     run_item_ids = [entry.item.id for entry in result if entry.shows_discussion]
-    may_see = sa.or_(ResearchRequest.agenda_item_id.in_(run_item_ids or [0]), access.own_research(user))
+    may_see = sa.or_(ResearchRequest.agenda_item_id.in_(run_item_ids), access.own_research(user))
     by_item = {}
     for research in db.session.scalars(
         sa.select(ResearchRequest)

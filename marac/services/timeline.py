@@ -169,6 +169,7 @@ def _risk(case):
                 a.tool_label,
                 byline=a.agency.name if a.agency else a.assessor_name,
                 detail=detail,
+                typed=a.what_changed if a.lowered_from else None,  # as the case's header shows it
                 link=("cases.assessment_view", {"case_id": case.id, "assessment_id": a.id}),
             )
         )

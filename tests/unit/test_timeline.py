@@ -102,3 +102,31 @@ def test_level_changes_are_named_and_a_filter_keeps_only_its_kinds(app, make):
     ]
     assert timeline.kinds_from(["risk", "<script>", "risk"]) == ["risk"]
     assert timeline.kinds_from([]) == list(timeline.KINDS)
+
+
+def test_a_lowered_level_from_another_tool_says_what_has_changed(app, make):
+    from marac.services import assessments
+
+    coordinator = make.user()
+    case = CaseFactory(app).case(coordinator.area_ids[0])
+    CaseFactory(app).completed_dashes(case.id, 1, yes=15, first_on=uk_today() - timedelta(days=20))  # high
+    with app.app_context():
+        assessments.record_other_tool(
+            db.session.get(Case, case.id),
+            {
+                "tool": "dara",
+                "assessed_on": uk_today() - timedelta(days=2),
+                "level": "medium",
+                "source": "Police",
+                "rationale": "Remanded",
+                "what_changed": "The perpetrator is remanded in custody",
+            },
+            db.session.get(User, coordinator.id),
+        )
+        db.session.commit()
+    newest = _entries(app, coordinator.id, case.id, ["risk"])[0]
+    assert (newest.title, newest.detail, newest.typed) == (
+        "DARA",
+        "medium risk. Risk level changed from high to medium",
+        "The perpetrator is remanded in custody",
+    )

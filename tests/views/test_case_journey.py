@@ -29,6 +29,7 @@ def test_the_coordinator_sees_both_meetings_with_notes_risk_research_and_actions
         assert f"Housing action of the {label} meeting" in html
     assert html.index("second meeting") < html.index("first meeting")  # newest first
     assert "High risk" in html and "Medium risk" in html
+    assert html.count("Overdue</strong>") == 1  # the second meeting's police action
     assert "Nothing is recorded here" not in html
 
 

@@ -71,3 +71,19 @@ def test_a_case_the_user_may_not_see_is_not_named(app, two_cases):
     html = signed_in(app, rep.email).get(f"/cases/{first_id}").get_data(as_text=True)
     assert "Also known to MARAC" not in html
     assert case_reference(second_id) not in html
+
+
+def test_the_case_page_tells_the_areas_coordinator_of_history_in_other_areas_without_naming_the_case(
+    app, make, two_cases
+):
+    area, coordinator, _rep, first_id, _second_id, _ids = two_cases
+    away = make.area(name="Awaytestshire")
+    with app.app_context():
+        victim_id = db.session.get(Case, first_id).victim_id
+        elsewhere = Case(area_id=away.id, victim_id=victim_id)
+        db.session.add(elsewhere)
+        db.session.commit()
+        elsewhere_id = elsewhere.id
+    html = signed_in(app, coordinator.email).get(f"/cases/{first_id}").get_data(as_text=True)
+    assert "The victim has history in Awaytestshire" in html
+    assert case_reference(elsewhere_id) not in html

@@ -507,4 +507,5 @@ def test_the_list_and_its_pdf_keep_a_fixed_query_budget(app, world, path):
         assert coordinator.get(base + path).status_code == 200
     with app.app_context():
         assert db.session.query(AgendaItem).filter_by(meeting_id=world["meeting"]).count() == 20
-    assert len(many) == len(few) <= 20, (len(few), len(many))
+    # 21: the facts each case shows as the PDF does (risk, and the referral: reasons, repeat, agency).
+    assert len(many) == len(few) <= 21, (len(few), len(many))

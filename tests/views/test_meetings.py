@@ -135,6 +135,7 @@ def _past_meeting_with(app, world, case_ids, *, open_action_for=()):
             agenda.add_by_hand(past, case, AgendaSection.ADULTS, "Heard")
             item = db.session.scalar(sa.select(AgendaItem).filter_by(meeting_id=past.id, case_id=case_id))
             item.referral_id = referral.id if referral else None
+            meetings.save_discussion(item, "Heard", None)
             if case_id in open_action_for:
                 coordinator = db.session.get(User, world["coordinator"])
                 actions.create(

@@ -104,7 +104,7 @@ def meeting_page(meeting, *, minutes_form=None, status=200):
         cases=cases,
         confirm=ConfirmForm(),
         turnaround=meetings.minutes_turnaround(meeting),
-        repeats=meetings.repeat_referral_ids(listed),
+        facts=meeting_papers.listed_facts(listed),
         agency_papers=meetings.agencies_with_actions(meeting) if runs else [],
         may_be_held=meetings.may_be_held(meeting),
         list_locked=meetings.list_locked(meeting),

@@ -33,6 +33,25 @@ from models.meetings import AGENDA_ORDER
 DEFAULT_MINUTES = 10
 
 
+# A meeting recorded as held, whatever became of its minutes since.
+HELD_STATUSES = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT)
+
+
+def discussed_at_held_meeting():
+    """What "heard at MARAC" and "cases discussed" mean wherever they are counted: a WHERE clause
+    on an AgendaItem joined to its Meeting. On the list of a meeting recorded as held, not taken
+    off it, and discussed there (notes saved in meeting mode). A listed case that was not
+    discussed was not heard."""
+    return sa.and_(
+        Meeting.status.in_(HELD_STATUSES), AgendaItem.removed_at.is_(None), AgendaItem.discussed_at.is_not(None)
+    )
+
+
+def heard(item, meeting):
+    """discussed_at_held_meeting for one item already loaded with its meeting."""
+    return meeting.status in HELD_STATUSES and item.removed_at is None and item.discussed_at is not None
+
+
 # Each section's place in the order (sections are text enums: the stored text finds its rank).
 SECTION_RANK = {section: rank for rank, section in enumerate(AGENDA_ORDER)}
 
@@ -47,7 +66,7 @@ def previous_meeting(meeting):
         .where(
             Meeting.area_id == meeting.area_id,
             Meeting.starts_at < meeting.starts_at,
-            Meeting.status.in_([MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT]),
+            Meeting.status.in_(HELD_STATUSES),
         )
         .order_by(Meeting.starts_at.desc())
         .limit(1)

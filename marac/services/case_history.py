@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marac.services import access, actions
+from marac.services import access, actions, agenda
 from models import (
     Action,
     ActionUpdate,
@@ -20,15 +20,6 @@ from models import (
 )
 from models.actions import OPEN_STATUSES
 from models.clock import uk_today
-
-# The statuses of a meeting that has taken place.
-HELD_STATUSES = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT)
-
-
-def heard(item, meeting):
-    """The case was discussed at a held meeting. One rule for the history, the timeline and the
-    figures: the meeting steps work (marac/services/meetings.py) gives it its final home."""
-    return item.discussed_at is not None and meeting.status in HELD_STATUSES
 
 
 @dataclass
@@ -73,7 +64,7 @@ def listings(case, user, *, details=True):
         Listing(
             item=item,
             meeting=meeting,
-            heard=heard(item, meeting),
+            heard=agenda.heard(item, meeting),
             meeting_visible=meeting.id in visible,
             shows_discussion=access.runs_meeting(user, meeting),
         )

@@ -77,3 +77,5 @@ def seed(password, *, with_cases=True):
         demo_cases.seed_cases(areas)
         demo_cases.seed_meetings(areas)
         demo_caseload.seed_caseload(areas)
+        demo_cases.complete_the_lists(areas[0])
+        db.session.commit()

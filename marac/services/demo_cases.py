@@ -3,6 +3,8 @@
 import random
 from datetime import date, time, timedelta
 
+import sqlalchemy as sa
+
 from marac.services import actions, agenda, assessments, cases, meetings, repeats, risk_scoring, triage
 from models import (
     ActionStatus,
@@ -10,9 +12,12 @@ from models import (
     Agency,
     AgencyKind,
     AgendaItem,
+    AgendaSection,
     Allocation,
     Case,
     CaseAgency,
+    Meeting,
+    MeetingStatus,
     Referral,
     ReferralStatus,
     ResearchRequest,
@@ -21,7 +26,7 @@ from models import (
     User,
     db,
 )
-from models.clock import uk_today, utcnow
+from models.clock import uk_date, uk_today, utcnow
 
 FIRST_NAMES_F = [
     "Amara",
@@ -390,7 +395,7 @@ def seed_meetings(areas, today=None):
                     "owner_agency_id": owner.id,
                     "owner_person": "",
                     "protects": rng.choice(list(ActionTarget)),
-                    "what": rng.choice(DEMO_ACTIONS),
+                    "what": rng.choice(DEMO_ACTIONS[owner.kind]),
                     "how_known": "Confirmed to the MARAC coordinator by email",
                     "due_on": past_day + timedelta(days=rng.choice([7, 10, 14, 21, 28, 42])),
                     "due_reason": "",
@@ -439,13 +444,127 @@ def seed_meetings(areas, today=None):
     db.session.commit()
 
 
-DEMO_ACTIONS = [
-    "Fit additional locks and a door camera at the victim's home through the sanctuary scheme",
-    "Flag the victim's address for an urgent police response and brief the neighbourhood team",
-    "Complete a child and family assessment and share the outcome with the IDVA",
-    "Offer the victim a GP appointment with an interpreter and a routine enquiry about abuse",
-    "Review the perpetrator's licence conditions with offender management",
-    "Make a priority housing assessment and offer temporary accommodation away from the area",
-    "Share the safety plan with the school's designated safeguarding lead",
-    "Refer the perpetrator to the behaviour change programme and report attendance",
-]
+# Actions each kind of agency would own: who does what at a MARAC.
+DEMO_ACTIONS = {
+    AgencyKind.POLICE: [
+        "Flag the victim's address for an urgent police response and brief the neighbourhood team",
+        "Check the perpetrator's bail conditions and act on any breach",
+        "Ask the perpetrator's home force for any intelligence and share what is relevant",
+    ],
+    AgencyKind.IDVA_SERVICE: [
+        "Contact the victim within two working days and review the safety plan with her",
+        "Support the victim to apply for a non-molestation order",
+    ],
+    AgencyKind.HEALTH: [
+        "Offer the victim a GP appointment with an interpreter and a routine enquiry about abuse",
+        "Ask the midwife to see the victim alone at her next antenatal appointment",
+        "Flag the victim's records so that the GP practice never shares her contact details",
+    ],
+    AgencyKind.HOUSING: [
+        "Fit additional locks and a door camera at the victim's home through the sanctuary scheme",
+        "Review the tenancy and consider action against the perpetrator for breach of tenancy",
+        "Make a priority housing assessment and offer temporary accommodation away from the area",
+    ],
+    AgencyKind.CHILDREN_SOCIAL_CARE: [
+        "Complete a child and family assessment and share the outcome with the IDVA",
+        "Check whether children live at or visit the address and record what is found",
+    ],
+    AgencyKind.ADULT_SOCIAL_CARE: [
+        "Complete a care and support needs assessment with the victim",
+    ],
+    AgencyKind.PROBATION: [
+        "Review the perpetrator's licence conditions with offender management",
+        "Refer the perpetrator to the behaviour change programme and report attendance",
+    ],
+    AgencyKind.MENTAL_HEALTH: [
+        "Offer the victim an assessment with the community mental health team",
+    ],
+    AgencyKind.SUBSTANCE_MISUSE: [
+        "Offer the victim an appointment with a drug and alcohol worker",
+    ],
+    AgencyKind.EDUCATION: [
+        "Share the safety plan with the school's designated safeguarding lead",
+    ],
+}
+
+
+def complete_the_lists(area, today=None):
+    """Run last, once every demo referral exists (the caseload's too): each accepted referral
+    received by the held meeting's cut-off and on no list was heard at an earlier fortnightly
+    meeting (minutes sent); those received since go on the upcoming list, which is then complete
+    before its cut-off, its planned minutes within the meeting's length."""
+    today = today or uk_today()
+    held = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.area_id == area.id, Meeting.status == MeetingStatus.MINUTES_SENT)
+        .order_by(Meeting.starts_at.desc())
+    ).first()
+    upcoming = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.area_id == area.id, Meeting.status == MeetingStatus.LIST_PUBLISHED)
+        .order_by(Meeting.starts_at)
+    ).first()
+    if held is None or upcoming is None:
+        return
+    on_no_list = ~sa.exists().where(AgendaItem.case_id == Referral.case_id)
+    stale = db.session.scalars(
+        sa.select(Referral)
+        .where(
+            Referral.area_id == area.id,
+            Referral.status == ReferralStatus.ACCEPTED,
+            Referral.referred_on <= held.referral_cut_off,
+            on_no_list,
+        )
+        .order_by(Referral.referred_on, Referral.id)
+    ).all()
+    held_day = uk_date(held.starts_at)
+    earlier = {}
+    for referral in stale:
+        fortnights = (held_day - referral.referred_on - timedelta(days=7)).days // 14
+        earlier.setdefault(held_day - timedelta(weeks=2 * max(fortnights, 1)), []).append(referral)
+    for day, referrals in sorted(earlier.items()):
+        _held_with(held, day, referrals)
+    agenda.build(upcoming)
+    meetings.after_list_change(upcoming)
+    listed = agenda.items(upcoming.id)
+    minutes = {AgendaSection.CHILDREN: 10, AgendaSection.ADULTS: 8}
+    for item in listed:
+        item.planned_minutes = minutes.get(item.section, 5)
+    while agenda.timing(listed, upcoming)[2]:  # a long list: every case a minute shorter
+        for item in listed:
+            item.planned_minutes = max(item.planned_minutes - 1, 3)
+
+
+def _held_with(model, day, referrals):
+    """A meeting like `model` on `day` that heard these referrals' cases; its minutes sent."""
+    (meeting,) = meetings.schedule(
+        model.area,
+        first_day=day,
+        start_time=time(10, 0),
+        count=1,
+        length_minutes=model.length_minutes,
+        venue=model.venue,
+        online_link=None,
+        chair_id=model.chair_id,
+        cut_off_days=7,
+    )
+    db.session.flush()
+    for position, referral in enumerate(referrals, start=1):
+        has_children = bool(db.session.get(Case, referral.case_id).children)
+        db.session.add(
+            AgendaItem(
+                meeting_id=meeting.id,
+                case_id=referral.case_id,
+                referral_id=referral.id,
+                section=AgendaSection.CHILDREN if has_children else AgendaSection.ADULTS,
+                position=position,
+                discussion="Risk discussed with all agencies present. Safety plan agreed.",
+                risk_after="high",
+                discussed_at=meeting.starts_at,
+            )
+        )
+    meeting.status = MeetingStatus.MINUTES_SENT
+    meeting.list_published_at = meeting.starts_at - timedelta(days=5)
+    meeting.held_at = meeting.starts_at + timedelta(hours=3)
+    meeting.minutes_approved_at = meeting.minutes_sent_at = meeting.starts_at + timedelta(days=2)
+    meeting.minutes_approved_by_id = model.chair_id

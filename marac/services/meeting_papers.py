@@ -2,8 +2,11 @@
 the pages (confidential addresses withheld, one agency's actions only, and only the actions the
 reader may see: access.visible_actions)."""
 
+from dataclasses import dataclass
+from datetime import date
+
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marac.services import access, agenda, meetings
 from marac.services.pdf import agency_actions_pdf, case_list_pdf, minutes_pdf
@@ -17,7 +20,8 @@ from marac.services.pdf.papers import (
     ResearchLine,
     Section,
 )
-from models import Action, Agency, Case, Person, Referral, RiskAssessment, User, db
+from marac.services.risk_scoring import CRITERION_LABELS
+from models import Action, Agency, Case, Person, Referral, ReferralStatus, RiskAssessment, User, db
 from models.cases import CHILD_TO_VICTIM, CasePerpetrator
 from models.clock import UK, utcnow
 from models.meetings import AGENDA_SECTION_LABELS
@@ -80,34 +84,72 @@ def _levels(listed):
 
 
 def _referrals(listed):
-    referral_ids = [item.referral_id for item in listed if item.referral_id]
-    if not referral_ids:
+    """{agenda item id: the referral the case is listed for}: the item's own, or for a case listed
+    without one (by hand, open actions, 12 months passed) its latest accepted referral. One query."""
+    own = {item.referral_id for item in listed if item.referral_id}
+    without = {item.case_id for item in listed if not item.referral_id}
+    if not own and not without:
         return {}
-    return {
-        referral.id: referral
-        for referral in db.session.scalars(
-            sa.select(Referral).where(Referral.id.in_(referral_ids)).options(selectinload(Referral.referring_agency))
+    rows = db.session.scalars(
+        sa.select(Referral)
+        .where(
+            sa.or_(
+                Referral.id.in_(own),
+                sa.and_(Referral.case_id.in_(without), Referral.status == ReferralStatus.ACCEPTED),
+            )
         )
-    }
+        .options(joinedload(Referral.referring_agency))
+        .order_by(Referral.referred_on, Referral.id)
+    ).all()
+    by_id = {referral.id: referral for referral in rows}
+    latest = {referral.case_id: referral for referral in rows if referral.case_id in without}  # the last wins
+    return {item.id: by_id.get(item.referral_id) if item.referral_id else latest.get(item.case_id) for item in listed}
+
+
+@dataclass(frozen=True)
+class ListedFacts:
+    """What the case list says of a listed case beside its people, on the web page and the PDF alike."""
+
+    risk_level: str | None
+    reasons: tuple[str, ...]
+    is_repeat: bool
+    referring_agency: str
+    referred_on: date | None
+
+
+def listed_facts(listed):
+    """{agenda item id: ListedFacts} of the listed cases, in a fixed number of queries."""
+    levels, referrals = _levels(listed), _referrals(listed)
+    facts = {}
+    for item in listed:
+        referral = referrals.get(item.id)
+        facts[item.id] = ListedFacts(
+            risk_level=levels.get(item.case_id),
+            reasons=tuple(CRITERION_LABELS.get(code, code) for code in referral.criteria) if referral else (),
+            is_repeat=bool(referral and referral.is_repeat),
+            referring_agency=referral.referring_agency.name if referral else "",
+            referred_on=referral.referred_on if referral else None,
+        )
+    return facts
 
 
 def case_list(meeting, user, *, show_confidential=False):
     listed = agenda.items(meeting.id)
     cases = cases_with_people([item.case_id for item in listed])
-    levels, referrals = _levels(listed), _referrals(listed)
+    facts = listed_facts(listed)
     sections = []
     for section, members in agenda.grouped(listed):
         entries = []
         for item in members:
             case = cases[item.case_id]
-            referral = referrals.get(item.referral_id)
             entries.append(
                 CaseListItem(
                     position=item.position,
                     case_reference=case.reference,
-                    is_repeat=bool(referral and referral.is_repeat),
-                    risk_level=levels.get(case.id),
-                    referring_agency=referral.referring_agency.name if referral else "",
+                    is_repeat=facts[item.id].is_repeat,
+                    risk_level=facts[item.id].risk_level,
+                    referring_agency=facts[item.id].referring_agency,
+                    reasons=facts[item.id].reasons,
                     planned_minutes=item.planned_minutes,
                     victim=_person(case.victim, show_confidential=show_confidential),
                     perpetrators=tuple(
@@ -166,7 +208,7 @@ def minutes(meeting, user):
     items = []
     for item in listed:
         case = cases[item.case_id]
-        referral = referrals.get(item.referral_id)
+        referral = referrals.get(item.id)
         research = tuple(_research_line(agency, grid.get((item.id, agency.id))) for agency in meeting.invited_agencies)
         items.append(
             MinutesItem(

@@ -262,7 +262,7 @@ STEPS = (
     MeetingStatus.MINUTES_APPROVED,
     MeetingStatus.MINUTES_SENT,
 )
-HELD_STATUSES = STEPS[2:]
+HELD_STATUSES = agenda.HELD_STATUSES
 DONE_ALREADY = {
     MeetingStatus.LIST_PUBLISHED: "The case list is already published.",
     MeetingStatus.HELD: "The meeting is already recorded as held.",

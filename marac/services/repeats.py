@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from models import Case, CasePerpetrator, Referral, ReferralStatus, db
+from marac.services import agenda
+from models import AgendaItem, Case, CasePerpetrator, Meeting, Referral, ReferralStatus, db
 
 # Referrals that count as "a referral to MARAC": sent and not declined or passed elsewhere.
 COUNTED = (ReferralStatus.SUBMITTED, ReferralStatus.MORE_INFORMATION, ReferralStatus.ACCEPTED)
@@ -83,16 +84,20 @@ def later_referrals(victim_id, perpetrator_ids, after, *, exclude_id):
 
 
 def twelve_months_passed(area_id, today, since):
-    """Cases of an area heard at MARAC whose last referral's 12 months ended on or after `since`
-    and before `today`, for the agenda's closing section: [(case, last referral date)], longest
-    ago first. Each such case comes up once: at the first meeting after its 12 months end."""
+    """Cases of an area heard at MARAC (discussed at a held meeting) whose last referral's 12 months
+    ended on or after `since` and before `today`, for the agenda's closing section: [(case, last
+    referral date)], longest ago first. Each such case comes up once: at the first meeting after its 12 months end."""
     last_accepted = (
         sa.select(Referral.case_id, sa.func.max(Referral.referred_on).label("last_on"))
         .where(Referral.area_id == area_id, Referral.status.in_(COUNTED))
         .group_by(Referral.case_id)
         .subquery()
     )
-    heard = sa.exists().where(Referral.case_id == Case.id, Referral.status == ReferralStatus.ACCEPTED)
+    heard = (
+        sa.exists()
+        .where(AgendaItem.case_id == Case.id, agenda.discussed_at_held_meeting())
+        .where(Meeting.id == AgendaItem.meeting_id)
+    )
     # A year is at most 366 days: fetch a superset in SQL, then apply the calendar rule exactly.
     rows = db.session.execute(
         sa.select(Case, last_accepted.c.last_on)

@@ -3,8 +3,9 @@ monitoring, attendance, dashboards and the API's quarterly figures, and the perc
 show. Every count is an aggregate in SQL.
 
 A case counts as "discussed" at a meeting when it was on the meeting's list through a referral
-(new or repeat) and the meeting has been held; reviews of incomplete actions and 12-month
-reviews are not new discussions.
+(new or repeat) and was discussed at it once held (agenda.discussed_at_held_meeting: listed but
+not discussed is not counted); reviews of incomplete actions and 12-month reviews are not new
+discussions.
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from marac.services import agenda
 from models import (
     Agency,
     AgencyKind,
@@ -24,7 +26,6 @@ from models import (
     CaseChild,
     CasePerpetrator,
     Meeting,
-    MeetingStatus,
     Person,
     Referral,
     ReferralStatus,
@@ -35,7 +36,7 @@ from models.meetings import meeting_agencies
 from models.people import RACIALLY_MINORITISED, YesNoPreferNot
 from models.referrals import REPEAT_CLAIMED
 
-HELD = (MeetingStatus.HELD, MeetingStatus.MINUTES_APPROVED, MeetingStatus.MINUTES_SENT)
+HELD = agenda.HELD_STATUSES
 
 # National figures the return is benchmarked against (SafeLives, 12 months to September 2024).
 RECOMMENDED_CASES_PER_10K = 40
@@ -119,10 +120,9 @@ def _discussed(area_id, start, end):
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .where(
             Meeting.area_id == area_id,
-            Meeting.status.in_(HELD),
+            agenda.discussed_at_held_meeting(),
             Meeting.starts_at >= day_start(start),
             Meeting.starts_at < day_start(end),
-            AgendaItem.removed_at.is_(None),
             AgendaItem.referral_id.is_not(None),
         )
         .subquery()
@@ -364,11 +364,10 @@ def quarterly_figures(area_ids, *, quarters=4, today=None):
         .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
         .where(
             Meeting.area_id.in_(area_ids),
-            Meeting.status.in_(HELD),
+            agenda.discussed_at_held_meeting(),
             Meeting.starts_at >= day_start(start),
             Meeting.starts_at < day_start(end + timedelta(days=1)),
             AgendaItem.referral_id.is_not(None),
-            AgendaItem.removed_at.is_(None),
         )
         .group_by(Meeting.id, Meeting.area_id, Meeting.starts_at)
     ).all()

@@ -185,6 +185,7 @@ def test_cases_discussed_are_counted_at_held_meetings(app, api, world):
         db.session.flush()
         item = db.session.scalar(sa.select(AgendaItem).filter_by(meeting_id=meeting.id, case_id=world.open_case.id))
         item.referral_id = referral.id
+        item.discussed_at = meeting.starts_at  # discussed at the held meeting: heard
         db.session.commit()
         day = meeting.starts_at.date()
         figures = stats.quarterly_figures([world.northmoor], quarters=1, today=day)[world.northmoor]

@@ -7,13 +7,15 @@ read back and kept as images among the test artefacts."""
 import re
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from models import Meeting
 from models.clock import uk_today
-from tests.browser.helpers import ARTIFACTS, assert_accessible, fill_date, screenshot, sign_in, sign_out
+from tests.browser.helpers import ARTIFACTS, LIVE_ENV, assert_accessible, fill_date, screenshot, sign_in, sign_out
 
 CHILDREN, ADULTS = "New cases with children", "New cases, adults only"
 ACTIONS = (  # owner, who it protects, what, how completion is known, days after the meeting
@@ -48,29 +50,42 @@ ATTENDING = {
 }
 
 
-def _accept_a_referral_with_children(page):
-    """Triage: open the referrals waiting in Northmoor until one has children in the household,
-    and accept it. Returns the case's reference."""
+def _accept_a_referral(page, *, with_children):
+    """Triage: open the referrals waiting in Northmoor until one has (or has not) children in the
+    household, and accept it. Returns the case's reference."""
     page.get_by_role("link", name="Referrals", exact=True).click()
     page.get_by_role("link", name="Waiting for triage").click()
     expect(page.get_by_role("link", name="Waiting for triage")).to_have_attribute("aria-current", "page")
     assert_accessible(page)
-    screenshot(page, "meeting-01-waiting-for-triage")
+    if with_children:
+        screenshot(page, "meeting-01-waiting-for-triage")
     rows = page.locator("tbody tr").filter(has=page.locator("td:nth-child(5)", has_text="Northmoor"))
     for href in [row.get_by_role("link").get_attribute("href") for row in rows.all()]:
         page.goto(href)
         children = page.locator(".govuk-summary-list__row", has=page.get_by_text("Children in the household"))
-        if "None recorded" not in children.inner_text():
+        if ("None recorded" not in children.inner_text()) == with_children:
             break
     else:
-        raise AssertionError("no referral waiting in Northmoor has children in the household")
+        raise AssertionError(f"no referral waiting in Northmoor with children: {with_children}")
     assert_accessible(page)
-    screenshot(page, "meeting-02-triage")
+    if with_children:
+        screenshot(page, "meeting-02-triage")
     reference = page.get_by_role("link", name=re.compile(r"^Open case C\d+$")).inner_text().split()[-1]
-    page.get_by_label("Accept: list for the next meeting").check()
+    page.get_by_label(re.compile(r"^Accept: list for the ")).check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text(re.compile(r"Decision recorded for referral R\d+"))).to_be_visible()
     return reference
+
+
+def _meeting_has_begun(meeting_url):
+    """The live server's clock cannot be moved: the meeting is moved to have begun an hour ago, so
+    that it may be recorded as held."""
+    engine = sa.create_engine(LIVE_ENV["DATABASE_URL"])
+    meeting_id = int(meeting_url.rsplit("/", 1)[1])
+    with engine.begin() as connection:
+        started = datetime.now(UTC) - timedelta(hours=1)
+        connection.execute(sa.update(Meeting).where(Meeting.id == meeting_id).values(starts_at=started))
+    engine.dispose()
 
 
 def _case_list(page):
@@ -116,7 +131,8 @@ def _download_pdf(page, link_name, stem):
 def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(page):
     day = uk_today() + timedelta(days=35)
     sign_in(page, "coordinator@example.org")
-    reference = _accept_a_referral_with_children(page)
+    reference = _accept_a_referral(page, with_children=True)
+    adult = _accept_a_referral(page, with_children=False)
 
     page.goto("/meetings/schedule")
     page.select_option("#area_id", label="Northmoor")
@@ -133,10 +149,15 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     expect(page).to_have_url(re.compile(r"/meetings/\d+$"))  # a click does not wait for the page
     meeting_url = page.url
 
-    page.get_by_role("button", name="Build the case list").click()
+    page.get_by_role("link", name="Build the case list").click()
+    expect(page.get_by_text(f"Case {reference}: New cases with children")).to_be_visible()
+    expect(page.get_by_text(f"Case {adult}: New cases, adults only")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "meeting-04-list-preview")
+    page.get_by_role("button", name="Add the ticked cases").click()
     expect(page.get_by_text(re.compile(r"\d+ cases? added to the list"))).to_be_visible()
     assert_accessible(page)
-    screenshot(page, "meeting-04-list-built")
+    screenshot(page, "meeting-04-case-list")
     listed = _case_list(page)
     assert (CHILDREN, reference, True) in listed, "the accepted referral is listed with the cases with children"
     with_children = [n for n, (section, _reference, child) in enumerate(listed) if section == CHILDREN and child]
@@ -205,8 +226,27 @@ def test_coordinator_triages_runs_a_meeting_and_the_chair_approves_the_minutes(p
     screenshot(page, "meeting-09-meeting-mode-actions")
 
     page.goto(meeting_url)
-    page.get_by_role("button", name="Mark the meeting as held").click()
+    page.get_by_role("link", name=f"Open in meeting mode case {adult}").click()
+    page.fill("#discussion", "Risk remains high; the victim has moved in with her sister.")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_text("Notes saved")).to_be_visible()
+
+    # Held only once the meeting has begun; each case not discussed is removed, with a reason.
+    page.goto(meeting_url)
+    expect(page.get_by_role("link", name="Record the meeting as held")).to_have_count(0)
+    _meeting_has_begun(meeting_url)
+    page.goto(meeting_url)
+    page.get_by_role("link", name="Record the meeting as held").click()
+    expect(page.get_by_text(re.compile(r"have no discussion recorded|has no discussion recorded"))).to_be_visible()
+    for choice in page.get_by_label("Remove it from the list").all():
+        choice.check()
+    for reason in page.locator("textarea").all():
+        reason.fill("Open actions reviewed by email: nothing to discuss")
+    assert_accessible(page)
+    screenshot(page, "meeting-09b-record-held")
+    page.get_by_role("button", name="Record the meeting as held").click()
     expect(page.get_by_text("The meeting is recorded as held")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Move up"))).to_have_count(0)  # the list is locked
     sign_out(page)
 
     # The chair reads the draft minutes, then approves them.

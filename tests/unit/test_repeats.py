@@ -1,12 +1,13 @@
 """The repeat rule (SafeLives): same victim, at least one of the same perpetrators, within 12
 calendar months of the last referral to MARAC, the anniversary included."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from marac.services import repeats
-from models import Case, CasePerpetrator, Person, Referral, ReferralStatus, db
+from models import AgendaItem, Case, CasePerpetrator, Meeting, MeetingStatus, Person, Referral, ReferralStatus, db
+from models.clock import UK
 
 
 @pytest.mark.parametrize(
@@ -129,8 +130,37 @@ def test_declined_and_draft_referrals_do_not_count(app, people, refer):
     assert _find(app, people, 0, [1], date(2026, 3, 1)) is None
 
 
+def _listed_at_held_meeting(app, referral_id, *, discussed):
+    """The referral's case on the list of a meeting held the week after it, discussed there or not."""
+    with app.app_context():
+        referral = db.session.get(Referral, referral_id)
+        day = referral.referred_on + timedelta(days=7)
+        meeting = Meeting(
+            area_id=referral.area_id,
+            starts_at=datetime(day.year, day.month, day.day, 10, tzinfo=UK),
+            referral_cut_off=referral.referred_on,
+            status=MeetingStatus.MINUTES_SENT,
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        db.session.add(
+            AgendaItem(
+                meeting_id=meeting.id,
+                case_id=referral.case_id,
+                referral_id=referral.id,
+                section="adults",
+                position=1,
+                discussed_at=meeting.starts_at if discussed else None,
+            )
+        )
+        db.session.commit()
+
+
 def test_twelve_months_passed_lists_heard_cases_whose_window_ended(app, people, refer, make):
     old = refer([1], date(2024, 5, 1))
+    listed_only = refer([1], date(2024, 5, 1), victim=2)  # listed, never discussed: not heard
+    _listed_at_held_meeting(app, old, discussed=True)
+    _listed_at_held_meeting(app, listed_only, discussed=False)
     with app.app_context():
         area_id = db.session.get(Referral, old).area_id
         since = date(2025, 4, 1)

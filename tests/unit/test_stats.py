@@ -54,6 +54,7 @@ def _case(
     repeat_of=None,
     removed=False,
     with_referral=True,
+    discussed=True,
 ):
     victim = Person(first_name="Test", last_name="Victim", **(victim or {"gender": "female"}))
     case = Case(area_id=area.id, victim=victim)
@@ -94,6 +95,7 @@ def _case(
             position=1,
             referral_id=referral.id if with_referral else None,
             removed_at=datetime(2026, 4, 14, tzinfo=UK) if removed else None,
+            discussed_at=meeting.starts_at if discussed else None,
         )
     )
     return referral

@@ -61,7 +61,8 @@ def _case_table(item: CaseListItem, running_total: int):
         f"<br/>Risk: <b>{inline(risk_label(item.risk_level))}</b>"
         f"&nbsp;&nbsp;·&nbsp;&nbsp;Referred by {inline(item.referring_agency or 'agency not recorded')}"
         f"&nbsp;&nbsp;·&nbsp;&nbsp;{inline(duration(item.planned_minutes))}"
-        f" (running total {inline(duration(running_total))})",
+        f" (running total {inline(duration(running_total))})"
+        + (f"<br/>Reasons: {inline(', '.join(item.reasons))}" if item.reasons else ""),
         "cell",
     )
     rows = [

@@ -33,6 +33,7 @@ class CaseListItem:
     victim: PersonLine
     perpetrators: tuple[PersonLine, ...]
     children: tuple[PersonLine, ...]
+    reasons: tuple[str, ...] = ()  # why the case was referred (the referral's criteria)
 
 
 @dataclass(frozen=True)

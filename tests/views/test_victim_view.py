@@ -3,10 +3,12 @@ IDVA is allocated, or the coordinator), each recording kept, the latest shown on
 the top of the case in meeting mode."""
 
 import html as html_lib
+import io
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from models import AgencyKind, Area, AuditEvent, Referral, ReferralStatus, User, VictimView, db
 from models.clock import uk_today
@@ -125,3 +127,32 @@ def test_meeting_mode_shows_the_victims_voice_at_the_top_of_the_case(app, world)
     assert _record(signed_in(app, "police@example.org"), case.id, VIEWS).status_code == 302
     page = html_lib.unescape(coordinator.get(url).get_data(as_text=True))
     assert page.index("The victim's voice") < page.index(VIEWS["wants"]) < page.index("Research")
+
+
+def test_the_minutes_carry_the_victims_voice_and_name_the_cases_not_discussed_once(app, world):
+    case, users = world
+    other = CaseFactory(app).case(case.area_id)
+    meeting = ActionFactory(app).meeting(
+        case.area_id,
+        uk_today() + timedelta(days=7),
+        case_ids=[case.id, other.id],
+        chair_id=users["chair@example.org"],
+        publish=True,
+    )
+    assert _record(signed_in(app, "police@example.org"), case.id, VIEWS).status_code == 302
+    coordinator = signed_in(app, "coordinator@example.org")
+    url = f"/meetings/{meeting.id}/items/{meeting.items[case.id]}"
+    page = coordinator.get(url).get_data(as_text=True)
+    saved = coordinator.post(url, data={**field_values(page), "discussion": "Locks first", "save_notes": "Save notes"})
+    assert saved.status_code == 302
+    pdf = coordinator.get(f"/meetings/{meeting.id}/minutes.pdf")
+    text = " ".join(" ".join((sheet.extract_text() or "").split()) for sheet in PdfReader(io.BytesIO(pdf.data)).pages)
+    discussed, listed = text.index(f"{_reference(case.id)}: "), text.index("Listed but not discussed")
+    assert discussed < listed
+    for answer in (VIEWS["wants"], VIEWS["fears"], VIEWS["agrees_to_share"], "Locks first"):
+        assert answer in text[discussed:listed], answer
+    assert text[listed:].count(_reference(other.id)) == 1 and text.count(_reference(other.id)) == 1
+
+
+def _reference(case_id):
+    return f"C{case_id:06d}"

@@ -51,6 +51,7 @@ def _attendance(attendance: Sequence[AttendanceLine]):
             "body",
         ),
         table(rows, (70, 70, 34)),
+        Spacer(1, 4),
         markup(
             f"<b>Apologies or not present:</b> {inline(', '.join(absent))}."
             if absent

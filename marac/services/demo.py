@@ -76,3 +76,4 @@ def seed(password, *, with_cases=True):
         demo_cases.seed_cases(areas)
         demo_cases.seed_meetings(areas)
         demo_caseload.seed_caseload(areas)
+        demo_cases.seed_victim_views(areas)

@@ -16,6 +16,7 @@ from forms.people import (
     VictimForm,
 )
 from forms.risk import DashForm, OtherToolForm
+from forms.voice import VictimViewForm
 from marac.cases import bp
 from marac.security import audit, form_tokens, is_allowed
 from marac.services import (
@@ -32,6 +33,7 @@ from marac.services import (
     timeline,
     triage,
     versions,
+    victim_views,
 )
 from marac.services import audit as audit_trail
 from marac.services import case_history as case_history_service
@@ -120,7 +122,14 @@ def _overview(case, **context):
         case.id, case.area_id, current_user, with_areas=access.asks_other_areas(current_user, case.area_id)
     )
     return _render_case(
-        "cases/case_overview.html", case, "overview", reveal_form=ConfirmForm(), victim_history=history, **context
+        "cases/case_overview.html",
+        case,
+        "overview",
+        reveal_form=ConfirmForm(),
+        victim_history=history,
+        victim_view=victim_views.latest([case.id]).get(case.id),
+        records_victim_view=access.records_victim_view(current_user, case),
+        **context,
     )
 
 
@@ -141,6 +150,24 @@ def case_notes(case_id):
         flash("Safety information saved.", "success")
         return redirect(url_for("cases.case_overview", case_id=case.id))
     return _render_case("cases/case_notes.html", case, "overview", form=form, conflict=False)
+
+
+@bp.route("/cases/<int:case_id>/victims-voice", methods=["GET", "POST"])
+@form_tokens.once
+def victim_view(case_id):
+    """The victim's voice before the meeting: each save is a new recording, the latest one shown."""
+    case = _case_or_404(case_id, "victims_voice")
+    if not access.records_victim_view(current_user, case):
+        abort(403)
+    latest = victim_views.latest([case.id]).get(case.id)
+    form = VictimViewForm(obj=latest)
+    if form.validate_on_submit():
+        view = victim_views.record(case, form.data, current_user)
+        db.session.flush()
+        audit("case.victim_view_recorded", record_type="case", record_id=case.id, view_id=view.id)
+        flash("The victim's views are saved. The meeting will see them.", "success")
+        return form_tokens.made(redirect(url_for("cases.case_overview", case_id=case.id, _anchor="victims-voice")))
+    return _render_case("cases/victim_view.html", case, "overview", form=form, latest=latest)
 
 
 def _editable_case(case_id):
@@ -288,9 +315,7 @@ def _submit_dash(case, assessment, form, saving=None):
     else:
         audit("assessment.draft_saved", record_type="case", record_id=case.id, assessment_id=assessment.id)
         flash("Draft saved. You can finish it later.", "success")
-    return form_tokens.made(
-        redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id))
-    )
+    return form_tokens.made(redirect(url_for("cases.assessment_view", case_id=case.id, assessment_id=assessment.id)))
 
 
 @bp.route("/cases/<int:case_id>/risk/new", methods=["GET", "POST"])

@@ -64,6 +64,7 @@ ACCESS_POLICY = {
     "cases.case_new": CASE_EDITORS,
     "cases.case_overview": CASE_VIEWERS,
     "cases.case_notes": CASE_EDITORS,
+    "cases.victim_view": REFERRERS,  # narrowed to the IDVA, or the referrer without one: access.records_victim_view
     "cases.person_edit": CASE_EDITORS,
     "cases.perpetrator_add": CASE_EDITORS,
     "cases.child_add": CASE_EDITORS,

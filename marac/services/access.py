@@ -125,6 +125,26 @@ def can_assess_risk(user, case):
     return user.has_role(*RISK_ASSESSORS)
 
 
+def records_victim_view(user, case):
+    """The victim's voice before the meeting is recorded by their IDVA, or, where no IDVA is
+    allocated, by the agency that referred them; the coordinator may record what either tells them."""
+    if user.has_role(Role.COORDINATOR):
+        return True
+    idva_id = db.session.scalar(
+        sa.select(Allocation.idva_id).where(Allocation.case_id == case.id, Allocation.ended_at.is_(None)).limit(1)
+    )
+    if idva_id is not None:
+        return user.id == idva_id
+    return user.agency_id is not None and (
+        db.session.scalar(
+            sa.select(Referral.id)
+            .where(Referral.case_id == case.id, Referral.referring_agency_id == user.agency_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def sees_confidential_details(user, case):
     return user.has_role(*CONFIDENTIAL_READERS)
 

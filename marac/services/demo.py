@@ -79,3 +79,4 @@ def seed(password, *, with_cases=True):
         demo_caseload.seed_caseload(areas)
         demo_cases.complete_the_lists(areas[0])
         db.session.commit()
+        demo_cases.seed_victim_views(areas)

@@ -5,7 +5,17 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
-from marac.services import actions, agenda, assessments, cases, meetings, repeats, risk_scoring, triage
+from marac.services import (
+    actions,
+    agenda,
+    assessments,
+    cases,
+    meetings,
+    repeats,
+    risk_scoring,
+    triage,
+    victim_views,
+)
 from models import (
     ActionStatus,
     ActionTarget,
@@ -568,3 +578,52 @@ def _held_with(model, day, referrals):
     meeting.held_at = meeting.starts_at + timedelta(hours=3)
     meeting.minutes_approved_at = meeting.minutes_sent_at = meeting.starts_at + timedelta(days=2)
     meeting.minutes_approved_by_id = model.chair_id
+
+
+VICTIM_WANTS = [
+    "To stay in her home with the locks changed and a police marker on the address",
+    "To move somewhere he does not know about, near her sister",
+    "For the children to stay at their school and for contact to stop",
+]
+VICTIM_FEARS = [
+    "That he will come back when his bail conditions end",
+    "That the children will be taken from her if she speaks to anyone",
+    "That his family will find out where she is staying",
+]
+VICTIM_AGREES = [
+    "Everything discussed, except her new phone number",
+    "Her safety plan and the risk; not her health information",
+    "All of it",
+]
+
+
+def seed_victim_views(areas):
+    """The victim's voice for two in three cases on the first area's next meeting, recorded by the
+    case's IDVA (or the coordinator where none is allocated) a day before the list was published."""
+    rng = random.Random(20261206)
+    coordinator = db.session.query(User).filter_by(email="coordinator@example.org").one()
+    upcoming = (
+        db.session.query(Meeting)
+        .filter(Meeting.area_id == areas[0].id, Meeting.status == MeetingStatus.LIST_PUBLISHED)
+        .order_by(Meeting.starts_at)
+        .first()
+    )
+    for index, item in enumerate(agenda.items(upcoming.id)):
+        if index % 3 == 2:
+            continue
+        idva_id = db.session.scalar(
+            sa.select(Allocation.idva_id).where(Allocation.case_id == item.case_id, Allocation.ended_at.is_(None))
+        )
+        recorder = db.session.get(User, idva_id) if idva_id else coordinator
+        view = victim_views.record(
+            item.case,
+            {
+                "wants": rng.choice(VICTIM_WANTS),
+                "fears": rng.choice(VICTIM_FEARS),
+                "agrees_to_share": rng.choice(VICTIM_AGREES),
+                "knows_of_referral": rng.choice(["yes", "yes", "no"]),
+            },
+            recorder,
+        )
+        view.recorded_at = utcnow() - timedelta(days=1)
+    db.session.commit()

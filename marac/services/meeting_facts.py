@@ -40,6 +40,8 @@ def for_item(meeting, item, user, *, today=None):
     last_contact = next((contact.contacted_at for contact in contacts_of(case.id) if contact.is_contact), None)
     return {
         "case": case,
+        # Who must not be told: shown where the case pages show it (access.sees_confidential_details).
+        "sees_confidential": access.sees_confidential_details(user, case),
         "risk": assessments.current(case.id),
         "referral": referral,
         "repeat_of": repeat_of,

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from marac.services import access, agenda, meetings
+from marac.services import access, agenda, meetings, victim_views
 from marac.services.pdf import agency_actions_pdf, case_list_pdf, minutes_pdf
 from marac.services.pdf.papers import (
     ActionLine,
@@ -19,6 +19,7 @@ from marac.services.pdf.papers import (
     PersonLine,
     ResearchLine,
     Section,
+    VoiceLine,
 )
 from marac.services.risk_scoring import CRITERION_LABELS
 from models import Action, Agency, Case, Person, Referral, ReferralStatus, RiskAssessment, User, db
@@ -195,11 +196,24 @@ def _research_line(agency, request):
     )
 
 
+def _voice_line(view):
+    if view is None:
+        return None
+    return VoiceLine(
+        wants=view.wants or "",
+        fears=view.fears or "",
+        agrees_to_share=view.agrees_to_share or "",
+        knows_of_referral=view.knows_of_referral_label,
+    )
+
+
 def minutes(meeting, user):
     listed = agenda.items(meeting.id)
     cases = cases_with_people([item.case_id for item in listed])
     referrals = _referrals(listed)
     grid = meetings.research_grid(meeting, listed)
+    # The views the meeting had: recorded before it began (as the data return counts them).
+    views = victim_views.latest(list(cases), until=meeting.starts_at)
     all_actions = _action_lines(
         sa.select(Action)
         .where(Action.meeting_id == meeting.id, access.visible_actions(user))
@@ -221,6 +235,8 @@ def minutes(meeting, user):
                 discussion=item.discussion or "",
                 risk_after=item.risk_after,
                 actions=tuple(line for line in all_actions if line.case_reference == case.reference),
+                discussed=item.discussed_at is not None,
+                voice=_voice_line(views.get(case.id)),
             )
         )
     attendance = [

@@ -22,7 +22,7 @@ from models.clock import last_months, uk_date, utcnow
 
 FIGURES = list(stats.FIGURE_LABELS)
 # The figures that count some of the cases discussed (the rest of the cases are not shown).
-SHARES_OF_CASES = ("repeats", "racially_minoritised", "lgbt", "disabled", "male", "aged_16_17")
+SHARES_OF_CASES = ("repeats", "racially_minoritised", "lgbt", "disabled", "male", "aged_16_17", "views_represented")
 
 
 def sees_exact_figures(user):

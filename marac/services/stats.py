@@ -29,6 +29,7 @@ from models import (
     Person,
     Referral,
     ReferralStatus,
+    VictimView,
     db,
 )
 from models.clock import day_start, last_quarters, months_ago, quarter_bounds, uk_date, uk_today
@@ -88,6 +89,7 @@ class Figures:
     male: int = 0
     aged_16_17: int = 0
     perpetrators_17_or_under: int = 0
+    views_represented: int = 0
 
     def add(self, other):
         for name in self.__dataclass_fields__:
@@ -110,6 +112,7 @@ FIGURE_LABELS = {
     "male": "Male victims",
     "aged_16_17": "Victims aged 16 or 17",
     "perpetrators_17_or_under": "Perpetrators aged 17 or under",
+    "views_represented": "Cases where the victim's views were represented",
 }
 
 
@@ -146,6 +149,9 @@ def figures_by_meeting(area_id, start, end):
         victim.date_of_birth > years_before(Referral.referred_on, 18),
         victim.date_of_birth <= years_before(Referral.referred_on, 16),
     )
+    # Represented: their IDVA or the referrer recorded the victim's views before the meeting began.
+    held = sa.orm.aliased(Meeting)
+    represented = sa.exists().where(VictimView.case_id == items.c.case_id, VictimView.recorded_at < held.starts_at)
     rows = db.session.execute(
         sa.select(
             items.c.meeting_id,
@@ -159,8 +165,10 @@ def figures_by_meeting(area_id, start, end):
             _sum(victim.gender == "male"),
             _sum(aged_16_17),
             sa.func.coalesce(sa.func.sum(young_perpetrators), 0),
+            _sum(represented),
         )
         .select_from(items)
+        .join(held, held.id == items.c.meeting_id)
         .join(Referral, Referral.id == items.c.referral_id)
         .join(Agency, Agency.id == Referral.referring_agency_id)
         .join(Case, Case.id == items.c.case_id)
@@ -168,7 +176,7 @@ def figures_by_meeting(area_id, start, end):
         .group_by(items.c.meeting_id)
     ).all()
     result = {}
-    for meeting_id, cases, repeats, police, kids, minoritised, lgbt, disabled, male, young, young_perps in rows:
+    for meeting_id, cases, repeats, police, kids, minoritised, lgbt, disabled, male, young, young_perps, views in rows:
         result[meeting_id] = Figures(
             cases=cases,
             repeats=int(repeats),
@@ -181,6 +189,7 @@ def figures_by_meeting(area_id, start, end):
             male=int(male),
             aged_16_17=int(young),
             perpetrators_17_or_under=int(young_perps),
+            views_represented=int(views),
         )
     return result
 

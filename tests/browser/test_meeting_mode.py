@@ -1,13 +1,17 @@
 """Meeting mode in a real browser never loses the notes: an action refused and then added leaves
-the notes as typed, and notes left unsaved when the page is closed come back as a draft."""
+the notes as typed, and notes left unsaved when the page is closed come back as a draft. The demo's
+held meeting's minutes keep each case heading with its section (its first pages kept as images)."""
 
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from models.clock import uk_today
-from tests.browser.helpers import assert_accessible, fill_date, screenshot, sign_in
+from tests.browser.helpers import ARTIFACTS, assert_accessible, fill_date, screenshot, sign_in
+from tests.unit.test_pdf_minutes import HEADING, body_lines
 
 NOTES = "Risk remains high: bail conditions breached twice.\nThe victim wants the locks changed first."
 
@@ -80,3 +84,28 @@ def test_notes_left_unsaved_when_the_page_is_closed_come_back_as_a_draft(new_pag
     again.get_by_role("button", name="Save notes").click()
     expect(again.get_by_text("Notes saved.")).to_be_visible()
     expect(again.get_by_text("A draft of your notes")).to_have_count(0)
+
+
+def test_the_minutes_of_the_demos_held_meeting_keep_each_case_heading_with_its_section(page):
+    sign_in(page, "coordinator@example.org")
+    day = uk_today() - timedelta(days=9)  # the demo's past Northmoor meeting: held, minutes sent
+    page.goto("/meetings")
+    page.get_by_role("link", name=f"{day:%A} {day.day} {day:%B %Y}", exact=False).first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Minutes (PDF)").click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = ARTIFACTS / "meeting-mode-minutes.pdf"
+    download.value.save_as(pdf)
+    if shutil.which("pdftoppm"):  # the first two pages, as images among the artefacts
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-l", "2", str(pdf), str(ARTIFACTS / "meeting-mode-minutes")], check=True
+        )
+        assert len(list(ARTIFACTS.glob("meeting-mode-minutes-*.png"))) == 2
+    pages = body_lines(pdf.read_bytes())
+    headings = 0
+    for number, lines in enumerate(pages, start=1):
+        marks = [index for index, line in enumerate(lines) if HEADING.match(line)]
+        headings += len(marks)
+        if marks:
+            assert "The victim's voice" in lines[marks[-1] + 1 :], (number, lines[-3:])
+    assert headings > 0

@@ -168,7 +168,7 @@ def _idva_support(app, case, idva, by, today):
         for version in (0, 1):
             caseload.save_plan(record, worker, {"review_on": today + timedelta(days=30)}, version=version)
             db.session.flush()
-        caseload.save_intake(support, {"needs": {"accommodation": "high", "health": "low"}})
+        caseload.save_intake(support, {"needs": {"accommodation": "high", "health": "low"}}, version=support.version)
         db.session.commit()
 
 

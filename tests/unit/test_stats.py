@@ -3,7 +3,7 @@ with a repeat whose earlier referral falls in the quarter before."""
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -24,6 +24,7 @@ from models import (
     ReferralStatus,
     Role,
     User,
+    VictimView,
     db,
 )
 from models.clock import UK
@@ -301,3 +302,30 @@ def test_an_idva_manager_sees_only_their_own_services_idvas_and_no_capacity_of_t
     html = other.get("/reports/").get_data(as_text=True)
     assert "Olive Ourside" in html and "Thea Theirside" in html
     assert "against a capacity of 140" in html
+
+
+def test_the_victims_views_count_as_represented_when_recorded_before_the_meeting(app, hand_made):
+    with app.app_context():
+        listed = {
+            (item.meeting_id, item.removed_at is not None, item.case_id)
+            for item in db.session.query(AgendaItem).join(Case).filter(Case.area_id == hand_made)
+        }
+        meetings = dict(db.session.query(Meeting.id, Meeting.starts_at).filter(Meeting.area_id == hand_made).all())
+        for meeting_id, removed, case_id in sorted(listed):
+            began = meetings[meeting_id]
+            # Every case's views recorded an hour before its meeting began, but the Q2 cases' an
+            # hour after (too late); the Q2 removed case's before, and it was not discussed.
+            late = began.month == 4 and not removed
+            db.session.add(
+                VictimView(
+                    case_id=case_id,
+                    wants="Safety",
+                    knows_of_referral="yes",
+                    recorded_at=began + timedelta(hours=1 if late else -1),
+                )
+            )
+        db.session.commit()
+    assert _return(app, hand_made, 1).total.views_represented == 2  # the review is not a discussion
+    assert _return(app, hand_made, 2).total.views_represented == 0
+    label = stats.FIGURE_LABELS["views_represented"]
+    assert label == "Cases where the victim's views were represented"

@@ -1,9 +1,11 @@
-"""The minutes of a meeting: attendance, then each case's research by agency (facts kept apart from
-opinion), discussion, risk after discussion and actions."""
+"""The minutes of a meeting: attendance and apologies, then a section for each case discussed (the
+victim's voice, research by agency with facts kept apart from opinion, discussion, risk after
+discussion and actions), then the cases listed but not discussed, named together once. A case's
+heading is kept on the page with the start of its section: no page ends with a case heading."""
 
 from collections.abc import Sequence
 
-from reportlab.platypus import Spacer
+from reportlab.platypus import KeepTogether, Spacer
 
 from marac.services.pdf.actions import actions_table
 from marac.services.pdf.case_list import risk_label
@@ -20,7 +22,7 @@ from marac.services.pdf.layout import (
     table,
     text_flowables,
 )
-from marac.services.pdf.papers import AttendanceLine, MinutesItem, PaperHeader, ResearchLine
+from marac.services.pdf.papers import AttendanceLine, MinutesItem, PaperHeader, ResearchLine, VoiceLine
 from marac.services.text import plural
 
 PAPER = "MARAC minutes"
@@ -42,12 +44,20 @@ def _attendance(attendance: Sequence[AttendanceLine]):
         ]
         for line in attendance
     ]
+    absent = [line.agency for line in attendance if not line.present]
     return [
         markup(
             f"{plural(present, 'person', 'people')} present from {plural(len(agencies), 'agency', 'agencies')}.",
             "body",
         ),
         table(rows, (70, 70, 34)),
+        Spacer(1, 4),
+        markup(
+            f"<b>Apologies or not present:</b> {inline(', '.join(absent))}."
+            if absent
+            else "Every agency invited was present.",
+            "body",
+        ),
     ]
 
 
@@ -70,11 +80,31 @@ def _research(research: Sequence[ResearchLine]):
     return [table(rows, (22, 152), header_rows=0, extra=extra)]
 
 
+def _voice(voice: VoiceLine | None):
+    if voice is None:
+        return [markup("Not recorded: the victim's views were not represented.", "empty")]
+    rows = [
+        [para(label, "cell_bold"), text_flowables(value, "cell", "Not recorded.", CELL_CHUNK)]
+        for label, value in (
+            ("What they want", voice.wants),
+            ("What they fear", voice.fears),
+            ("What they agree may be shared", voice.agrees_to_share),
+            ("Know of the referral", voice.knows_of_referral),
+        )
+    ]
+    return [table(rows, (40, 134), header_rows=0)]
+
+
 def _item(item: MinutesItem):
     repeat = f"&nbsp;&nbsp;&nbsp;{badge('REPEAT')}" if item.is_repeat else ""
-    return [
+    heading = [
         markup(f"{inline(item.position)}.&nbsp;&nbsp;{inline(item.case_reference)}: {inline(item.victim_name)}", "h3"),
         markup(f"{inline(item.section)}{repeat}", "meta"),
+        markup("The victim's voice", "h4"),
+        *_voice(item.voice),
+    ]
+    return [
+        KeepTogether(heading),  # the heading never ends a page: it goes on with its first block
         markup("Research by agency", "h4"),
         *_research(item.research),
         markup("Discussion", "h4"),
@@ -83,6 +113,21 @@ def _item(item: MinutesItem):
         markup("Actions", "h4"),
         actions_table(item.actions) if item.actions else markup("No actions were agreed for this case.", "empty"),
         Spacer(1, 10),
+    ]
+
+
+def _not_discussed(items: Sequence[MinutesItem]):
+    if not items:
+        return []
+    rows = [[para(label, "cell_head") for label in ("No.", "Case", "Section")]]
+    rows += [
+        [para(item.position, "cell"), para(item.case_reference, "cell_bold"), para(item.section, "cell")]
+        for item in items
+    ]
+    return [
+        markup("Listed but not discussed", "h2"),
+        markup(f"{plural(len(items), 'case was', 'cases were')} on the list and not discussed.", "body"),
+        table(rows, (12, 30, 132)),
     ]
 
 
@@ -99,9 +144,11 @@ def minutes_pdf(
     else:
         notice = markup(inline(approved), "approved")
     story = opening(header, "Minutes", notices=[notice, Spacer(1, 6)])
-    story += [markup("Attendance", "h2"), *_attendance(attendance), markup("Cases", "h2")]
-    if not items:
+    story += [markup("Attendance", "h2"), *_attendance(attendance), markup("Cases discussed", "h2")]
+    discussed = [item for item in items if item.discussed]
+    if not discussed:
         story.append(markup("No cases were discussed.", "empty"))
-    for item in items:
+    for item in discussed:
         story += _item(item)
+    story += _not_discussed([item for item in items if not item.discussed])
     return render(header, PAPER, story, running="Minutes", draft=draft)

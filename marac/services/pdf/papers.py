@@ -63,6 +63,16 @@ class ResearchLine:
 
 
 @dataclass(frozen=True)
+class VoiceLine:
+    """The victim's views as recorded before the meeting (each "" when not recorded)."""
+
+    wants: str
+    fears: str
+    agrees_to_share: str
+    knows_of_referral: str  # label, e.g. "Yes"
+
+
+@dataclass(frozen=True)
 class MinutesItem:
     position: int
     case_reference: str
@@ -73,6 +83,8 @@ class MinutesItem:
     discussion: str
     risk_after: str | None
     actions: tuple[ActionLine, ...]
+    discussed: bool = True  # listed but not discussed: named once, with the others, at the end
+    voice: VoiceLine | None = None  # None: the victim's views were not recorded
 
 
 @dataclass(frozen=True)

@@ -400,7 +400,7 @@ def referral_link(referral_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        on_record, cases_moved = triage.link_person(referral, form.person_id.data, form.on_record_id.data, current_user)
+        on_record, cases_moved = triage.link_person(referral, form.person_id.data, form.on_record_id.data)
     except triage.LinkRefused as refused:
         db.session.rollback()
         return _render_referral(referral, status=400, link_problem=str(refused))

@@ -163,11 +163,10 @@ class LinkRefused(Exception):
     """Not a link the triage page offered, or two records that cannot be one person."""
 
 
-def link_person(referral, person_id, on_record_id, coordinator):
+def link_person(referral, person_id, on_record_id):
     """The coordinator's "same person": the referral's person `person_id` is merged into
     `on_record_id`, one the triage page offered for them (people.merge), and the repeat check runs
-    again on the people now linked, and on their later referrals (referrals.recheck_later_repeats,
-    audited as the coordinator's). Returns (the person on record, how many cases moved to them).
+    again on the people now linked. Returns (the person on record, how many cases moved to them).
     Raises LinkRefused, changing nothing. One transaction: the caller commits."""
     versions.lock(referral)  # two coordinators linking at once take turns
     offered = {
@@ -183,7 +182,5 @@ def link_person(referral, person_id, on_record_id, coordinator):
     except people.CannotMerge as refused:
         raise LinkRefused(str(refused)) from refused
     case = db.session.get(Case, referral.case_id)
-    perpetrator_ids = [link.person_id for link in case.perpetrators]
-    referrals.flag_repeat(referral, case.victim_id, perpetrator_ids)
-    referrals.recheck_later_repeats(referral, case.victim_id, perpetrator_ids, coordinator)
+    referrals.flag_repeat(referral, case.victim_id, [link.person_id for link in case.perpetrators])
     return on_record, moved

@@ -57,19 +57,21 @@ def _valid_referral_form(form):
     if not form.is_submitted():
         return None
     valid = form.validate()
-    area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
-    if area is None:
-        return None
-    if area.id not in current_user.area_ids:
-        abort(403)
-    problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
     if not form.referred_on.errors and not form.victim.date_of_birth.errors:
         problem = date_rules.referral_date_problem(
             form.referred_on.data,
             born=form.victim.date_of_birth.data,
             past_confirmed=form.past_referral_confirmed.data,
         )
-        problems += [("referred_on", problem)] if problem else []
+        if problem:
+            form.referred_on.errors.append(problem)
+            valid = False
+    area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
+    if area is None:
+        return None
+    if area.id not in current_user.area_ids:
+        abort(403)
+    problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
     for field, message in problems:
         form[field].errors.append(message)
     return area if valid and not problems else None

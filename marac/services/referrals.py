@@ -680,6 +680,11 @@ def check_answers(referral):
             [
                 CheckRow("MARAC area", (referral.area.name,), DETAILS, "area_id"),
                 CheckRow("Date of referral", _lines(referral.referred_on), DETAILS, "referred_on-day"),
+                *(
+                    [CheckRow("A past referral", ("Yes, confirmed",), DETAILS, "past_referral_confirmed")]
+                    if draft.get("past_referral_confirmed")
+                    else []
+                ),
                 CheckRow("Your name", _lines(referral.referrer_name), DETAILS, "referrer_name"),
                 CheckRow(
                     "Your phone number or email address", _lines(referral.referrer_contact), DETAILS, "referrer_contact"

@@ -57,11 +57,11 @@ def fill_date(page, prefix, day):
     page.fill(f"#{prefix}-year", str(day.year))
 
 
-def refer(page, on, shots, *, victim=("Wren", "Thistlewaite"), perpetrator=("Corin", "Ashdale"), check=True):
+def refer(page, on, shots, *, victim=("Wren", "Thistlewaite"), perpetrator=("Corin", "Ashdale"), check=True, send=True):
     """The four steps of the referral form as the signed-in user, referred on `on`: a DASH of 15 Yes,
     and at "check who is already known", if it is asked, the first option (the known person). Ends
-    on the referral's page, past the confirmation. Screenshots are named `shots`-N; axe checks each
-    step when `check`."""
+    on the referral's page, past the confirmation (or, not `send`, on the check page). Screenshots
+    are named `shots`-N; axe checks each step when `check`."""
     page.goto("/referrals/new")
     if check:
         assert_accessible(page)
@@ -104,6 +104,8 @@ def refer(page, on, shots, *, victim=("Wren", "Thistlewaite"), perpetrator=("Cor
     if check:
         assert_accessible(page)
     screenshot(page, f"{shots}-3-check")
+    if not send:
+        return
     page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
     if check:

@@ -1,6 +1,7 @@
 """Dates that make sense on the web: the referral's date, its DASH's, a contact's (the rules are
 services/date_rules.py, tested at their boundaries in tests/unit/test_date_rules.py)."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -55,6 +56,11 @@ def test_a_referral_more_than_12_months_ago_is_sent_only_once_the_referrer_confi
     referral_id = start(police, on=long_ago, past_referral_confirmed="y")
     assert match_step(police, referral_id).status_code == 302
     assert complete_dash(police, referral_id, on=long_ago).status_code == 302
+    check = police.get(f"/referrals/{referral_id}/check").get_data(as_text=True)
+    assert "A past referral" in check and "#past_referral_confirmed" in check
+    edit = police.get(f"/referrals/{referral_id}/edit?return_to=check").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="past_referral_confirmed"[^>]*>', edit)
+    assert box and "checked" in box.group(0)  # shown ticked, to untick if the date is changed
     assert send(police, referral_id).status_code == 302
     with app.app_context():
         referral = db.session.get(Referral, referral_id)

@@ -42,6 +42,8 @@ def test_a_claimed_repeat_not_on_record_is_sent_marked_and_confirmed_by_the_coor
 
     client = app.test_client()
     sign_in(client, "coordinator@example.org")
+    waiting = client.get("/referrals?status=submitted").get_data(as_text=True)
+    assert "Repeat claimed, not on record" in waiting  # seen at triage from the list
     coordinator_page = client.get(f"/referrals/{referral_id}").get_data(as_text=True)
     assert "It is not counted as a repeat until the coordinator confirms it." in coordinator_page
     assert 'name="repeat"' in coordinator_page

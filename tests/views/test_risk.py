@@ -4,7 +4,7 @@ people editing a draft), other tools' results, and the query budget of the case 
 The scoring itself is unit-tested in tests/unit/test_dash.py; here is what a user sees and keeps."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 from types import SimpleNamespace
 
@@ -172,8 +172,9 @@ def test_missing_answers_are_each_named_and_everything_given_is_kept(app, settin
         (date_boxes(uk_today() + timedelta(days=1)), "Date of the assessment must be today or in the past"),
         (["31", "6", str(YESTERDAY.year - 1)], "Date of the assessment must be a real date"),
         (["", "", ""], "Enter the date of the assessment"),
+        (["31", "12", "2002"], "The date of the assessment must be in 2003 or later, when MARACs began"),
     ],
-    ids=["tomorrow", "31 June", "blank"],
+    ids=["tomorrow", "31 June", "blank", "before MARAC"],
 )
 def test_the_date_of_the_assessment_must_be_real_and_not_in_the_future(app, setting, day, message):
     browser = signed_in(app, setting.coordinator.email)
@@ -479,6 +480,15 @@ def _other_tool(browser, url, level, on, **fields):
         **fields,
     }
     return browser.post(f"{url}/risk/other", data=answers)
+
+
+def test_another_tools_result_dated_before_marac_existed_is_refused(app, setting):
+    browser = signed_in(app, setting.coordinator.email)
+    html = _other_tool(browser, setting.url, "high", date(2002, 12, 31)).get_data(as_text=True)
+    before_marac = "The date of the assessment must be in 2003 or later, when MARACs began"
+    assert field_errors(html) == {"assessed_on": before_marac}
+    assert field_values(html)["source"] == "PC 4471, Testshire Police"
+    assert _assessments(app, setting.case.id) == []
 
 
 def _header(html):

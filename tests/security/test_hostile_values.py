@@ -15,6 +15,8 @@ DATES = {
     "a huge month": ("1", HUGE, "2020"),
     "a huge year": ("1", "3", HUGE),
     "a five-digit year": ("1", "3", "20200"),
+    "the year 1": ("1", "3", "0001"),
+    "the year 9999": ("31", "12", "9999"),
     "a superscript day": ("²", "3", "2020"),
     "a superscript year": ("1", "3", "²⁰²⁰"),
     "Arabic-Indic digits": ("١", "٣", "٢٠٢٠"),

@@ -270,6 +270,7 @@ def _work(rng, case, support, idva, index, now, today, targets):
     if index % 4 == 1:
         support.next_contact_on = today + timedelta(days=rng.randrange(1, 10))
     if index % 5 != 3:
+        db.session.flush()  # the support's changes above written: its version is the one saved
         caseload.save_intake(
             support,
             {

@@ -24,6 +24,7 @@ from marac.caseload import bp
 from marac.security import audit, form_tokens
 from marac.services import access, assessments, caseload, cases, versions
 from marac.services.versions import StaleRecord
+from marac.templating import query_id
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.caseload import (
     CLOSURE_REASON_LABELS,
@@ -45,7 +46,7 @@ LIST_ARGS = ("sort", "risk", "contact", "tasks", "review")
 @bp.route("/")
 def caseload_list():
     """An IDVA's active cases. IDVA managers may look at any IDVA of their team (?idva=<id>)."""
-    idva_id = request.args.get("idva", type=int)
+    idva_id = query_id(request.args, "idva")
     if idva_id is None:
         if not current_user.has_role(Role.IDVA):
             return redirect(url_for("caseload.team"))

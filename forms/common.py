@@ -281,6 +281,10 @@ class DateInput(GovDateInput):
         return params
 
 
+# The years a date box takes.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
 class GovDateField(Field):
     """A date as three boxes (day, month, year), with GOV.UK's error messages.
 
@@ -318,6 +322,10 @@ class GovDateField(Field):
             self.data = None
             raise ValueError(f"{label} must be a real date, like 27 3 2007")
         day, month, year = numbers
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            # Year 1 or 9999 is a date, but none the app means; a day added to it would overflow.
+            self.data = None
+            raise ValueError(f"{label} must have a year from {FIRST_YEAR} to {LAST_YEAR}")
         try:
             self.data = date(year, month, day)
         except ValueError:

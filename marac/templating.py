@@ -3,7 +3,7 @@ isolating typed text; and a list's CSV as a download."""
 
 from datetime import date, datetime
 
-from flask import Response, g
+from flask import Response, abort, g
 from markupsafe import Markup
 
 from forms.common import GovDateField, every_field
@@ -52,6 +52,7 @@ def register_filters(app):
 
 
 MAX_PAGE = 100_000
+RECORD_ID_MAX = 2**31 - 1  # ids are PostgreSQL integers: a larger one fails the query itself
 
 
 def csv_download(text, stem):
@@ -64,6 +65,18 @@ def csv_download(text, stem):
 def page_number(args):
     """The ?page= of a list, within 1..MAX_PAGE whatever was typed."""
     return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def query_id(args, name):
+    """The record id given as ?<name>=, None when there is none: 404 when it is no id a record can
+    have (not a whole number, or beyond the database's integers), as for an id in the path."""
+    text = args.get(name)
+    if not text:
+        return None
+    value = int(text) if len(text) <= 10 and text.isascii() and text.isdigit() else 0
+    if not 1 <= value <= RECORD_ID_MAX:
+        abort(404)
+    return value
 
 
 def error_summary():

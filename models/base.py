@@ -6,6 +6,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -90,6 +91,15 @@ class Session(FlaskSession):
 # Objects stay readable after a commit: a view records its audit event and commits, then renders
 # what it loaded, without reloading each row.
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session, "expire_on_commit": False})
+
+
+def insert_if_absent(table, **values):
+    """INSERT ... ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike: a row that two requests
+    add at the same moment (a link row keyed on both its ids) is added once, and neither fails on
+    the key. Reading first and inserting if missing lets both through the read."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
 def engine_options(url, options):

@@ -11,7 +11,7 @@ from marac.security import audit
 from marac.services import access, actions, exports, paging, versions
 from marac.services.areas import agency_names
 from marac.services.versions import StaleRecord
-from marac.templating import csv_download, page_number
+from marac.templating import csv_download, page_number, query_id
 from models import Action, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import months_ago, uk_today
@@ -22,9 +22,9 @@ FILTERS = ("status", "due", "meeting_id", "agency_id")
 def _filtered_actions(today):
     """The action list's filters (codes and ids only) and its query: for the page and its CSV."""
     args = {key: request.args.get(key) or None for key in FILTERS}
-    meeting_id = request.args.get("meeting_id", type=int)
+    meeting_id = query_id(request.args, "meeting_id")
     by_agency = actions.filters_by_agency(current_user)
-    agency_id = request.args.get("agency_id", type=int) if by_agency else None
+    agency_id = query_id(request.args, "agency_id") if by_agency else None
     where = access.visible_actions(current_user)
     query = actions.filtered(
         where, status=args["status"], due=args["due"], meeting_id=meeting_id, agency_id=agency_id, today=today

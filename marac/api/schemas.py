@@ -75,8 +75,8 @@ class Request(BaseModel):
     @field_validator("*")
     @classmethod
     def _composed(cls, value):
-        """Text in composed form (NFC), as the web forms keep it (checked first as sent: a
-        decomposed name is longer, never shorter)."""
+        """Text in composed form (NFC), as the web forms keep it. A body's text is composed before
+        its lengths are checked (api.common.body); the query string's here."""
         if type(value) is str or (isinstance(value, list) and all(type(item) is str for item in value)):
             return typed_text(value)
         return value

@@ -24,7 +24,7 @@ from marac.caseload import bp
 from marac.security import audit, form_tokens
 from marac.services import access, assessments, caseload, cases, date_rules, exports, versions
 from marac.services.versions import StaleRecord
-from marac.templating import csv_download
+from marac.templating import csv_download, query_id
 from models import Case, IdvaTask, NeedStage, Role, User, db
 from models.caseload import (
     CLOSURE_REASON_LABELS,
@@ -46,7 +46,7 @@ LIST_ARGS = ("sort", "risk", "contact", "tasks", "review", "marac", "allocated")
 def _caseload_of():
     """The IDVA whose caseload is asked for (?idva=<id> for their manager), their active cases and
     those the list's filters keep: for the page and its CSV. None: the user has no caseload to show."""
-    idva_id = request.args.get("idva", type=int)
+    idva_id = query_id(request.args, "idva")
     if idva_id is None:
         if not current_user.has_role(Role.IDVA):
             return None

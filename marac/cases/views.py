@@ -39,7 +39,7 @@ from marac.services import audit as audit_trail
 from marac.services import case_history as case_history_service
 from marac.services.areas import agency_choices, user_areas
 from marac.services.versions import StaleRecord
-from marac.templating import page_number
+from marac.templating import page_number, query_id
 from models import Area, RiskAssessment, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import utcnow
@@ -325,7 +325,7 @@ def assessment_new(case_id):
     if not access.can_assess_risk(current_user, case):
         abort(403)
     corrects = None
-    if corrects_id := request.args.get("corrects", type=int):
+    if corrects_id := query_id(request.args, "corrects"):
         corrects = assessments.correctable(case, corrects_id)
         if corrects is None:
             abort(404)

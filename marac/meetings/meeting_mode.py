@@ -109,7 +109,8 @@ def run_item(meeting_id, item_id):
         return _render_item(meeting, item, form, restored=restored)
     form.validate()
     if form.notes_problems():
-        form.forget_action_errors()
+        if not form.action_started():
+            form.forget_action_errors()
         return _render_item(meeting, item, form, 400)
     pressed, action_id = form.pressed()
     try:
@@ -126,6 +127,10 @@ def run_item(meeting_id, item_id):
     db.session.commit()
     if pressed in ("add", "save"):
         return _save_action(meeting, item, form, action_id)
+    if pressed == "notes" and form.action_started():
+        # An action half typed stays on the page, with what is still wrong with it, to be added.
+        flash("Notes saved. The action below is not added yet.", "success")
+        return _render_item(meeting, item, form)
     form.forget_action_errors()
     if pressed in ("change", "remove"):
         action = actions.agreed_in(item, action_id)
@@ -140,10 +145,6 @@ def run_item(meeting_id, item_id):
         db.session.commit()
         flash(f"Notes saved. Action {action.reference} removed.", "success")
         return _here(meeting, item, "actions")
-    if pressed == "notes" and form.action_started():
-        # An action half typed stays on the page, to be added.
-        flash("Notes saved. The action below is not added yet.", "success")
-        return _render_item(meeting, item, form)
     flash("Notes saved.", "success")
     return _here(meeting, item, "actions" if pressed == "cancel" else None)
 

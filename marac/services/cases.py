@@ -18,6 +18,7 @@ from models import (
     Role,
     db,
 )
+from models.base import insert_if_absent
 from models.clock import uk_today
 from models.risk import current_assessment
 
@@ -25,9 +26,9 @@ NOTE_FIELDS = ("victim_fears", "safe_to_share_with", "not_safe_to_share_with")
 
 
 def involve_agency(case, agency_id, reason):
-    """Record that an agency has a part in a case (idempotent)."""
-    if db.session.get(CaseAgency, (case.id, agency_id)) is None:
-        db.session.add(CaseAgency(case_id=case.id, agency_id=agency_id, reason=reason))
+    """Record that an agency has a part in a case, if it has not one already (its first reason
+    stays). Safe when two requests do it at once."""
+    insert_if_absent(CaseAgency.__table__, case_id=case.id, agency_id=agency_id, reason=reason, since=uk_today())
 
 
 def create_case(*, area, victim, perpetrators, notes, user):

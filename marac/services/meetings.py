@@ -10,7 +10,6 @@ from marac.services import agenda, caseload, workdays
 from marac.services.notifications import notify_user
 from models import (
     Action,
-    Agency,
     AgendaItem,
     Attendance,
     Meeting,
@@ -26,7 +25,9 @@ from models import (
     User,
     db,
 )
+from models.base import insert_if_absent
 from models.clock import UK, uk_date, utcnow
+from models.meetings import meeting_agencies
 from models.users import UserRole, user_areas
 
 MINUTES_TARGET_WORKING_DAYS = 3
@@ -107,9 +108,10 @@ def action_owners(meeting):
 
 def invite(meeting, agency_id):
     """An agency given an action at the meeting is invited to it, if it was not already: so it
-    sees the case list and has its actions as a paper."""
+    sees the case list and has its actions as a paper. Safe when two requests do it at once."""
     if not meeting.invites(agency_id):
-        meeting.invited_agencies.append(db.session.get(Agency, agency_id))
+        insert_if_absent(meeting_agencies, meeting_id=meeting.id, agency_id=agency_id)
+        db.session.expire(meeting, ["invited_agencies"])
 
 
 def next_meeting_day(area, after):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, Case, IdempotencyKey, Referral, RiskAssessment, db
 from models.clock import utcnow
+from models.people import NAME_MAX
 from tests.api.conftest import TODAY, ids, referral_body
 from tests.helpers import csrf_from, sign_in
 from tests.views.test_referrals import _ids_offered, choose, complete_dash, refer, send, start
@@ -77,6 +78,18 @@ def test_names_sent_decomposed_are_kept_composed(app, police, northmoor):
         victim, perpetrator = case.victim, case.perpetrators[0].person
         assert (victim.full_name, perpetrator.full_name) == ("José Álvarez", "Nguyễn Thị Minh")
         assert [alias.full_name for alias in victim.aliases] == ["Zoë Ağaoğlu"]
+
+
+def test_a_name_is_measured_composed_as_the_web_form_measures_it(app, police, northmoor):
+    """100 letters "é" is a name of the longest length whichever way it is sent: decomposed, 200
+    code points, it is not refused as too long."""
+    body = referral_body(northmoor)
+    body["victim"]["last_name"] = unicodedata.normalize("NFD", "é" * NAME_MAX)
+    response = police.post("/api/v1/referrals", json=body)
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        referral = db.session.get(Referral, response.get_json()["id"])
+        assert db.session.get(Case, referral.case_id).victim.last_name == "é" * NAME_MAX
 
 
 def _triage_row(html, reference):

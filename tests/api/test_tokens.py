@@ -211,3 +211,24 @@ def test_requests_are_rate_limited_per_token(app, token, monkeypatch):
     limited = api.get("/api/v1/referrals")
     assert limited.mimetype == PROBLEM and limited.get_json()["status"] == 429
     assert Api(app.test_client(), second).get("/api/v1/referrals").status_code == 200
+
+
+def test_reloading_the_page_that_showed_a_new_token_does_not_show_it_again(app, client, demo):
+    """A reload of the answer to the form sends the form again (the browser asks first): it makes
+    no second token, and shows no secret, only the list."""
+    sign_in(client, "police@example.org")
+    page = client.get("/auth/tokens").get_data(as_text=True)
+    data = {
+        "name": "Police case system",
+        "scopes": ["referrals:read"],
+        "days": "30",
+        "current_password": "correct horse battery staple",
+        "csrf_token": csrf_from(page),
+        "form_token": re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1),
+    }
+    first = client.post("/auth/tokens", data=data)
+    assert first.status_code == 200 and TOKEN.search(first.get_data(as_text=True))
+    reloaded = client.post("/auth/tokens", data=data, follow_redirects=True)
+    assert reloaded.status_code == 200 and TOKEN.search(reloaded.get_data(as_text=True)) is None
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1

@@ -115,13 +115,13 @@ def form_token(html):
 
 
 def filled_form(client, url, changes, *, action=None):
-    """The POST form on the page at `url` (the one posting to `action`, if given) as a browser would
+    """The POST form on the page at `url` posting to `action` (to `url` itself if not given) as a browser would
     send it: its hidden fields (CSRF token, version, form token), the choices it offers, with
     `changes` typed in."""
     page = client.get(url)
     assert page.status_code == 200, (url, page.status_code)
     html = page.get_data(as_text=True)
-    forms = [form for form in post_forms(html) if action is None or (form.action or url) == action]
+    forms = [form for form in post_forms(html) if (form.action or url) == (action or url)]
     assert forms, f"no form posting to {action or url} on {url}"
     data = answers(forms[0])
     for field in forms[0].fields:

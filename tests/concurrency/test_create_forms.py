@@ -142,8 +142,9 @@ def meeting_action(world, ids):
     return SimpleNamespace(
         email="coordinator@example.org",
         page=page,
-        action=f"{page}/actions",
+        action=page,  # meeting mode's one form: its Add action button
         changes={
+            "add_action": "Add action",
             "owner_agency_id": world.police,
             "protects": "victim",
             "what": f"Police to fit a panic alarm at the victim's flat ({next(_numbers)})",

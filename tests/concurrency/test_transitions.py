@@ -7,11 +7,13 @@ from functools import partial
 
 import sqlalchemy as sa
 
+from marac.services import cases, meetings
 from models import (
     AgendaItem,
     Allocation,
     AuditEvent,
     Case,
+    CaseAgency,
     IdvaTask,
     LegalHold,
     Meeting,
@@ -28,6 +30,7 @@ from models import (
     db,
 )
 from models.clock import uk_today, utcnow
+from models.meetings import meeting_agencies
 from tests.concurrency.conftest import ROUNDS, filled_form, race, status, twin
 from tests.factories.caseload import CaseloadFactory
 from tests.helpers import csrf_from
@@ -291,3 +294,47 @@ def test_a_legal_hold_placed_while_the_case_is_deleted_either_keeps_it_or_finds_
             )
             exists = db.session.get(Case, case.id) is not None
         assert (exists, held) in ((True, 1), (False, 0))
+
+
+def _at_once(app, work, count=4):
+    """`work()` in `count` threads at the same moment, each in an app context (a connection) of its
+    own, committing: what each raised, or None."""
+
+    def run():
+        with app.app_context():
+            try:
+                work()
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    return [result if isinstance(result, Exception) else None for result in race(*([run] * count))]
+
+
+def test_an_agency_involved_in_a_case_and_invited_to_a_meeting_by_two_requests_at_once_is_so_once(
+    race_app, world, demo_ids
+):
+    """Two actions given to one agency at the same moment (two coordinators, or a double click the
+    form token does not cover): each request records the agency's part in the case and its
+    invitation to the meeting; both succeed, and each is recorded once."""
+    housing = demo_ids.agencies["Northmoor Housing"]
+    for _round in range(ROUNDS):
+        case = world.cases.case(world.area_id)
+        meeting = world.actions.meeting(world.area_id, world.day + timedelta(days=1), case_ids=[case.id])
+        with race_app.app_context():
+            db.session.execute(
+                sa.delete(meeting_agencies).where(
+                    meeting_agencies.c.meeting_id == meeting.id, meeting_agencies.c.agency_id == housing
+                )
+            )
+            db.session.commit()
+
+        def involve(case_id=case.id, meeting_id=meeting.id):
+            cases.involve_agency(db.session.get(Case, case_id), housing, "action")
+            meetings.invite(db.session.get(Meeting, meeting_id), housing)
+
+        assert _at_once(race_app, involve) == [None] * 4
+        assert _count(race_app, CaseAgency, CaseAgency.case_id == case.id, CaseAgency.agency_id == housing) == 1
+        invited = sa.and_(meeting_agencies.c.meeting_id == meeting.id, meeting_agencies.c.agency_id == housing)
+        with race_app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(meeting_agencies).where(invited)) == 1

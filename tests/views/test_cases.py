@@ -300,7 +300,7 @@ def test_a_future_and_an_impossible_date_are_both_named_at_once(app, make):
     browser = signed_in(app, creator.email)
     answers = _new_case_answers(
         creator.area_ids[0],
-        **{"victim-date_of_birth": ["31", "6", "1990"], "perpetrator-date_of_birth": ["1", "1", "2999"]},
+        **{"victim-date_of_birth": ["31", "6", "1990"], "perpetrator-date_of_birth": ["1", "1", "2099"]},
     )
     html = post_form(browser, "/cases/new", answers, token_from="/cases/new").get_data(as_text=True)
     assert field_errors(html) == {

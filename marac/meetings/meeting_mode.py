@@ -78,6 +78,7 @@ def _render_item(meeting, item, discussion_form, action_form, status=200, confli
         position=index + 1,
         total=len(listed),
         conflict=conflict,
+        locked=meetings.minutes_locked(meeting),
     ), status
 
 

@@ -71,7 +71,7 @@ def _accept_a_referral(page, *, with_children):
     if with_children:
         screenshot(page, "meeting-02-triage")
     reference = page.get_by_role("link", name=re.compile(r"^Open case C\d+$")).inner_text().split()[-1]
-    page.get_by_label(re.compile(r"^Accept: list for the ")).check()
+    page.get_by_label(re.compile(r"Accept: list for the ")).check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text(re.compile(r"Decision recorded for referral R\d+"))).to_be_visible()
     return reference

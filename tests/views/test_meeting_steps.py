@@ -217,6 +217,7 @@ def test_approved_and_sent_minutes_are_read_only(app, world, started):
     item_id = _item_id(app, world["meeting"], first)
     for step in ("approved", "sent"):
         page = coordinator.get(f"{base}/items/{item_id}").get_data(as_text=True)
+        assert "the meeting&#39;s record can no longer be changed. Nothing here can be saved." in page
         version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
         token = csrf_from(page)
         attempts = [

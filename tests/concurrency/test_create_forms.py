@@ -22,6 +22,7 @@ from models import (
     Contact,
     LegalHold,
     Meeting,
+    MinutesVersion,
     OnwardReferral,
     Referral,
     RiskAssessment,
@@ -164,6 +165,23 @@ def listed_case(world, ids):
     )
 
 
+def minutes_correction(world, ids):
+    """A meeting whose minutes were sent: its correction started once."""
+    case = world.cases.case(world.area_id)
+    meeting = world.actions.meeting(world.area_id, TODAY - timedelta(days=7 + next(_numbers)), case_ids=[case.id])
+    with world.actions.app.app_context():
+        db.session.get(Meeting, meeting.id).status = "minutes_sent"
+        db.session.commit()
+    return SimpleNamespace(
+        email="coordinator@example.org",
+        page=f"/meetings/{meeting.id}/minutes/correct",
+        changes={"reason": "The risk after discussion of one case was recorded wrongly"},
+        made=lambda app: _count(
+            app, MinutesVersion, MinutesVersion.meeting_id == meeting.id, MinutesVersion.number > 1
+        ),
+    )
+
+
 def meetings(world, ids):
     return SimpleNamespace(
         email="coordinator@example.org",
@@ -263,6 +281,7 @@ FORMS = [
     other_tool,
     meeting_action,
     listed_case,
+    minutes_correction,
     meetings,
     contact,
     onward_referral,

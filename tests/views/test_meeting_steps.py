@@ -9,7 +9,19 @@ import pytest
 import sqlalchemy as sa
 
 from marac.services import meetings
-from models import AgendaItem, Area, Attendance, AuditEvent, Meeting, MeetingStatus, Notification, User, clock, db
+from models import (
+    AgendaItem,
+    Area,
+    Attendance,
+    AuditEvent,
+    Meeting,
+    MeetingStatus,
+    Notification,
+    ResearchRequest,
+    User,
+    clock,
+    db,
+)
 from models.clock import UK
 from tests.helpers import csrf_from, signed_in
 from tests.views.test_meetings import UK_MEETING, _post, _publish, add_new_cases, meeting_world, refer
@@ -231,9 +243,14 @@ def test_approved_and_sent_minutes_are_read_only(app, world, started):
         for url, data in attempts:
             answer = coordinator.post(url, data={**data, "csrf_token": token})
             assert answer.status_code == 302 and answer.headers["Location"].endswith(base), (step, url)
+        police = signed_in(app, "police@example.org")
+        answer = _post(police, f"{base}/items/{item_id}/research", {"nothing_known": "1"}, token_from=base)
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(base)
         with app.app_context():
             assert db.session.get(AgendaItem, item_id).discussion == "Discussed"
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+            research = sa.select(ResearchRequest.status).filter_by(agenda_item_id=item_id, agency_id=world["police"])
+            assert db.session.scalar(research) == "requested"
         if step == "approved":
             assert _post(coordinator, f"{base}/send", token_from=base).status_code == 302
             assert _status(app, world["meeting"]) == MeetingStatus.MINUTES_SENT

@@ -24,7 +24,7 @@ from models import (
 )
 from models.clock import UK
 from tests.helpers import csrf_from, signed_in
-from tests.views.test_meetings import UK_MEETING, _post, _publish, add_new_cases, meeting_world, refer
+from tests.views.test_meetings import UK_MEETING, _pdf_text, _post, _publish, add_new_cases, meeting_world, refer
 
 STARTED = UK_MEETING + timedelta(hours=1)
 
@@ -330,11 +330,15 @@ def test_a_correction_is_a_new_version_approved_by_the_chair_and_sent_again(app,
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).discussion == "Corrected: risk is medium"
     assert "Send the corrected minutes" not in coordinator.get(base).get_data(as_text=True)
+    draft = " ".join(_pdf_text(coordinator.get(f"{base}/minutes.pdf")))
+    assert "DRAFT" in draft and "Corrected: risk is medium" in draft
     assert "Approve the corrected minutes" in chair.get(base).get_data(as_text=True)
     assert _post(chair, f"{base}/approve", token_from=base).status_code == 302
     _save_notes(coordinator, base, item_id, "Changed after approval")
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).discussion == "Corrected: risk is medium"
+    approved = " ".join(_pdf_text(coordinator.get(f"{base}/minutes.pdf")))
+    assert "DRAFT" not in approved and "(version 2)" in approved
     assert _post(coordinator, f"{base}/send", token_from=base).status_code == 302
 
     assert _told(app, "police@example.org", "Corrected minutes (version 2)") == [

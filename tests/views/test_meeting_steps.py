@@ -244,6 +244,7 @@ def test_approved_and_sent_minutes_are_read_only(app, world, started):
             answer = coordinator.post(url, data={**data, "csrf_token": token})
             assert answer.status_code == 302 and answer.headers["Location"].endswith(base), (step, url)
         police = signed_in(app, "police@example.org")
+        assert "Nothing known<span" not in police.get(base).get_data(as_text=True)
         answer = _post(police, f"{base}/items/{item_id}/research", {"nothing_known": "1"}, token_from=base)
         assert answer.status_code == 302 and answer.headers["Location"].endswith(base)
         with app.app_context():

@@ -81,6 +81,7 @@ def _render_item(meeting, item, form, status=200, conflict=None, restored=None):
         total=len(listed),
         conflict=conflict,
         restored=restored,
+        locked=meetings.minutes_locked(meeting),
     ), status
 
 

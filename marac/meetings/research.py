@@ -6,7 +6,7 @@ from flask_login import current_user
 from forms.common import ConfirmForm
 from forms.meetings import ResearchForm
 from marac.meetings import bp
-from marac.meetings.common import item_or_404, meeting_or_404, run_meeting
+from marac.meetings.common import item_or_404, meeting_or_404, record_change, run_meeting
 from marac.security import audit
 from marac.services import access, agenda, dashboard, meetings, versions
 from marac.services.versions import StaleRecord
@@ -36,6 +36,8 @@ def research_answer(meeting_id, item_id):
     meeting = meeting_or_404(meeting_id)
     if not access.researches_for(current_user, meeting):
         abort(403)
+    if request.method == "POST":
+        record_change(meeting)  # the research is in the minutes: read-only once they are approved
     item = item_or_404(meeting, item_id)
     research = meetings.research_request(item, current_user.agency_id)
     if research is None:

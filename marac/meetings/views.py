@@ -108,6 +108,7 @@ def meeting_page(meeting, *, minutes_form=None, status=200):
         agency_papers=meetings.agencies_with_actions(meeting) if runs else [],
         may_be_held=meetings.may_be_held(meeting),
         list_locked=meetings.list_locked(meeting),
+        record_locked=meetings.minutes_locked(meeting) if researcher else None,
         minutes_versions=meetings.minutes_versions(meeting) if runs else [],
         correction=meetings.open_correction(meeting),
         approves=access.approves_minutes(current_user, meeting) and meetings.awaits_approval(meeting),

@@ -96,10 +96,17 @@ def candidates(meeting):
     found = {}
     meeting_day = uk_date(meeting.starts_at)
 
-    # Cases with actions still open from the last meeting.
+    # Cases with actions still open from the last meeting (unless a meeting still to be held has
+    # them on its list: they are reviewed there).
     if last := previous_meeting(meeting):
         open_cases = db.session.scalars(
-            sa.select(Action.case_id).where(Action.meeting_id == last.id, Action.status.in_(OPEN_STATUSES)).distinct()
+            sa.select(Action.case_id)
+            .where(
+                Action.meeting_id == last.id,
+                Action.status.in_(OPEN_STATUSES),
+                Action.case_id.not_in(_on_another_open_list(meeting)),
+            )
+            .distinct()
         )
         why = f"Actions still open from the meeting on {_day(uk_date(last.starts_at))}"
         for case_id in open_cases:
@@ -125,10 +132,28 @@ def candidates(meeting):
 
     # Heard cases whose 12 months have passed since the last meeting (or the last four weeks).
     since = uk_date(last.starts_at) if last else meeting_day - timedelta(weeks=4)
-    for case, last_on in repeats.twelve_months_passed(meeting.area_id, meeting_day, since):
-        why = f"12 months have passed since its referral of {_day(last_on)}"
-        found.setdefault(case.id, Candidate(AgendaSection.TWELVE_MONTHS, None, why))
+    passed = repeats.twelve_months_passed(meeting.area_id, meeting_day, since)
+    elsewhere = set(db.session.scalars(_on_another_open_list(meeting))) if passed else set()
+    for case, last_on in passed:
+        if case.id not in elsewhere:
+            why = f"12 months have passed since its referral of {_day(last_on)}"
+            found.setdefault(case.id, Candidate(AgendaSection.TWELVE_MONTHS, None, why))
     return found
+
+
+def _on_another_open_list(meeting):
+    """The cases on the list of another of the area's meetings still to be held: a case is not
+    listed at two meetings at once."""
+    return (
+        sa.select(AgendaItem.case_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            Meeting.area_id == meeting.area_id,
+            Meeting.id != meeting.id,
+            Meeting.status.in_([MeetingStatus.PLANNED, MeetingStatus.LIST_PUBLISHED]),
+            AgendaItem.removed_at.is_(None),
+        )
+    )
 
 
 def _day(day):

@@ -245,12 +245,20 @@ def minutes(meeting, user):
         )
         for agency, row in meetings.attendance(meeting)
     ]
-    approved = None
-    if meeting.minutes_approved_at:
-        chair = db.session.get(User, meeting.minutes_approved_by_id)
-        local = meeting.minutes_approved_at.astimezone(UK)
-        approved = f"Approved by {chair.name} on {local.day} {local:%B %Y}"
-    return minutes_pdf(_header(meeting, user), attendance, items, approved)
+    return minutes_pdf(_header(meeting, user), attendance, items, _approval(meeting))
+
+
+def _approval(meeting):
+    """ "Approved by …" for the minutes as they stand, else None (a draft): a correction under way
+    is a draft until the chair approves it, and then names its version."""
+    approved_by, approved_at, version = meeting.minutes_approved_by_id, meeting.minutes_approved_at, ""
+    if correction := meetings.open_correction(meeting):
+        approved_by, approved_at = correction.approved_by_id, correction.approved_at
+        version = f" (version {correction.number})"
+    if approved_at is None:
+        return None
+    local = approved_at.astimezone(UK)
+    return f"Approved by {db.session.get(User, approved_by).name} on {local.day} {local:%B %Y}{version}"
 
 
 def agency_actions(meeting, agency_id, user):

@@ -22,10 +22,12 @@ from models import (
     Contact,
     LegalHold,
     Meeting,
+    MinutesVersion,
     OnwardReferral,
     Referral,
     RiskAssessment,
     User,
+    VictimView,
     db,
 )
 from models.clock import uk_today
@@ -107,6 +109,16 @@ def perpetrator(world, ids):
     )
 
 
+def victim_view(world, ids):
+    case = world.cases.case(world.area_id)
+    return SimpleNamespace(
+        email="coordinator@example.org",
+        page=f"/cases/{case.id}/victims-voice",
+        changes={"wants": "To stay at home with the locks changed", "knows_of_referral": "yes"},
+        made=lambda app: _count(app, VictimView, VictimView.case_id == case.id),
+    )
+
+
 def child(world, ids):
     case = world.cases.case(world.area_id)
     return SimpleNamespace(
@@ -162,6 +174,23 @@ def listed_case(world, ids):
         page=f"/meetings/{world.meeting.id}/add",
         changes={"find": f"C{case.id:06d}", "case_id": str(case.id), "section": "adults", "reason": "Police request"},
         made=lambda app: _count(app, AgendaItem, AgendaItem.case_id == case.id),
+    )
+
+
+def minutes_correction(world, ids):
+    """A meeting whose minutes were sent: its correction started once."""
+    case = world.cases.case(world.area_id)
+    meeting = world.actions.meeting(world.area_id, TODAY - timedelta(days=7 + next(_numbers)), case_ids=[case.id])
+    with world.actions.app.app_context():
+        db.session.get(Meeting, meeting.id).status = "minutes_sent"
+        db.session.commit()
+    return SimpleNamespace(
+        email="coordinator@example.org",
+        page=f"/meetings/{meeting.id}/minutes/correct",
+        changes={"reason": "The risk after discussion of one case was recorded wrongly"},
+        made=lambda app: _count(
+            app, MinutesVersion, MinutesVersion.meeting_id == meeting.id, MinutesVersion.number > 1
+        ),
     )
 
 
@@ -259,11 +288,13 @@ FORMS = [
     referral_draft,
     new_case,
     perpetrator,
+    victim_view,
     child,
     dash,
     other_tool,
     meeting_action,
     listed_case,
+    minutes_correction,
     meetings,
     contact,
     onward_referral,

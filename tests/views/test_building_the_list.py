@@ -13,7 +13,7 @@ from models import AgendaItem, Area, Case, Meeting, Referral, ReferralStatus, db
 from models.clock import uk_date
 from tests.factories.cases import CaseFactory
 from tests.helpers import csrf_from, signed_in
-from tests.views.test_meetings import TODAY, UK_MEETING, meeting_world, refer
+from tests.views.test_meetings import TODAY, UK_MEETING, _past_meeting_with, add_new_cases, meeting_world, refer
 
 
 @pytest.fixture
@@ -102,8 +102,6 @@ def test_a_case_whose_children_are_added_before_publishing_moves_to_the_children
     with_children = refer(app, world, children=1)
     coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
-    from tests.views.test_meetings import add_new_cases
-
     add_new_cases(coordinator, base)
     assert [row[:2] for row in _listed(app, world["meeting"])] == [
         (with_children, "children"),
@@ -183,8 +181,6 @@ def test_each_planned_minutes_input_names_its_case_and_a_move_keeps_what_was_typ
     first, second = refer(app, world), refer(app, world)
     coordinator = signed_in(app, "coordinator@example.org")
     base = f"/meetings/{world['meeting']}"
-    from tests.views.test_meetings import add_new_cases
-
     add_new_cases(coordinator, base)
     page = coordinator.get(base).get_data(as_text=True)
     with app.app_context():
@@ -203,3 +199,16 @@ def test_each_planned_minutes_input_names_its_case_and_a_move_keeps_what_was_typ
     assert _listed(app, world["meeting"]) == [(second, "adults", 15), (first, "adults", 25)]
     html = coordinator.get(base).get_data(as_text=True)
     assert "2 cases, 40 minutes planned of 60" in html
+
+
+def test_a_case_on_the_list_of_a_meeting_still_to_be_held_is_not_listed_again(app, world):
+    unfinished = refer(app, world, on=TODAY - timedelta(days=40))
+    _past_meeting_with(app, world, [unfinished], open_action_for=[unfinished])
+    later_id, _day = _later_meeting(app, world)
+    coordinator = signed_in(app, "coordinator@example.org")
+    later = coordinator.get(f"/meetings/{later_id}/build").get_data(as_text=True)
+    assert f"Case {_reference(app, unfinished)}: Incomplete actions" in later  # not on any list yet
+    add_new_cases(coordinator, f"/meetings/{world['meeting']}")  # the next meeting reviews it
+    assert [row[0] for row in _listed(app, world["meeting"])] == [unfinished]
+    later = coordinator.get(f"/meetings/{later_id}/build").get_data(as_text=True)
+    assert f"Case {_reference(app, unfinished)}" not in later

@@ -9,10 +9,22 @@ import pytest
 import sqlalchemy as sa
 
 from marac.services import meetings
-from models import AgendaItem, Area, Attendance, AuditEvent, Meeting, MeetingStatus, Notification, User, clock, db
+from models import (
+    AgendaItem,
+    Area,
+    Attendance,
+    AuditEvent,
+    Meeting,
+    MeetingStatus,
+    Notification,
+    ResearchRequest,
+    User,
+    clock,
+    db,
+)
 from models.clock import UK
 from tests.helpers import csrf_from, signed_in
-from tests.views.test_meetings import UK_MEETING, _post, _publish, add_new_cases, meeting_world, refer
+from tests.views.test_meetings import UK_MEETING, _pdf_text, _post, _publish, add_new_cases, meeting_world, refer
 
 STARTED = UK_MEETING + timedelta(hours=1)
 
@@ -217,6 +229,7 @@ def test_approved_and_sent_minutes_are_read_only(app, world, started):
     item_id = _item_id(app, world["meeting"], first)
     for step in ("approved", "sent"):
         page = coordinator.get(f"{base}/items/{item_id}").get_data(as_text=True)
+        assert "the meeting&#39;s record can no longer be changed. Nothing here can be saved." in page
         version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
         token = csrf_from(page)
         attempts = [
@@ -238,9 +251,15 @@ def test_approved_and_sent_minutes_are_read_only(app, world, started):
         for url, data in attempts:
             answer = coordinator.post(url, data={**data, "csrf_token": token})
             assert answer.status_code == 302 and answer.headers["Location"].endswith(base), (step, url)
+        police = signed_in(app, "police@example.org")
+        assert "Nothing known<span" not in police.get(base).get_data(as_text=True)
+        answer = _post(police, f"{base}/items/{item_id}/research", {"nothing_known": "1"}, token_from=base)
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(base)
         with app.app_context():
             assert db.session.get(AgendaItem, item_id).discussion == "Discussed"
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+            research = sa.select(ResearchRequest.status).filter_by(agenda_item_id=item_id, agency_id=world["police"])
+            assert db.session.scalar(research) == "requested"
         if step == "approved":
             assert _post(coordinator, f"{base}/send", token_from=base).status_code == 302
             assert _status(app, world["meeting"]) == MeetingStatus.MINUTES_SENT
@@ -320,11 +339,15 @@ def test_a_correction_is_a_new_version_approved_by_the_chair_and_sent_again(app,
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).discussion == "Corrected: risk is medium"
     assert "Send the corrected minutes" not in coordinator.get(base).get_data(as_text=True)
+    draft = " ".join(_pdf_text(coordinator.get(f"{base}/minutes.pdf")))
+    assert "DRAFT" in draft and "Corrected: risk is medium" in draft
     assert "Approve the corrected minutes" in chair.get(base).get_data(as_text=True)
     assert _post(chair, f"{base}/approve", token_from=base).status_code == 302
     _save_notes(coordinator, base, item_id, "Changed after approval")
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).discussion == "Corrected: risk is medium"
+    approved = " ".join(_pdf_text(coordinator.get(f"{base}/minutes.pdf")))
+    assert "DRAFT" not in approved and "(version 2)" in approved
     assert _post(coordinator, f"{base}/send", token_from=base).status_code == 302
 
     assert _told(app, "police@example.org", "Corrected minutes (version 2)") == [

@@ -168,6 +168,7 @@ class MeetingItemForm(DiscussionForm, ActionForm):
     change_action = HiddenField(filters=[whole_number])
     remove_action = HiddenField(filters=[whole_number])
 
+    NOT_ADDED = "The action below is not added yet: press Add action to add it, or clear it"
     ACTION_FIELDS = ("owner_agency_id", "owner_person", "protects", "what", "how_known", "due_on", "due_reason")
 
     def pressed(self):

@@ -115,6 +115,12 @@ def run_item(meeting_id, item_id):
     db.session.commit()
     if pressed in ("add", "save"):
         return _save_action(meeting, item, form, action_id)
+    if pressed == "notes" and form.action_started():
+        # An action half typed stays on the page, with what cannot be kept of it, to be added.
+        if not form.errors:
+            form.add_action.errors.append(form.NOT_ADDED)
+        flash("Notes saved.", "success")
+        return _render_item(meeting, item, form, 400)
     form.forget_action_errors()
     if pressed in ("change", "remove"):
         action = actions.agreed_in(item, action_id)
@@ -129,10 +135,6 @@ def run_item(meeting_id, item_id):
         db.session.commit()
         flash(f"Notes saved. Action {action.reference} removed.", "success")
         return _here(meeting, item, "actions")
-    if pressed == "notes" and form.action_started():
-        # An action half typed stays on the page, to be added.
-        flash("Notes saved. The action below is not added yet.", "success")
-        return _render_item(meeting, item, form)
     flash("Notes saved.", "success")
     return _here(meeting, item, "actions" if pressed == "cancel" else None)
 

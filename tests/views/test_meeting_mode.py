@@ -142,13 +142,24 @@ def test_adding_an_action_saves_the_notes_typed_with_it(app, world):
     assert "Notes saved. Action A" in _page(coordinator.get(world.url))
 
 
-def test_saving_the_notes_keeps_an_action_half_typed_on_the_page(app, world):
+def test_saving_the_notes_keeps_an_action_half_typed_on_the_page_and_says_it_is_not_added(app, world):
     coordinator = signed_in(app, "coordinator@example.org")
     answer = press(coordinator, world.url, SAVE_NOTES, {"discussion": NOTES, "what": "Refer to the sanctuary"})
-    assert answer.status_code == 200
+    assert answer.status_code == 400
     page = _page(answer)
-    assert "The action below is not added yet" in page
+    assert error_summary(page) == ["The action below is not added yet: press Add action to add it, or clear it"]
+    assert 'href="#add_action"' in page and 'id="add_action"' in page and "Notes saved." in page
     assert field_values(page)["what"] == "Refer to the sanctuary" and field_errors(page) == {}
+    assert _item(app, world)[0] == NOTES and _actions(app, world) == []
+
+
+def test_saving_the_notes_shows_what_cannot_be_kept_of_an_action_half_typed(app, world):
+    coordinator = signed_in(app, "coordinator@example.org")
+    typed = {"discussion": NOTES, "what": "x" * 5001, "due_on": ["41", "13", "2026"]}
+    answer = press(coordinator, world.url, SAVE_NOTES, typed)
+    assert answer.status_code == 400
+    errors = field_errors(_page(answer))
+    assert set(errors) == {"what", "due_on"}, errors
     assert _item(app, world)[0] == NOTES and _actions(app, world) == []
 
 

@@ -97,8 +97,9 @@ def run_item(meeting_id, item_id):
         db.session.commit()
         return _render_item(meeting, item, form, restored=restored)
     form.validate()
-    if form.notes_problems():
-        form.forget_action_errors()
+    if form.notes_problems():  # nothing saved: every problem shown, the action's if one was started
+        if not form.action_started():
+            form.forget_action_errors()
         return _render_item(meeting, item, form, 400)
     pressed, action_id = form.pressed()
     try:

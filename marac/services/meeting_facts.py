@@ -42,6 +42,7 @@ def for_item(meeting, item, user, *, today=None):
         "case": case,
         # Who must not be told: shown where the case pages show it (access.sees_confidential_details).
         "sees_confidential": access.sees_confidential_details(user, case),
+        "records_view": access.records_victim_view(user, case),
         "risk": assessments.current(case.id),
         "referral": referral,
         "repeat_of": repeat_of,

@@ -168,7 +168,6 @@ class MeetingItemForm(DiscussionForm, ActionForm):
     change_action = HiddenField(filters=[whole_number])
     remove_action = HiddenField(filters=[whole_number])
 
-    NOT_ADDED = "The action below is not added yet: press Add action to add it, or clear it"
     ACTION_FIELDS = ("owner_agency_id", "owner_person", "protects", "what", "how_known", "due_on", "due_reason")
 
     def pressed(self):
@@ -193,6 +192,15 @@ class MeetingItemForm(DiscussionForm, ActionForm):
             or any(self[name].data for name in self.ACTION_FIELDS if name not in ("owner_agency_id",))
             or bool(self.owner_agency_id.data)
         )
+
+    def say_action_pending(self):
+        """The notes are saved, the action typed is not: say so at the button that would save it."""
+        if self.changing.data:
+            self.save_action.errors.append(
+                "The change to the action below is not saved yet: press Save the action, or Cancel the change"
+            )
+        else:
+            self.add_action.errors.append("The action below is not added yet: press Add action to add it, or clear it")
 
     def notes_problems(self):
         return bool(self.discussion.errors or self.risk_after.errors)

@@ -119,7 +119,7 @@ def run_item(meeting_id, item_id):
     if pressed == "notes" and form.action_started():
         # An action half typed stays on the page, with what cannot be kept of it, to be added.
         if not form.errors:
-            form.add_action.errors.append(form.NOT_ADDED)
+            form.say_action_pending()
         flash("Notes saved.", "success")
         return _render_item(meeting, item, form, 400)
     form.forget_action_errors()

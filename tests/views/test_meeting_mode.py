@@ -224,6 +224,15 @@ def test_a_change_refused_keeps_the_change_and_the_notes(app, world):
     assert "Enter how everyone will know the action is complete" in error_summary(_page(refused))
     assert _item(app, world)[0] == NOTES
     assert _actions(app, world)[0].how_known == "Confirmed in writing to the MARAC coordinator"
+    pending = press(coordinator, world.url, SAVE_NOTES, {"how_known": "Police confirm by email"}, page=_page(refused))
+    assert pending.status_code == 400
+    assert error_summary(_page(pending)) == [
+        "The change to the action below is not saved yet: press Save the action, or Cancel the change"
+    ]
+    assert field_values(_page(pending))["how_known"] == "Police confirm by email"
+    cancelled = press(coordinator, world.url, ("cancel_change", "Cancel the change"), page=_page(pending))
+    assert cancelled.status_code == 302 and cancelled.headers["Location"].endswith("#actions")
+    assert _actions(app, world)[0].how_known == "Confirmed in writing to the MARAC coordinator"
 
 
 def test_removing_an_action_saves_the_notes(app, world):

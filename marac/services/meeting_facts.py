@@ -102,13 +102,13 @@ def previous_maracs(meeting, case_id, user):
         agreed[action.agenda_item_id].append(action)
     return [
         PreviousMarac(
-            meeting=earlier, item=item, actions=agreed[item.id], ending=_ending(earlier, item, agreed[item.id])
+            meeting=earlier, item=item, actions=agreed[item.id], ending=how_it_ended(earlier, item, agreed[item.id])
         )
         for item, earlier in rows
     ]
 
 
-def _ending(meeting, item, agreed):
+def how_it_ended(meeting, item, agreed):
     if meeting.status not in HELD:
         return "Not held yet"
     if item.discussed_at is None:

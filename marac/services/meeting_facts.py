@@ -109,6 +109,8 @@ def previous_maracs(meeting, case_id, user):
 
 
 def how_it_ended(meeting, item, agreed):
+    """'Discussed; risk after discussion high; 3 actions: 2 completed, 1 not done', or that the
+    meeting is not held yet, or that the case was listed but not discussed."""
     if meeting.status not in HELD:
         return "Not held yet"
     if item.discussed_at is None:

@@ -216,6 +216,15 @@ class MeetingItemForm(DiscussionForm, ActionForm):
             or bool(self.owner_agency_id.data)
         )
 
+    def say_action_pending(self):
+        """The notes are saved, the action typed is not: say so at the button that would save it."""
+        if self.changing.data:
+            self.save_action.errors.append(
+                "The change to the action below is not saved yet: press Save the action, or Cancel the change"
+            )
+        else:
+            self.add_action.errors.append("The action below is not added yet: press Add action to add it, or clear it")
+
     def notes_problems(self):
         return bool(self.discussion.errors or self.risk_after.errors)
 

@@ -109,7 +109,7 @@ def run_item(meeting_id, item_id):
         db.session.commit()
         return _render_item(meeting, item, form, restored=restored)
     form.validate()
-    if form.notes_problems():
+    if form.notes_problems():  # nothing saved: every problem shown, the action's if one was started
         if not form.action_started():
             form.forget_action_errors()
         return _render_item(meeting, item, form, 400)
@@ -129,9 +129,11 @@ def run_item(meeting_id, item_id):
     if pressed in ("add", "save"):
         return _save_action(meeting, item, form, action_id)
     if pressed == "notes" and form.action_started():
-        # An action half typed stays on the page, with what is still wrong with it, to be added.
-        flash("Notes saved. The action below is not added yet.", "success")
-        return _render_item(meeting, item, form)
+        # An action half typed stays on the page, with what cannot be kept of it, to be added.
+        if not form.errors:
+            form.say_action_pending()
+        flash("Notes saved.", "success")
+        return _render_item(meeting, item, form, 400)
     form.forget_action_errors()
     if pressed in ("change", "remove"):
         action = actions.agreed_in(item, action_id)

@@ -135,7 +135,7 @@ def records_victim_view(user, case):
     )
     if idva_id is not None:
         return user.id == idva_id
-    return user.agency_id is not None and (
+    return user.has_role(*REFERRERS) and (
         db.session.scalar(
             sa.select(Referral.id)
             .where(Referral.case_id == case.id, Referral.referring_agency_id == user.agency_id)

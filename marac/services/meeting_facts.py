@@ -42,6 +42,7 @@ def for_item(meeting, item, user, *, today=None):
         "case": case,
         # Who must not be told: shown where the case pages show it (access.sees_confidential_details).
         "sees_confidential": access.sees_confidential_details(user, case),
+        "records_view": access.records_victim_view(user, case),
         "risk": assessments.current(case.id),
         "referral": referral,
         "repeat_of": repeat_of,
@@ -101,13 +102,15 @@ def previous_maracs(meeting, case_id, user):
         agreed[action.agenda_item_id].append(action)
     return [
         PreviousMarac(
-            meeting=earlier, item=item, actions=agreed[item.id], ending=_ending(earlier, item, agreed[item.id])
+            meeting=earlier, item=item, actions=agreed[item.id], ending=how_it_ended(earlier, item, agreed[item.id])
         )
         for item, earlier in rows
     ]
 
 
-def _ending(meeting, item, agreed):
+def how_it_ended(meeting, item, agreed):
+    """'Discussed; risk after discussion high; 3 actions: 2 completed, 1 not done', or that the
+    meeting is not held yet, or that the case was listed but not discussed."""
     if meeting.status not in HELD:
         return "Not held yet"
     if item.discussed_at is None:

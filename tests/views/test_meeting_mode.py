@@ -142,13 +142,24 @@ def test_adding_an_action_saves_the_notes_typed_with_it(app, world):
     assert "Notes saved. Action A" in _page(coordinator.get(world.url))
 
 
-def test_saving_the_notes_keeps_an_action_half_typed_on_the_page(app, world):
+def test_saving_the_notes_keeps_an_action_half_typed_on_the_page_and_says_it_is_not_added(app, world):
     coordinator = signed_in(app, "coordinator@example.org")
     answer = press(coordinator, world.url, SAVE_NOTES, {"discussion": NOTES, "what": "Refer to the sanctuary"})
-    assert answer.status_code == 200
+    assert answer.status_code == 400
     page = _page(answer)
-    assert "The action below is not added yet" in page
+    assert error_summary(page) == ["The action below is not added yet: press Add action to add it, or clear it"]
+    assert 'href="#add_action"' in page and 'id="add_action"' in page and "Notes saved." in page
     assert field_values(page)["what"] == "Refer to the sanctuary" and field_errors(page) == {}
+    assert _item(app, world)[0] == NOTES and _actions(app, world) == []
+
+
+def test_saving_the_notes_shows_what_cannot_be_kept_of_an_action_half_typed(app, world):
+    coordinator = signed_in(app, "coordinator@example.org")
+    typed = {"discussion": NOTES, "what": "x" * 5001, "due_on": ["41", "13", "2026"]}
+    answer = press(coordinator, world.url, SAVE_NOTES, typed)
+    assert answer.status_code == 400
+    errors = field_errors(_page(answer))
+    assert set(errors) == {"what", "due_on"}, errors
     assert _item(app, world)[0] == NOTES and _actions(app, world) == []
 
 
@@ -212,6 +223,15 @@ def test_a_change_refused_keeps_the_change_and_the_notes(app, world):
     assert (shown["changing"], shown["discussion"], shown["how_known"]) == (str(action_id), NOTES, "")
     assert "Enter how everyone will know the action is complete" in error_summary(_page(refused))
     assert _item(app, world)[0] == NOTES
+    assert _actions(app, world)[0].how_known == "Confirmed in writing to the MARAC coordinator"
+    pending = press(coordinator, world.url, SAVE_NOTES, {"how_known": "Police confirm by email"}, page=_page(refused))
+    assert pending.status_code == 400
+    assert error_summary(_page(pending)) == [
+        "The change to the action below is not saved yet: press Save the action, or Cancel the change"
+    ]
+    assert field_values(_page(pending))["how_known"] == "Police confirm by email"
+    cancelled = press(coordinator, world.url, ("cancel_change", "Cancel the change"), page=_page(pending))
+    assert cancelled.status_code == 302 and cancelled.headers["Location"].endswith("#actions")
     assert _actions(app, world)[0].how_known == "Confirmed in writing to the MARAC coordinator"
 
 

@@ -26,8 +26,8 @@ from tests.pages import date_boxes, error_summary, field_errors, field_values, v
 # and areas, the case, the audit event of the view, the victim and other names, the latest level,
 # the last referral (repeat flag), the perpetrators and their other names, the serial-perpetrator
 # check, the children, the unread notifications; the overview adds the victim's other cases (also
-# known to MARAC); the risk page adds the assessments and their agencies.
-QUERY_BUDGET = {"": 15, "/risk": 16}
+# known to MARAC) and the victim's voice; the risk page adds the assessments and their agencies.
+QUERY_BUDGET = {"": 16, "/risk": 16}
 
 
 @pytest.fixture

@@ -121,9 +121,11 @@ def test_meeting_mode_shows_the_victims_voice_at_the_top_of_the_case(app, world)
     )
     coordinator = signed_in(app, "coordinator@example.org")
     url = f"/meetings/{meeting.id}/items/{meeting.items[case.id]}"
-    assert "Not recorded: the victim's views are not represented" in html_lib.unescape(
-        coordinator.get(url).get_data(as_text=True)
-    )
+    before = html_lib.unescape(coordinator.get(url).get_data(as_text=True))
+    assert "Not recorded: the victim's views are not represented" in before
+    assert f'href="/cases/{case.id}/victims-voice"' in before  # the coordinator may record them
+    chairs = signed_in(app, "chair@example.org").get(url).get_data(as_text=True)
+    assert "victims-voice" not in chairs.replace('id="victims-voice"', "")  # the chair may not
     assert _record(signed_in(app, "police@example.org"), case.id, VIEWS).status_code == 302
     page = html_lib.unescape(coordinator.get(url).get_data(as_text=True))
     assert page.index("The victim's voice") < page.index(VIEWS["wants"]) < page.index("Research")

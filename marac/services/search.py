@@ -12,7 +12,7 @@ so that the results page has only an opaque id in its address, and never written
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -74,7 +74,6 @@ class Result:
     case: Case | None = None
     role: str | None = None
     referral: Referral | None = None
-    sort_name: tuple = field(default=(), repr=False)
 
 
 def parse(text):

@@ -29,7 +29,13 @@ def test_the_header_search_finds_part_of_a_surname_with_no_term_in_any_address(p
     _our_styles(page)
     sign_in(page, "coordinator@example.org")
     page.goto("/cases")
-    box = page.get_by_role("search", name="Cases").get_by_label("Search cases by name")
+    assert_accessible(page)  # the header with its search box
+    screenshot(page, "search-header")
+    # The box and its button fit a 320 CSS pixel screen (WCAG 1.4.10) and leave the page unmoved.
+    page.set_viewport_size({"width": 320, "height": 256})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 321
+    page.set_viewport_size({"width": 1280, "height": 800})
+    box = page.get_by_role("search", name="Cases").get_by_label("Search cases")
     box.fill("Brindle")
     page.get_by_role("search", name="Cases").get_by_role("button", name="Search").click()
 

@@ -12,7 +12,7 @@ so that the results page has only an opaque id in its address, and never written
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -28,9 +28,10 @@ SEARCH_THRESHOLD = 0.6
 # The most people ranked, and the most rows (a person in each of their cases) listed.
 CANDIDATE_LIMIT = 500
 RESULT_LIMIT = 200
-# The most name words looked up; surnames are looked up by this many first letters.
+# The most name words looked up. Surnames are looked up by their first four letters: a misspelling
+# after them is still found, and at national scale a prefix is shared by few enough people.
 MAX_WORDS = 4
-PREFIX_LETTERS = 3
+PREFIX_LETTERS = 4
 
 _REFERENCE = re.compile(r"^([CR])0*(\d{1,9})$", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b", re.IGNORECASE)
@@ -73,7 +74,6 @@ class Result:
     case: Case | None = None
     role: str | None = None
     referral: Referral | None = None
-    sort_name: tuple = field(default=(), repr=False)
 
 
 def parse(text):
@@ -193,7 +193,10 @@ def _ranked_people(user, terms):
 def _candidates(query, names, within):
     """The people sharing a matching key with the query, and those whose surname (or other
     surname) begins as one of the names does: each from an index, at most CANDIDATE_LIMIT."""
-    prefixes = sorted({name[:PREFIX_LETTERS] for name in names if len(name) >= 2})
+    # A two-letter word is a surname's whole beginning only where a surname is typed (last): as a
+    # first name ("Jo") it would begin far too many surnames.
+    words = [name for name in names[:-1] if len(name) >= 3] + [name for name in names[-1:] if len(name) >= 2]
+    prefixes = sorted({name[:PREFIX_LETTERS] for name in words})
     starts = sa.union(
         *(sa.select(Person.id).where(_begins(Person.last_name, prefix)) for prefix in prefixes),
         *(sa.select(PersonAlias.person_id).where(_begins(PersonAlias.last_name, prefix)) for prefix in prefixes),

@@ -38,8 +38,8 @@ def send_digests(now):
     """Scheduled daily: to each user who chose a digest, one email saying how many notifications
     they have had since their last digest and not read yet (none, no email). A count and a link."""
     since = sa.func.coalesce(User.digest_sent_at, User.created_at)
-    waiting = db.session.execute(
-        sa.select(User, sa.func.count(Notification.id))
+    counts = (
+        sa.select(User.id.label("user_id"), sa.func.count(Notification.id).label("count"))
         .join(Notification, Notification.user_id == User.id)
         .where(
             User.is_active,
@@ -49,7 +49,10 @@ def send_digests(now):
             Notification.created_at <= now,
         )
         .group_by(User.id)
-        .order_by(User.id)
+        .subquery()
+    )
+    waiting = db.session.execute(
+        sa.select(User, counts.c.count).join(counts, counts.c.user_id == User.id).order_by(User.id)
     ).all()
     for user, count in waiting:
         new = "1 new notification" if count == 1 else f"{count} new notifications"

@@ -173,7 +173,8 @@ class Dashboard:
 
 def _monthly_referrals(figures, area_ids, today):
     """Each of the last twelve months' referrals and repeats counted into `figures`:
-    ([(label, referrals key)], [(label, repeats key, referrals key)]), oldest first."""
+    ([(label, referrals key)] for every month, [(label, repeats key, referrals key)] for the months
+    with referrals), oldest first."""
     referrals, repeat_rates = [], []
     for year, month, count, repeats in stats.referrals_per_month(area_ids, today=today):
         label = f"{date(year, month, 1):%b %Y}"
@@ -181,7 +182,8 @@ def _monthly_referrals(figures, area_ids, today):
         figures.count(("repeats", label), repeats)
         figures.sum(("referrals", label), [("repeats", label)], whole=False)
         referrals.append((label, ("referrals", label)))
-        repeat_rates.append((label, ("repeats", label), ("referrals", label)))
+        if count:  # a month with no referrals has no repeat rate (not 0%)
+            repeat_rates.append((label, ("repeats", label), ("referrals", label)))
     return referrals, repeat_rates
 
 

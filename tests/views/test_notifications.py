@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from marac.security import may_open
 from marac.services import actions, scheduler
 from marac.services import demo as demo_service
 from models import Agency, AgencyKind, AuditEvent, Case, Notification, Role, User, db
@@ -263,3 +264,19 @@ def test_each_user_chooses_how_they_hear_of_notifications(app, housing):
             .order_by(AuditEvent.id.desc())
         )
         assert event.record_id == rep.id
+
+
+def test_a_link_may_be_opened_only_inside_the_service_on_a_page_and_record_the_user_may_see(app, make, housing):
+    action_id = _new_action(app, housing)
+    elsewhere = CaseFactory(app).case(make.area().id).id
+    with app.test_request_context(), app.app_context():
+        rep = db.session.get(User, housing.reps[NotificationDelivery.EMAIL].id)
+        assert may_open(rep, f"/actions/{action_id}")
+        assert may_open(rep, "/referrals?status=more_information")
+        assert not may_open(rep, "https://elsewhere.example/actions/1")
+        assert not may_open(rep, f"//elsewhere.example/actions/{action_id}")
+        assert not may_open(rep, "/no-such-page")
+        assert not may_open(rep, "/admin/")  # the page's policy
+        assert not may_open(rep, f"/cases/{elsewhere}")  # the record's scope
+        assert not may_open(rep, f"/actions/{action_id + 1000}")
+        assert not may_open(rep, None)

@@ -92,15 +92,12 @@ def possible_matches(query, *, limit=5, threshold=matching.THRESHOLD, within=Non
     keys = query.lookup_keys()
     if not keys:
         return []
-    candidate_ids = (
-        sa.select(PersonMatchKey.person_id)
-        .where(PersonMatchKey.key.in_(sorted(keys)))
-        .distinct()
-        .limit(MATCH_CANDIDATE_LIMIT)
-    )
-    statement = sa.select(Person).where(Person.id.in_(candidate_ids))
+    candidate_ids = sa.select(PersonMatchKey.person_id).where(PersonMatchKey.key.in_(sorted(keys)))
     if within is not None:
-        statement = statement.where(within)
+        # Before the limit: people the user may not see must not crowd out those they may.
+        candidate_ids = candidate_ids.join(Person, Person.id == PersonMatchKey.person_id).where(within)
+    candidate_ids = candidate_ids.distinct().limit(MATCH_CANDIDATE_LIMIT)
+    statement = sa.select(Person).where(Person.id.in_(candidate_ids))
     candidates = {person.id: person for person in db.session.scalars(statement)}
     ranked = matching.rank(
         query, [details_of(person) for person in candidates.values()], limit=limit, threshold=threshold

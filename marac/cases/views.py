@@ -20,10 +20,10 @@ from marac.cases import bp
 from marac.security import audit, form_tokens, is_allowed
 from marac.services import access, assessments, caseload, cases, people, referrals, risk_scoring, search, versions
 from marac.services import audit as audit_trail
-from marac.services.areas import agency_choices, user_areas
+from marac.services.areas import agency_choices, user_area, user_areas
 from marac.services.versions import StaleRecord
 from marac.templating import page_number, query_id
-from models import Area, RiskAssessment, db
+from models import RiskAssessment, db
 
 
 def _case_or_404(case_id, tab):
@@ -75,8 +75,8 @@ def case_new():
     if len(form.area_id.choices) == 2 and not form.area_id.data:
         form.area_id.data = form.area_id.choices[1].value
     if form.validate_on_submit():
-        area = db.session.get(Area, form.area_id.data)
-        if area is None or area.id not in current_user.area_ids:
+        area = user_area(current_user, form.area_id.data)
+        if area is None:
             abort(403)
         perpetrator = form.perpetrator.form
         case = cases.create_case(

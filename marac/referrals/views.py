@@ -12,7 +12,7 @@ from marac.extensions import match_step_limit
 from marac.referrals import bp
 from marac.security import audit, form_tokens
 from marac.services import access, meeting_papers, paging, referrals, repeats, risk_scoring, triage, versions
-from marac.services.areas import agency_choices, user_areas
+from marac.services.areas import agency_choices, user_area, user_areas
 from marac.templating import govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
 from models.clock import uk_today
@@ -37,10 +37,10 @@ def _valid_referral_form(form):
     if not form.is_submitted():
         return None
     valid = form.validate()
-    area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
-    if area is None:
+    if not form.area_id.data:
         return None
-    if area.id not in current_user.area_ids:
+    area = user_area(current_user, form.area_id.data)
+    if area is None:
         abort(403)
     problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
     for field, message in problems:

@@ -8,6 +8,7 @@ from functools import partial
 import sqlalchemy as sa
 
 from marac.services import cases, meetings
+from marac.services import people as people_service
 from models import (
     Allocation,
     AuditEvent,
@@ -324,3 +325,26 @@ def test_an_agency_involved_in_a_case_and_invited_to_a_meeting_by_two_requests_a
         invited = sa.and_(meeting_agencies.c.meeting_id == meeting.id, meeting_agencies.c.agency_id == housing)
         with race_app.app_context():
             assert db.session.scalar(sa.select(sa.func.count()).select_from(meeting_agencies).where(invited)) == 1
+
+
+def test_two_merges_of_one_record_at_once_merge_it_once(race_app, world):
+    """Two coordinators link the same new record to the person on record at the same moment (two
+    referrals naming it, or two tabs): one merge happens, the other is refused cleanly (the record
+    has gone), and the person on record takes its names once."""
+    for _round in range(ROUNDS):
+        kept = world.cases.case(world.area_id, victim={"first_name": "Rosalind", "last_name": "Keptwell"})
+        twin = world.cases.case(world.area_id, victim={"first_name": "Rosalyn", "last_name": "Keptwell"})
+
+        def link(duplicate_id=twin.victim_id, on_record_id=kept.victim_id):
+            duplicate = db.session.get(Person, duplicate_id)
+            if duplicate is None:  # the other merge finished before this one read it: not offered
+                raise people_service.CannotMerge("gone")
+            people_service.merge(duplicate, into=db.session.get(Person, on_record_id))
+
+        results = _at_once(race_app, link, count=2)
+        assert sorted(type(result).__name__ for result in results) == ["CannotMerge", "NoneType"]
+        with race_app.app_context():
+            assert db.session.get(Person, twin.victim_id) is None
+            on_record = db.session.get(Person, kept.victim_id)
+            assert [alias.full_name for alias in on_record.aliases] == ["Rosalyn Keptwell"]
+            assert db.session.get(Case, twin.id).victim_id == kept.victim_id

@@ -52,9 +52,6 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship()
 
-    def is_usable(self, now):
-        return self.revoked_at is None and now < self.expires_at
-
     def __repr__(self):
         return f"<ApiToken {self.id}>"
 

@@ -91,10 +91,6 @@ class Support(Versioned, db.Model):
     quality_of_life_improved: Mapped[bool | None]
 
     @property
-    def is_open(self):
-        return self.closed_at is None
-
-    @property
     def closure_reason_label(self):
         return CLOSURE_REASON_LABELS.get(self.closure_reason, self.closure_reason)
 

@@ -9,6 +9,7 @@ from forms.common import ConfirmForm
 from marac.admin import bp
 from marac.security import audit, form_tokens
 from marac.services import retention, retention_reviews
+from marac.services.areas import user_areas
 from models import db
 
 
@@ -29,7 +30,7 @@ def _render_list(hold_form, status=200):
             holds=retention_reviews.holds_for(current_user),
             hold_form=hold_form,
             lift_form=ConfirmForm(),
-            area_names={area.id: area.name for area in current_user.areas},
+            area_names={area.id: area.name for area in user_areas(current_user, retired_too=True)},
         ),
         status,
     )

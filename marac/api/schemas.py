@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
-from forms.common import typed_text
+from forms.common import FIRST_YEAR, LAST_YEAR, typed_text
 from models.actions import ActionStatus, ActionTarget
 from models.cases import CHILD_TO_PERPETRATOR, CHILD_TO_VICTIM, PERPETRATOR_RELATIONSHIPS
 from models.clock import uk_today
@@ -46,6 +46,16 @@ def Line(max_length, min_length=1):  # noqa: N802 (a type, spelt like one)
 
 def Text(max_length=TEXT_MAX):  # noqa: N802
     return Annotated[str, Field(max_length=max_length, pattern=NO_NUL), AfterValidator(_text)]
+
+
+def _within_years(value):
+    """The years the web's date boxes take (forms.common): year 1 or 9999 is no date the app means."""
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"The year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
+InYears = AfterValidator(_within_years)
 
 
 def _not_in_future(message):
@@ -184,7 +194,7 @@ DashAnswersIn = create_model(
 
 class DashIn(Request):
     answers: DashAnswersIn
-    assessed_on: Annotated[date, _not_in_future("Date of the assessment must be today or in the past")]
+    assessed_on: Annotated[date, InYears, _not_in_future("Date of the assessment must be today or in the past")]
     assessor_name: Line(120)
     fears_detail: Text() | None = Field(None, description="Needed when question 3 is answered yes")
     judged_level: RiskLevelValue | None = Field(
@@ -197,7 +207,7 @@ class ReferralIn(Request):
     """A MARAC referral, made and sent in one request: the same answers as the web form."""
 
     area_id: RecordId = Field(description="One of your MARAC areas")
-    referred_on: Annotated[date, _not_in_future("The date of referral must be today or in the past")]
+    referred_on: Annotated[date, InYears, _not_in_future("The date of referral must be today or in the past")]
     past_referral_confirmed: bool = Field(
         False, description="Needed when `referred_on` is more than 12 months ago: you are recording a past referral"
     )
@@ -234,7 +244,7 @@ class ActionStatusIn(Request):
     version: Annotated[int, Field(ge=1, le=INT32_MAX)]
     status: ActionStatusValue
     note: Text() | None = Field(None, description="Needed for not_possible and not_done")
-    completed_on: date | None = Field(None, description="Needed for completed")
+    completed_on: Annotated[date, InYears] | None = Field(None, description="Needed for completed")
     evidence: Text() | None = Field(None, description="Needed for completed")
 
 

@@ -122,8 +122,9 @@ def team():
     waiting = caseload.with_suggestions(caseload.queue(in_queue, targets=targets), loads, area_ids)
     months = PERIODS.get(request.args.get("months"), 3)
     start, today = last_months(months)
-    performance = caseload.first_contact_performance(area_ids, start=start, end=today, today=today)
-    outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=today)
+    own_service = access.exact_caseload_supports(current_user)
+    performance = caseload.first_contact_performance(area_ids, start=start, end=today, today=today, within=own_service)
+    outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=today, within=own_service)
     audit("caseload.team_viewed", queue=len(waiting), idvas=len(loads))
     db.session.commit()
     return render_template(

@@ -37,10 +37,10 @@ from marac.services import (
 )
 from marac.services import audit as audit_trail
 from marac.services import case_history as case_history_service
-from marac.services.areas import agency_choices, user_areas
+from marac.services.areas import agency_choices, user_area, user_areas
 from marac.services.versions import StaleRecord
 from marac.templating import page_number, query_id
-from models import Area, RiskAssessment, db
+from models import RiskAssessment, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import utcnow
 
@@ -94,8 +94,8 @@ def case_new():
     if len(form.area_id.choices) == 2 and not form.area_id.data:
         form.area_id.data = form.area_id.choices[1].value
     if form.validate_on_submit():
-        area = db.session.get(Area, form.area_id.data)
-        if area is None or area.id not in current_user.area_ids:
+        area = user_area(current_user, form.area_id.data)
+        if area is None:
             abort(403)
         perpetrator = form.perpetrator.form
         case = cases.create_case(

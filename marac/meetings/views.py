@@ -13,7 +13,7 @@ from marac.meetings import bp
 from marac.meetings.common import meeting_or_404
 from marac.security import audit, form_tokens
 from marac.services import access, agenda, dashboard, meeting_papers, meetings
-from marac.services.areas import user_areas
+from marac.services.areas import user_area, user_areas
 from marac.services.text import plural
 from models import Meeting, db
 from models.clock import uk_today, utcnow
@@ -43,8 +43,8 @@ def schedule():
     if request.method == "GET" and len(areas) >= 1:
         form.area_id.data = form.area_id.data or areas[0].id
         form.first_day.data = meetings.next_meeting_day(areas[0], uk_today())
-    if form.validate_on_submit() and _chair_of_area(form, areas):
-        area = next(area for area in areas if area.id == form.area_id.data)
+    if form.validate_on_submit() and _chair_of_area(form):
+        area = user_area(current_user, form.area_id.data)
         hours, minutes = (int(part) for part in form.start_time.data.split(":"))
         made = meetings.schedule(
             area,
@@ -64,9 +64,9 @@ def schedule():
     return render_template("meetings/schedule.html", form=form)
 
 
-def _chair_of_area(form, areas):
+def _chair_of_area(form):
     """The area is one of the user's (403 if not), and the chair chosen, if any, works in it."""
-    area = next((area for area in areas if area.id == form.area_id.data), None)
+    area = user_area(current_user, form.area_id.data)
     if area is None:
         abort(403)
     if form.chair_id.data and form.chair_id.data not in dict(meetings.chairs([area.id])):

@@ -31,7 +31,7 @@ from marac.services import (
     triage,
     versions,
 )
-from marac.services.areas import agency_choices, user_areas
+from marac.services.areas import agency_choices, user_area, user_areas
 from marac.templating import csv_download, govuk_date, page_number
 from models import Area, Referral, ReferralStatus, RiskAssessment, db
 from models.clock import uk_date, uk_today
@@ -66,10 +66,10 @@ def _valid_referral_form(form):
         if problem:
             form.referred_on.errors.append(problem)
             valid = False
-    area = db.session.get(Area, form.area_id.data) if form.area_id.data else None
-    if area is None:
+    if not form.area_id.data:
         return None
-    if area.id not in current_user.area_ids:
+    area = user_area(current_user, form.area_id.data)
+    if area is None:
         abort(403)
     problems = referrals.criteria_problems(risk_scoring.Thresholds.for_area(area), **form.criteria_answers())
     for field, message in problems:

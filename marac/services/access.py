@@ -29,6 +29,7 @@ from models import (
     ReferralStatus,
     ResearchRequest,
     Role,
+    Support,
     User,
     db,
 )
@@ -402,6 +403,13 @@ def exact_caseload_idvas(user):
     if user.has_role(Role.IDVA_MANAGER):
         return User.agency_id == user.agency_id
     return sa.false()
+
+
+def exact_caseload_supports(user):
+    """A WHERE clause on Support: the periods of IDVA support whose figures (first contact,
+    outcomes) the user sees exactly: those of the IDVAs of exact_caseload_idvas."""
+    idvas = sa.select(User.id).where(exact_caseload_idvas(user))
+    return sa.exists().where(Allocation.support_id == Support.id, Allocation.idva_id.in_(idvas))
 
 
 def get_team_idva(user, idva_id):

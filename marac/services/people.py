@@ -89,14 +89,12 @@ def candidates_by_keys(query, within=None):
     keys = query.lookup_keys()
     if not keys:
         return None
-    candidate_ids = (
-        sa.select(PersonMatchKey.person_id)
-        .where(PersonMatchKey.key.in_(sorted(keys)))
-        .distinct()
-        .limit(MATCH_CANDIDATE_LIMIT)
-    )
-    statement = sa.select(Person).where(Person.id.in_(candidate_ids))
-    return statement if within is None else statement.where(within)
+    candidate_ids = sa.select(PersonMatchKey.person_id).where(PersonMatchKey.key.in_(sorted(keys)))
+    if within is not None:
+        # Before the limit: people the user may not see must not crowd out those they may.
+        candidate_ids = candidate_ids.join(Person, Person.id == PersonMatchKey.person_id).where(within)
+    candidate_ids = candidate_ids.distinct().limit(MATCH_CANDIDATE_LIMIT)
+    return sa.select(Person).where(Person.id.in_(candidate_ids))
 
 
 def possible_matches(query, *, limit=5, threshold=matching.THRESHOLD, within=None):

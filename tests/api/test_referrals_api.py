@@ -92,6 +92,13 @@ def test_a_name_is_measured_composed_as_the_web_form_measures_it(app, police, no
         assert db.session.get(Case, referral.case_id).victim.last_name == "é" * NAME_MAX
 
 
+def test_a_date_outside_the_years_the_web_takes_is_refused(police, northmoor):
+    body = referral_body(northmoor)
+    body["referred_on"], body["dash"]["assessed_on"] = "0001-01-01", "1899-12-31"
+    pointers = _pointers(police.post("/api/v1/referrals", json=body))
+    assert pointers["#/referred_on"] == pointers["#/dash/assessed_on"] == "The year must be from 1900 to 2100"
+
+
 def _triage_row(html, reference):
     row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{reference}(?:(?!</tr>).)*</tr>", html, re.DOTALL)
     assert row, f"{reference} is not in the triage list"

@@ -2,12 +2,15 @@
 coordinators): it happens once, and every request lands where the first did."""
 
 import itertools
+import threading
+import time
 from datetime import date, timedelta
 from functools import partial
 
 import sqlalchemy as sa
 
-from marac.services import cases, meetings
+from marac.services import cases, meetings, triage, versions
+from marac.services import people as people_service
 from models import (
     AgendaItem,
     Allocation,
@@ -27,6 +30,7 @@ from models import (
     RetentionReview,
     RiskAssessment,
     Support,
+    User,
     db,
 )
 from models.clock import uk_today, utcnow
@@ -338,3 +342,70 @@ def test_an_agency_involved_in_a_case_and_invited_to_a_meeting_by_two_requests_a
         invited = sa.and_(meeting_agencies.c.meeting_id == meeting.id, meeting_agencies.c.agency_id == housing)
         with race_app.app_context():
             assert db.session.scalar(sa.select(sa.func.count()).select_from(meeting_agencies).where(invited)) == 1
+
+
+def test_two_merges_of_one_record_at_once_merge_it_once(race_app, world):
+    """Two coordinators link the same new record to the person on record at the same moment (two
+    referrals naming it, or two tabs): one merge happens, the other is refused cleanly (the record
+    has gone), and the person on record takes its names once."""
+    for _round in range(ROUNDS):
+        kept = world.cases.case(world.area_id, victim={"first_name": "Rosalind", "last_name": "Keptwell"})
+        twin = world.cases.case(world.area_id, victim={"first_name": "Rosalyn", "last_name": "Keptwell"})
+
+        def link(duplicate_id=twin.victim_id, on_record_id=kept.victim_id):
+            duplicate = db.session.get(Person, duplicate_id)
+            if duplicate is None:  # the other merge finished before this one read it: not offered
+                raise people_service.CannotMerge("gone")
+            people_service.merge(duplicate, into=db.session.get(Person, on_record_id))
+
+        results = _at_once(race_app, link, count=2)
+        assert sorted(type(result).__name__ for result in results) == ["CannotMerge", "NoneType"]
+        with race_app.app_context():
+            assert db.session.get(Person, twin.victim_id) is None
+            on_record = db.session.get(Person, kept.victim_id)
+            assert [alias.full_name for alias in on_record.aliases] == ["Rosalyn Keptwell"]
+            assert db.session.get(Case, twin.id).victim_id == kept.victim_id
+
+
+def test_a_link_waiting_for_a_decision_made_meanwhile_links_nothing(race_app, world, demo_ids):
+    """One coordinator decides a referral (holding its row) while another links its victim to the
+    person on record: the link waits, then finds the referral decided, and changes nothing."""
+    police, coordinator = world.police, demo_ids.users["coordinator@example.org"]
+    victim = {"first_name": "Odette", "last_name": "Waitlock", "date_of_birth": date(1986, 2, 2)}
+    on_record = world.cases.case(world.area_id, victim=victim)
+    case = CaseloadFactory(race_app).referred_case(
+        world.area_id, agency_id=police, referrer_id=coordinator, victim=victim
+    )
+    with race_app.app_context():
+        referral_id = db.session.scalar(sa.select(Referral.id).where(Referral.case_id == case.id))
+    locked, outcome = threading.Event(), {}
+
+    def decide():
+        with race_app.app_context():
+            referral = versions.lock(db.session.get(Referral, referral_id))
+            locked.set()
+            time.sleep(0.5)  # the link is waiting for this row now
+            triage.decide(referral, "accept", reason="", coordinator=db.session.get(User, coordinator))
+            db.session.commit()
+            db.session.remove()
+
+    def link():
+        locked.wait(10)
+        with race_app.app_context():
+            try:
+                triage.link_person(db.session.get(Referral, referral_id), case.victim_id, on_record.victim_id)
+                db.session.commit()
+                outcome["raised"] = None
+            except triage.AlreadyDecided as refused:
+                outcome["raised"] = refused
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide), threading.Thread(target=link)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert isinstance(outcome["raised"], triage.AlreadyDecided)
+    with race_app.app_context():
+        assert db.session.get(Person, case.victim_id) is not None

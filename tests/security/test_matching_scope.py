@@ -405,3 +405,29 @@ def test_a_draft_whose_chosen_person_was_merged_asks_to_choose_again(app, estate
     assert "Check again whether the victim is already known" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Referral, referral_id).status == ReferralStatus.DRAFT
+
+
+def test_people_the_referrer_may_not_see_do_not_crowd_out_those_they_may(app, estate):
+    """More namesakes on record elsewhere than the match step reads (people.MATCH_CANDIDATE_LIMIT),
+    all older records than the one the police may see: theirs is still offered."""
+    born = date(1979, 9, 14)
+    with app.app_context():
+        db.session.execute(
+            sa.insert(Person),
+            [
+                {"first_name": "Wilhelmina", "last_name": "Crowdwell", "date_of_birth": born}
+                for _ in range(people.MATCH_CANDIDATE_LIMIT + 10)
+            ],
+        )
+        ids = db.session.scalars(sa.select(Person.id).where(Person.last_name == "Crowdwell")).all()
+        keys = people.details_of(db.session.get(Person, ids[0])).keys()
+        db.session.execute(sa.insert(PersonMatchKey), [{"person_id": i, "key": key} for i in ids for key in keys])
+        db.session.commit()
+    CaseFactory(app).case(
+        estate.areas.home.id,
+        victim={"first_name": "Wilhelmina", "last_name": "Crowdwell", "date_of_birth": born},
+        agency_ids=[estate.agencies.police.id],
+    )
+    police = signed_in(app, estate.users.police_rep.email)
+    page = _match_page(police, victim=("Wilhelmina", "Crowdwell", born))
+    assert [name for name, _born, _why in _candidates(page)] == ["Wilhelmina Crowdwell"]

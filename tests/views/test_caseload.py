@@ -803,3 +803,15 @@ def test_the_figures_for_reports(app, world):
     assert figures.received == 2 and figures.triaged_within_target == 2
     assert figures.judged == 2 and figures.within_target == 0 and figures.late == 1 and figures.missed == 1
     assert figures.share == 0.0 and figures.triage_share == 1.0
+
+
+def test_a_manager_sees_the_first_contact_figures_of_their_own_service_only(app, world):
+    """Two services in one area: the referrals Ash and Birch took (their service's) count for
+    their manager, not for the other service's manager."""
+
+    def received(who):
+        team = _text(world.client(who).get("/caseload/team"))
+        return re.search(r"Referrals received</dt><dd class=\"govuk-summary-list__value\">(\d+)<", team).group(1)
+
+    assert received("manager") == "2"
+    assert received("other service manager") == "0"

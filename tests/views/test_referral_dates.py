@@ -31,7 +31,7 @@ def police(client, demo):
 @pytest.mark.parametrize(
     ("on", "born", "message"),
     [
-        (date(1066, 1, 1), BORN, "The date of referral must be on or after the victim&#39;s date of birth"),
+        (date(1990, 4, 2), BORN, "The date of referral must be on or after the victim&#39;s date of birth"),
         (date(2002, 12, 31), date(1985, 1, 1), "The date of referral must be in 2003 or later, when MARACs began"),
     ],
 )

@@ -36,13 +36,16 @@ def _period(start, end):
     return day_start(start), day_start(end + timedelta(days=1))
 
 
-def _in_areas(area_ids):
-    return Case.area_id.in_(list(area_ids))
+def _in_areas(area_ids, within):
+    """Supports of cases in these areas, and within `within` (a WHERE clause on Support, such as
+    access.exact_caseload_supports: an IDVA manager's own service's), if given."""
+    clause = Case.area_id.in_(list(area_ids))
+    return clause if within is None else sa.and_(clause, within)
 
 
-def first_contact_performance(area_ids, *, start, end, today=None):
+def first_contact_performance(area_ids, *, start, end, today=None, within=None):
     """First-contact performance for supports whose referral came in between `start` and `end`
-    (UK dates, inclusive) in `area_ids`. Returns FirstContactFigures."""
+    (UK dates, inclusive) in `area_ids` (and `within`). Returns FirstContactFigures."""
     today = today or uk_today()
     since, until = _period(start, end)
 
@@ -61,7 +64,7 @@ def first_contact_performance(area_ids, *, start, end, today=None):
             count(Support.first_attempt_on <= Support.first_contact_due_on),
         )
         .join(Case, Case.id == Support.case_id)
-        .where(_in_areas(area_ids), Support.received_at >= since, Support.received_at < until)
+        .where(_in_areas(area_ids, within), Support.received_at >= since, Support.received_at < until)
     ).one()
     return FirstContactFigures(*(value or 0 for value in row))
 
@@ -91,11 +94,12 @@ OUTCOMES = {
 }
 
 
-def outcomes_at_closure(area_ids, *, start, end):
+def outcomes_at_closure(area_ids, *, start, end, within=None):
     """Outcomes of the supports closed between `start` and `end` (UK dates, inclusive) in
-    `area_ids`: reasons, each outcome achieved of those measured, satisfaction. OutcomeFigures."""
+    `area_ids` (and `within`): reasons, each outcome achieved of those measured, satisfaction.
+    OutcomeFigures."""
     since, until = _period(start, end)
-    in_period = sa.and_(_in_areas(area_ids), Support.closed_at >= since, Support.closed_at < until)
+    in_period = sa.and_(_in_areas(area_ids, within), Support.closed_at >= since, Support.closed_at < until)
     columns = [sa.func.count(Support.id)]
     for name in OUTCOMES:
         column = getattr(Support, name)

@@ -52,9 +52,11 @@ def environment(url):
     }
 
 
-def start_gunicorn(url, port, workers):
+def start_gunicorn(url, port, workers, threads):
+    """gunicorn as production runs it (threaded workers, gunicorn.conf.py), on loopback."""
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        [PYTHON, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
         env=environment(url),
         start_new_session=True,
@@ -112,7 +114,7 @@ class Client:
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
         if response.getheader("Connection", "").lower() == "close":
-            self.connection.close()  # gunicorn's sync workers close each connection
+            self.connection.close()  # the server closes the connection
         return response.status, data.decode("utf-8", "replace")
 
     def sign_in(self, email):
@@ -231,10 +233,10 @@ def facts_for(url):
     return pick(app_for(url))
 
 
-def two_servers(url, workers):
+def two_servers(url, workers, threads):
     """A session made on one app server works on the other; the scheduler runs each job once."""
-    first = start_gunicorn(url, 8101, workers)
-    second = start_gunicorn(url, 8102, workers)
+    first = start_gunicorn(url, 8101, workers, threads)
+    second = start_gunicorn(url, 8102, workers, threads)
     try:
         client = Client(8101)
         client.sign_in(synthetic.user_email("coordinator", 1))
@@ -286,12 +288,13 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--scale", default="area")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="per worker (gunicorn.conf.py's default)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30, help="how long each part runs")
     parser.add_argument("--two-servers", action="store_true")
     args = parser.parse_args()
     facts = facts_for(args.db)
-    server = start_gunicorn(args.db, 8100, args.workers)
+    server = start_gunicorn(args.db, 8100, args.workers, args.threads)
     try:
         bare = run_load(8100, args.connections, lambda i: ["/healthz"], seconds=args.seconds, sign_in=False)
         print("bare /healthz", bare, flush=True)
@@ -304,6 +307,7 @@ def main():
         "database": args.db.split(":")[0],
         "scale": args.scale,
         "workers": args.workers,
+        "threads": args.threads,
         "connections": args.connections,
         "bare": bare,
         "mixed": mixed,
@@ -312,7 +316,7 @@ def main():
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     if args.two_servers:
-        result["two_servers"] = two_servers(args.db, args.workers)
+        result["two_servers"] = two_servers(args.db, args.workers, args.threads)
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(exist_ok=True)
     name = "postgresql" if args.db.startswith("postgresql") else "sqlite"

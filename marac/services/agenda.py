@@ -10,6 +10,7 @@ after a high DASH) never takes a listed case off; only the coordinator removes o
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from marac.services import repeats
 from models import (
@@ -91,8 +92,12 @@ def candidates(meeting):
     return found
 
 
-def items(meeting_id, *, include_removed=False):
+def items(meeting_id, *, include_removed=False, with_cases=False):
+    """The meeting's list in order; `with_cases`: each item's case read with it (a page showing
+    every case's reference), not one statement per case."""
     query = sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
+    if with_cases:
+        query = query.options(selectinload(AgendaItem.case))
     if not include_removed:
         query = query.where(AgendaItem.removed_at.is_(None))
     return db.session.scalars(query).all()

@@ -35,6 +35,7 @@ from models.people import Person, PersonAlias, PersonMatchKey
 from models.referrals import Referral, ReferralStatus
 from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
+from models.rollups import ClosuresDay, CompletionQuarter, ReferralsMonth, RollupState, SupportsDay
 from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, UsedFormToken, User, UserSession
 
 __all__ = [
@@ -78,6 +79,11 @@ __all__ = [
     "AgencyKind",
     "Area",
     "AuditEvent",
+    "ClosuresDay",
+    "CompletionQuarter",
+    "ReferralsMonth",
+    "RollupState",
+    "SupportsDay",
     "LoginThrottle",
     "MeetingCadence",
     "Notification",

@@ -6,9 +6,9 @@ outside the coordinator role, small numbers are hidden here, in the numbers them
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from marac.services import access, actions, caseload, stats
+from marac.services import access, actions, caseload, rollups, stats
 from marac.services.areas import agency_names
 from marac.services.caseload.figures import OUTCOMES
 from marac.services.pdf.data_return import data_return_pdf
@@ -165,7 +165,7 @@ class Dashboard:
 
     referrals: list  # per month
     repeat_rates: list  # per month, percentages
-    completion: list  # per agency, percentages
+    completion: list  # per agency, percentages: this page of them, the lowest first
     idva_caseloads: list  # per IDVA (empty when their names are not shown)
     idva_active: Shown
     idva_count: Shown
@@ -177,15 +177,32 @@ class Dashboard:
     closed: Shown
     outcomes: list  # [(label, achieved, measured)]
     note: str | None
+    as_of: datetime | None = None  # when the summary tables were built; None: computed now
+    completion_page: int = 1
+    more_agencies: bool = False
 
 
-def dashboard(user, area_ids, today=None):
+COMPLETION_PAGE = 20
+
+
+def dashboard(user, area_ids, today=None, *, page=1):
     """The figures of the reports dashboard for `user`: referrals and repeats each month of the
-    last twelve, action completion by agency over four quarters, and the IDVA service over the
-    last three months."""
+    last twelve, action completion by agency over four quarters (the lowest first, a page of
+    agencies at a time), and the IDVA service over the last three months.
+
+    The steering group's and IDVA managers' figures (every action of their areas) come from the
+    summary tables once the scheduler has built them (services/rollups.py); a coordinator's,
+    exact and from the actions they see, are computed now, as are everyone's before a first build."""
     figures = Figures(exact=sees_exact_figures(user))
+    summary = None if figures.exact else rollups.built()
+    if summary:
+        months = rollups.referrals_per_month(area_ids, today=today)
+        completion_rows = rollups.completion_by_agency(area_ids, quarters=4, today=today)
+    else:
+        months = stats.referrals_per_month(area_ids, today=today)
+        completion_rows = actions.completion_by_agency(completion_actions(user, area_ids), quarters=4, today=today)
     referrals, repeat_rates = [], []
-    for year, month, count, repeats in stats.referrals_per_month(area_ids, today=today):
+    for year, month, count, repeats in months:
         label = f"{date(year, month, 1):%b %Y}"
         figures.count(("referrals", label), count)
         figures.count(("repeats", label), repeats)
@@ -194,9 +211,7 @@ def dashboard(user, area_ids, today=None):
         repeat_rates.append((label, ("repeats", label), ("referrals", label)))
 
     by_agency = {}
-    for agency_id, _year, _quarter, done, due in actions.completion_by_agency(
-        completion_actions(user, area_ids), quarters=4, today=today
-    ):
+    for agency_id, _year, _quarter, done, due in completion_rows:
         total = by_agency.setdefault(agency_id, [0, 0])
         total[0] += done
         total[1] += due
@@ -215,12 +230,16 @@ def dashboard(user, area_ids, today=None):
     figures.count("idvas", len(loads))
 
     start, end = last_months(3, today)
-    first_contact = caseload.first_contact_performance(area_ids, start=start, end=end, today=today)
+    if summary:
+        first_contact = rollups.first_contact_performance(area_ids, start=start, end=end)
+        outcomes = rollups.outcomes_at_closure(area_ids, start=start, end=end)
+    else:
+        first_contact = caseload.first_contact_performance(area_ids, start=start, end=end, today=today)
+        outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=end)
     figures.count("received", first_contact.received)
     figures.count("within_target", first_contact.within_target)
     figures.count("judged", first_contact.judged)
     figures.sum("judged", ["within_target"], whole=False)
-    outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=end)
     figures.count("closed", outcomes.closed)
     for name in OUTCOMES:
         achieved, measured = getattr(outcomes, name)
@@ -231,10 +250,19 @@ def dashboard(user, area_ids, today=None):
     def rate(part, whole):
         return figures.share(part, whole, places=None) or Shown(0, "0")
 
+    # The agencies that matter first: the lowest completion, then those whose rate is hidden.
+    rates = sorted(
+        ((name, rate(part, whole)) for name, part, whole in completion),
+        key=lambda row: (row[1].hidden, row[1].value if not row[1].hidden else 0, row[0]),
+    )
+    first = (page - 1) * COMPLETION_PAGE
+
     return Dashboard(
         referrals=[(label, figures.shown(key)) for label, key in referrals],
         repeat_rates=[(label, rate(part, whole)) for label, part, whole in repeat_rates],
-        completion=sorted((name, rate(part, whole)) for name, part, whole in completion),
+        completion=rates[first : first + COMPLETION_PAGE],
+        completion_page=page,
+        more_agencies=len(rates) > first + COMPLETION_PAGE,
         idva_caseloads=[(load.name, figures.shown(key)) for load, key in zip(loads, idvas, strict=True)]
         if sees_idva_names(user)
         else [],
@@ -251,6 +279,7 @@ def dashboard(user, area_ids, today=None):
             for name, label in OUTCOMES.items()
         ],
         note=None if figures.exact else NOTE,
+        as_of=summary.built_at if summary else None,
     )
 
 

@@ -262,23 +262,30 @@ def attendance_by_agency(area_id, start, end):
     ).all()
 
 
-def referrals_per_month(area_ids, months=12, today=None):
-    """[(year, month, referrals, repeats)] of sent referrals, oldest first. One query."""
-    first = months_ago(months, today).replace(day=1)
+def referrals_per_month(area_ids, months=12, today=None, *, by_area=False, first=None):
+    """[(year, month, referrals, repeats)] of sent referrals, oldest first. One query.
+    `by_area`: [(area id, year, month, referrals, repeats)] (the summary tables, services.rollups);
+    `first`: from this day rather than the first of the month `months` ago."""
+    first = first or months_ago(months, today).replace(day=1)
     year, month = sa.extract("year", Referral.referred_on), sa.extract("month", Referral.referred_on)
+    areas = [Referral.area_id] if by_area else []
     rows = db.session.execute(
         sa.select(
-            sa.cast(year, sa.Integer), sa.cast(month, sa.Integer), sa.func.count(), _sum(Referral.is_repeat.is_(True))
+            *areas,
+            sa.cast(year, sa.Integer),
+            sa.cast(month, sa.Integer),
+            sa.func.count(),
+            _sum(Referral.is_repeat.is_(True)),
         )
         .where(
-            Referral.area_id.in_(list(area_ids)),
+            Referral.area_id.in_(list(area_ids)) if area_ids is not None else sa.true(),
             Referral.referred_on >= first,
             Referral.status.not_in(["draft", "declined"]),
         )
-        .group_by(year, month)
-        .order_by(year, month)
+        .group_by(*areas, year, month)
+        .order_by(*areas, year, month)
     ).all()
-    return [(int(y), int(m), count, int(repeats)) for y, m, count, repeats in rows]
+    return [(*row[:-4], int(row[-4]), int(row[-3]), row[-2], int(row[-1])) for row in rows]
 
 
 def quarterly_figures(area_ids, *, quarters=4, today=None):

@@ -745,6 +745,37 @@ def risk_lowered_from(database):
     )
 
 
+def figure_rollups(database):
+    """e8b4d2f6a1c3: the home area's summary rows, as the scheduler builds them."""
+    database.insert(
+        "rollup_referrals_month", {"area_id": HOME_AREA, "year": 2026, "month": 1, "referrals": 2, "repeats": 1}
+    )
+    database.insert(
+        "rollup_completion_quarter",
+        {"area_id": HOME_AREA, "agency_id": POLICE, "year": 2026, "quarter": 1, "completed": 1, "counted": 1},
+    )
+    counts = dict.fromkeys(
+        ("received", "triaged_within_target", "judged", "within_target", "late", "missed", "attempted_within_target")
+        + ("closed", "abuse_stopped", "abuse_stopped_measured", "risk_reduced", "risk_reduced_measured")
+        + ("feels_safer", "feels_safer_measured", "quality_of_life_improved", "quality_of_life_improved_measured")
+        + ("reopened",),
+        0,
+    )
+    database.insert("rollup_supports_day", {"area_id": HOME_AREA, "day": "2026-01-06", **counts, "closed": 1})
+    database.insert(
+        "rollup_closures_day",
+        {
+            "id": 1,
+            "area_id": HOME_AREA,
+            "day": "2026-01-06",
+            "closure_reason": "risk_reduced",
+            "satisfaction": 4,
+            "closed": 1,
+        },
+    )
+    database.insert("rollup_state", {"name": "figures", "built_at": LATER, "built_for": "2026-01-06"})
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -759,4 +790,5 @@ LOADERS = {
     "d4a5e0813a3a": area_equality_figures,
     "c4f8a2d6e913": used_form_tokens,
     "d7a3c5e9f1b4": risk_lowered_from,
+    "e8b4d2f6a1c3": figure_rollups,
 }

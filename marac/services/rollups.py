@@ -36,6 +36,8 @@ STATE = "figures"
 REFERRAL_MONTHS = 12  # the dashboard's months, before the current one
 COMPLETION_QUARTERS = 4
 SUPPORT_MONTHS = 3
+# pg_advisory_xact_lock key of a build ("MARAC" + "rollup", arbitrary but fixed).
+BUILD_LOCK_KEY = 7277_2782_7655
 RECENT_SUPPORT_DAYS = 14  # what `refresh` rebuilds of the supports
 FIRST_CONTACT_COUNTS = tuple(field.name for field in fields(FirstContactFigures))  # "received" first
 OUTCOME_COUNTS = tuple(column for name in OUTCOMES for column in (name, f"{name}_measured"))
@@ -66,7 +68,10 @@ def rebuild(now):
 
 def _build(now, today, *, referrals_from, quarters, supports_from):
     """The rows from these periods on, made again (in the job's transaction: a page reads the old
-    rows or the new ones, never a mix)."""
+    rows or the new ones, never a mix). One build at a time: two schedulers may run the refresh
+    and the nightly build at once (SQLite has one writer at a time anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(BUILD_LOCK_KEY)))
     months = stats.referrals_per_month(None, today=today, by_area=True, first=referrals_from)
     db.session.execute(sa.delete(ReferralsMonth).where(_month_key(ReferralsMonth) >= _month_number(referrals_from)))
     _insert(

@@ -48,8 +48,12 @@ DAY_COUNTS = (*FIRST_CONTACT_COUNTS, "closed", *OUTCOME_COUNTS, "reopened")
 
 
 def refresh(now):
-    """The scheduler's job every 10 minutes: the current periods' rows."""
+    """The scheduler's job every 10 minutes: the current periods' rows; all of them when the
+    nightly build has not run since yesterday (a new installation, a scheduler that was stopped)."""
     today = uk_date(now)
+    state = built()
+    if state is None or state.built_for < today - timedelta(days=1):
+        return rebuild(now)
     since = today - timedelta(days=RECENT_SUPPORT_DAYS)
     return _build(now, today, referrals_from=today.replace(day=1), quarters=1, supports_from=since)
 

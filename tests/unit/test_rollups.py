@@ -68,6 +68,14 @@ def test_every_figure_from_the_summary_tables_is_the_live_one(app, area_ids):
         _assert_equal(area_ids, today)
 
 
+def test_a_first_refresh_builds_every_row(app, area_ids):
+    """Before any nightly build (a new installation), the refresh builds them all, not this month's alone."""
+    with app.app_context():
+        now = utcnow()
+        rollups.refresh(now)
+        _assert_equal(area_ids, uk_date(now))
+
+
 def test_the_refresh_brings_in_the_current_periods_changes(app, area_ids):
     with app.app_context():
         now = utcnow()

@@ -191,10 +191,11 @@ def dashboard(user, area_ids, today=None, *, page=1):
     agencies at a time), and the IDVA service over the last three months.
 
     The steering group's and IDVA managers' figures (every action of their areas) come from the
-    summary tables once the scheduler has built them (services/rollups.py); a coordinator's,
-    exact and from the actions they see, are computed now, as are everyone's before a first build."""
+    summary tables while the scheduler keeps them (services/rollups.py); a coordinator's, exact
+    and from the actions they see, are computed now, as are everyone's when the tables were not
+    built since yesterday."""
     figures = Figures(exact=sees_exact_figures(user))
-    summary = None if figures.exact else rollups.built()
+    summary = None if figures.exact else rollups.fresh(today)
     if summary:
         months = rollups.referrals_per_month(area_ids, today=today)
         completion_rows = rollups.completion_by_agency(area_ids, quarters=4, today=today)

@@ -29,7 +29,7 @@ from marac.services.caseload.figures import (
 )
 from models import Case, Support, db
 from models.caseload import CLOSURE_REASON_LABELS, SATISFACTION_LABELS
-from models.clock import day_start, last_quarters, months_ago, uk_date
+from models.clock import day_start, last_quarters, months_ago, uk_date, uk_today
 from models.rollups import ClosuresDay, CompletionQuarter, ReferralsMonth, RollupState, SupportsDay
 
 STATE = "figures"
@@ -51,8 +51,7 @@ def refresh(now):
     """The scheduler's job every 10 minutes: the current periods' rows; all of them when the
     nightly build has not run since yesterday (a new installation, a scheduler that was stopped)."""
     today = uk_date(now)
-    state = built()
-    if state is None or state.built_for < today - timedelta(days=1):
+    if fresh(today) is None:
         return rebuild(now)
     since = today - timedelta(days=RECENT_SUPPORT_DAYS)
     return _build(now, today, referrals_from=today.replace(day=1), quarters=1, supports_from=since)
@@ -186,10 +185,14 @@ def _support_days(since, today):
 # -- Reading --------------------------------------------------------------------------------
 
 
-def built():
-    """The RollupState of the figures (its `built_at` is the pages' "figures as of"), or None
-    before the first build."""
-    return db.session.get(RollupState, STATE)
+def fresh(today=None):
+    """The RollupState (its `built_at` is the page's "figures as of") when the tables were built
+    today or yesterday (UK), else None: before a first build, or when the scheduler has stopped
+    keeping them, a page computes its figures live instead."""
+    state = db.session.get(RollupState, STATE)
+    if state is None or state.built_for < (today or uk_today()) - timedelta(days=1):
+        return None
+    return state
 
 
 def referrals_per_month(area_ids, months=12, today=None):

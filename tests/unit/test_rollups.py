@@ -113,6 +113,8 @@ def test_the_steering_dashboard_reads_the_tables_and_says_when_they_were_built(a
         summed = reports.dashboard(steering, area_ids)
         assert summed.as_of == now
         assert {**vars(summed), "as_of": None} == vars(live)
+        # Tables the scheduler stopped keeping are not shown: the figures are computed again.
+        assert reports.dashboard(steering, area_ids, today=uk_today() + timedelta(days=2)).as_of is None
 
 
 def test_the_steering_page_says_when_its_figures_were_built(app, area_ids, client):

@@ -16,7 +16,7 @@ run: install assets
 	MARAC_CONFIG=development $(BIN)/flask marac seed-demo
 	@echo
 	@echo "MARAC is running at http://127.0.0.1:$(PORT)/  (Ctrl+C stops it)"
-	MARAC_CONFIG=development SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	MARAC_CONFIG=development SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --with-threads --host 127.0.0.1 --port $(PORT)
 
 # Runs the suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
 test: install-dev assets

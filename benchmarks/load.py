@@ -4,10 +4,14 @@
     python -m benchmarks.load --db postgresql+psycopg://postgres@127.0.0.1/marac_bench --two-servers
 
 Starts gunicorn on 127.0.0.1 (its own processes), then runs wrk (`apt-get install wrk`) with
-`--connections` connections, first on the bare route (/healthz) and then on a mixed signed-in
+`--connections` connections, first on the bare route (/healthz), then on a mixed signed-in
 workload (dashboards, case pages, action lists, caseload, the IDVA team, referral list, meeting
-page; each connection one user), each for `--seconds`. Reports requests per second, p50/p99,
-the requests that did not answer 200, and the workers' memory. With
+page; each connection one user), then on that mix with two steering users reloading the
+national reports dashboard and someone downloading the meeting's case list PDF over and over
+(the "busy" part), each for `--seconds`. Meanwhile a chair on a connection of their own loads
+the meeting page one request after another: its p50/p99 in the mixed and busy parts are what a
+coordinator at the meeting sees. Reports requests per second, p50/p99, the requests that did not
+answer 200, and the workers' memory. With
 --two-servers (PostgreSQL): a second gunicorn on another port, a session signed in on one used
 on the other, and `flask marac run-jobs` started by two processes at once (each job runs once).
 Everything stops by itself; only loopback is used.
@@ -20,9 +24,11 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,9 +58,11 @@ def environment(url):
     }
 
 
-def start_gunicorn(url, port, workers):
+def start_gunicorn(url, port, workers, threads):
+    """gunicorn as production runs it (threaded workers, gunicorn.conf.py), on loopback."""
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        [PYTHON, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning", "wsgi:app"],
         cwd=ROOT,
         env=environment(url),
         start_new_session=True,
@@ -112,7 +120,7 @@ class Client:
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
         if response.getheader("Connection", "").lower() == "close":
-            self.connection.close()  # gunicorn's sync workers close each connection
+            self.connection.close()  # the server closes the connection
         return response.status, data.decode("utf-8", "replace")
 
     def sign_in(self, email):
@@ -172,23 +180,27 @@ def _lua(value):
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_load(port, connections, paths_for, *, seconds, sign_in):
+def run_load(port, connections, paths_for, *, seconds, sign_in, users=None, probe=None):
     """wrk for `seconds`, one connection per thread; `paths_for(i)` gives connection i's paths,
-    taken in turn."""
+    taken in turn, and `users[i]` (by default the area's USERS in turn) whose they are. `probe`:
+    a path that one more signed-in user (the chair) loads one request after another meanwhile;
+    its latencies are returned as result["probe"]."""
     wrk = shutil.which("wrk")
     if not wrk:
         raise SystemExit("The HTTP load needs wrk: apt-get install wrk")
+    users = users or [synthetic.user_email(USERS[i % len(USERS)], 1) for i in range(connections)]
     plans = []
     for i in range(connections):
         cookie = ""
         if sign_in:
             client = Client(port)
-            client.sign_in(synthetic.user_email(USERS[i % len(USERS)], 1))
+            client.sign_in(users[i])
             cookie = client.cookie
         paths = ", ".join(_lua(path) for path in paths_for(i))
         plans.append(f"{{cookie = {_lua(cookie)}, paths = {{{paths}}}}}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"plans": "{" + ", ".join(plans) + "}"})
+    prober = Probe(port, probe) if probe else None
     try:
         output = subprocess.run(  # noqa: S603 (wrk on loopback, our own script)
             [wrk, "-t", str(connections), "-c", str(connections), "-d", f"{seconds:.0f}s", "--timeout", "10s"]
@@ -200,10 +212,67 @@ def run_load(port, connections, paths_for, *, seconds, sign_in):
         ).stdout
     finally:
         os.unlink(script.name)
+        if prober:
+            prober.stop()
     result = json.loads(output.split("RESULT ", 1)[1].splitlines()[0])
     result["rps"] = round(result["requests"] / result["seconds"], 1)
     result["errors"] = result["bad_status"] + result["socket_errors"]
+    if prober:
+        result["probe"] = prober.summary()
     return result
+
+
+class Probe(threading.Thread):
+    """The chair, loading one page one request after another while the load runs."""
+
+    def __init__(self, port, path):
+        super().__init__(daemon=True)
+        self.client = Client(port)
+        self.client.sign_in(synthetic.user_email("chair", 1))
+        self.path = path
+        self.times, self.bad = [], 0
+        self.stopping = threading.Event()
+        self.start()
+
+    def run(self):
+        while not self.stopping.is_set():
+            started = time.perf_counter()
+            status, _ = self.client.request("GET", self.path)
+            self.times.append((time.perf_counter() - started) * 1000)
+            self.bad += status != 200
+
+    def stop(self):
+        self.stopping.set()
+        self.join(30)
+
+    def summary(self):
+        ordered = sorted(self.times)
+        return {
+            "path": "the meeting page",
+            "requests": len(ordered),
+            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
+            "p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1) if ordered else None,
+            "bad_status": self.bad,
+        }
+
+
+def busy_users(connections):
+    """The mixed load's users, then two national steering users and a coordinator downloading PDFs."""
+    area = [synthetic.user_email(USERS[i % len(USERS)], 1) for i in range(connections)]
+    return area + [synthetic.user_email("steering")] * 2 + [synthetic.user_email("coordinator", 1)]
+
+
+def busy_paths(facts, connections):
+    """mixed_paths, and for the three users busy_users adds: the reports dashboard, the case list PDF."""
+    mixed = mixed_paths(facts)
+    pdf = f"/meetings/{facts['published']}/case-list.pdf"
+
+    def paths_for(i):
+        if i < connections:
+            return mixed(i)
+        return ["/reports/"] if i < connections + 2 else [pdf]
+
+    return paths_for
 
 
 def mixed_paths(facts):
@@ -225,16 +294,19 @@ def mixed_paths(facts):
 
 
 def facts_for(url):
+    """What the load asks for, once the dashboard's summary tables are built (as the nightly job would)."""
     from benchmarks.run import pick
-    from benchmarks.seed import app_for
+    from benchmarks.seed import app_for, build_figures
 
-    return pick(app_for(url))
+    app = app_for(url)
+    build_figures(app)
+    return pick(app)
 
 
-def two_servers(url, workers):
+def two_servers(url, workers, threads):
     """A session made on one app server works on the other; the scheduler runs each job once."""
-    first = start_gunicorn(url, 8101, workers)
-    second = start_gunicorn(url, 8102, workers)
+    first = start_gunicorn(url, 8101, workers, threads)
+    second = start_gunicorn(url, 8102, workers, threads)
     try:
         client = Client(8101)
         client.sign_in(synthetic.user_email("coordinator", 1))
@@ -286,17 +358,29 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--scale", default="area")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="per worker (gunicorn.conf.py's default)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30, help="how long each part runs")
     parser.add_argument("--two-servers", action="store_true")
     args = parser.parse_args()
     facts = facts_for(args.db)
-    server = start_gunicorn(args.db, 8100, args.workers)
+    server = start_gunicorn(args.db, 8100, args.workers, args.threads)
     try:
         bare = run_load(8100, args.connections, lambda i: ["/healthz"], seconds=args.seconds, sign_in=False)
         print("bare /healthz", bare, flush=True)
-        mixed = run_load(8100, args.connections, mixed_paths(facts), seconds=args.seconds, sign_in=True)
+        meeting = f"/meetings/{facts['published']}"
+        mixed = run_load(8100, args.connections, mixed_paths(facts), seconds=args.seconds, sign_in=True, probe=meeting)
         print("mixed signed-in", mixed, flush=True)
+        busy = run_load(
+            8100,
+            args.connections + 3,
+            busy_paths(facts, args.connections),
+            seconds=args.seconds,
+            sign_in=True,
+            users=busy_users(args.connections),
+            probe=meeting,
+        )
+        print("busy: the mix, two steering users and a PDF downloader", busy, flush=True)
         memory = worker_memory_mb(server)
     finally:
         stop(server)
@@ -304,15 +388,18 @@ def main():
         "database": args.db.split(":")[0],
         "scale": args.scale,
         "workers": args.workers,
+        "threads": args.threads,
         "connections": args.connections,
         "bare": bare,
         "mixed": mixed,
         "mixed_share_of_bare_rps": round(mixed["rps"] / bare["rps"], 3),
+        "busy": busy,
+        "meeting_page_p99_ms": {"mixed": mixed["probe"]["p99_ms"], "busy": busy["probe"]["p99_ms"]},
         "worker_rss_mb": [round(size, 1) for size in memory],
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     if args.two_servers:
-        result["two_servers"] = two_servers(args.db, args.workers)
+        result["two_servers"] = two_servers(args.db, args.workers, args.threads)
     print(json.dumps(result, indent=2))
     RESULTS.mkdir(exist_ok=True)
     name = "postgresql" if args.db.startswith("postgresql") else "sqlite"

@@ -28,7 +28,7 @@ from flask_login import current_user
 from pyinstrument import Profiler
 
 from benchmarks import names, synthetic
-from benchmarks.seed import app_for
+from benchmarks.seed import app_for, build_figures
 from marac.services import access, agenda
 from models import (
     Action,
@@ -249,6 +249,12 @@ def pick(app):
             .limit(1)
         )
         listed = db.session.scalar(sa.select(sa.func.count()).where(AgendaItem.meeting_id == published.id))
+        first_item = db.session.scalar(
+            sa.select(AgendaItem.id)
+            .where(AgendaItem.meeting_id == published.id, AgendaItem.removed_at.is_(None))
+            .order_by(AgendaItem.position)
+            .limit(1)
+        )
         idva_case = db.session.scalar(
             sa.select(Allocation.case_id)
             .where(Allocation.idva_id == users[synthetic.user_email("idva1", 1)], Allocation.ended_at.is_(None))
@@ -304,6 +310,7 @@ def pick(app):
             "cases": busiest_cases,
             "published": published.id,
             "published_items": listed,
+            "published_first_item": first_item,
             "idva_case": idva_case,
             "planned": planned.id,
             "known": known,
@@ -335,6 +342,7 @@ def run(url, scale, requests, warmup, only=None, profile=False):
     app = app_for(url, SESSION_IDLE_TIMEOUT=timedelta(hours=6))
     add_referral_route(app)
     facts = pick(app)
+    print(f"summary tables built in {build_figures(app):.1f} s")
     gc.freeze()  # as wsgi.py does once the app is made
     bench = Bench(app, requests, warmup, only=only, profile=profile)
     email = synthetic.user_email
@@ -448,6 +456,13 @@ def run(url, scale, requests, warmup, only=None, profile=False):
         get(f"/meetings/{facts['published']}/case-list.pdf"),
         note=f"{facts['published_items']} cases",
     )
+    meeting = f"/meetings/{facts['published']}"
+    for label, path in (
+        ("meeting page", meeting),
+        ("research grid", f"{meeting}/research"),
+        ("meeting mode (one case)", f"{meeting}/items/{facts['published_first_item']}"),
+    ):
+        bench.measure(label, email("chair", 1), get(path), note=f"{facts['published_items']} cases listed")
     bench.measure(
         "agency action list",
         email("police", 1),

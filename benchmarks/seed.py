@@ -25,6 +25,20 @@ def app_for(url, **overrides):
     return create_app("development", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False, **overrides)
 
 
+def build_figures(app):
+    """The dashboard's summary tables as the scheduler's nightly job builds them (services/rollups.py):
+    a benchmark reads what production reads."""
+    from marac.services import rollups
+    from models import db
+    from models.clock import utcnow
+
+    with app.app_context():
+        started = time.perf_counter()
+        rollups.rebuild(utcnow())
+        db.session.commit()
+        return time.perf_counter() - started
+
+
 def seed(app, scale, *, progress=print):
     """Migrate (when empty) and generate; returns a summary dict (also written to results/).
     Never under the production config."""

@@ -150,6 +150,12 @@ def _register_template_helpers(app):
 
     @app.context_processor
     def _globals():
+        # Once a request: a page rendered in parts (or an error page after a page) asks again.
+        if "template_globals" not in g:
+            g.template_globals = _template_globals()
+        return g.template_globals
+
+    def _template_globals():
         signed_in = current_user.is_authenticated
         return {
             "service_name": app.config["SERVICE_NAME"],

@@ -38,6 +38,7 @@ from models.people import Person, PersonAlias, PersonMatchKey
 from models.referrals import Referral, ReferralStatus
 from models.retention import LegalHold, RetentionDecision, RetentionReview
 from models.risk import AssessmentStatus, RiskAssessment, RiskTool
+from models.rollups import ClosuresDay, CompletionQuarter, ReferralsMonth, RollupState, SupportsDay
 from models.search import SavedSearch
 from models.users import LoginThrottle, MfaRecoveryCode, PendingForm, Role, UsedFormToken, User, UserSession
 from models.voice import KnowsOfReferral, VictimView
@@ -86,6 +87,11 @@ __all__ = [
     "AgencyKind",
     "Area",
     "AuditEvent",
+    "ClosuresDay",
+    "CompletionQuarter",
+    "ReferralsMonth",
+    "RollupState",
+    "SupportsDay",
     "LoginThrottle",
     "MeetingCadence",
     "Notification",

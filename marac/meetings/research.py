@@ -17,7 +17,7 @@ from models.cases import case_reference
 @bp.route("/<int:meeting_id>/research")
 def research_grid(meeting_id):
     meeting = run_meeting(meeting_id)
-    listed = agenda.items(meeting.id)
+    listed = agenda.items(meeting.id, with_cases=True)
     audit("meeting.research_viewed", record_type="meeting", record_id=meeting.id)
     db.session.commit()
     return render_template(

@@ -11,6 +11,7 @@ from marac.reports import bp
 from marac.security import audit
 from marac.services import reports, stats
 from marac.services.areas import user_areas
+from marac.templating import page_number
 from models import db
 from models.clock import previous_quarter, quarter_bounds
 
@@ -42,7 +43,7 @@ def _chosen():
 def index():
     """A dashboard for the signed-in role: charts, each with its data table."""
     areas = _areas()
-    board = reports.dashboard(current_user, [area.id for area in areas])
+    board = reports.dashboard(current_user, [area.id for area in areas], page=page_number(request.args))
     audit("reports.dashboard_viewed")
     db.session.commit()
     return render_template("reports/index.html", areas=areas, board=board)

@@ -6,7 +6,8 @@ answers with `made(response)` once it has made its record: the token is kept, wi
 answer leads, in the same transaction as the record. A second send of the same form makes nothing
 and goes there too. Sent after the first has finished, it finds the token; sent at the same moment
 (PostgreSQL: a connection each), its INSERT of the token waits for the first's transaction, fails
-on the unique key, and everything it did is undone. A POST without a token (not from one of our
+on the unique key (or its save of a record the first one changed is stale), and everything it did
+is undone. A POST without a token (not from one of our
 pages) is answered as before, unguarded.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from models import UsedFormToken, db
+from models.base import StaleRecord
 
 FIELD = "form_token"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -66,7 +68,7 @@ def once(view):
         g.form_token = token
         try:
             response = view(**kwargs)
-        except IntegrityError:
+        except (IntegrityError, StaleRecord):  # the first send's token, or its change of a record
             db.session.rollback()
             if first := _sent_already(token):
                 return first

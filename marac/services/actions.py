@@ -274,10 +274,11 @@ def _quarter(column):
     return (sa.cast(sa.extract("month", column), sa.Integer) - 1) // 3 + 1
 
 
-def completion_by_agency(where, *, quarters=4, today=None):
+def completion_by_agency(where, *, quarters=4, today=None, by_area=False):
     """[(agency id, year, quarter, completed, due)] for actions due in the last `quarters`
     quarters, the current one included: the share completed of those due so far (or completed
-    early) in each quarter. Counted in SQL."""
+    early) in each quarter. Counted in SQL. `by_area`: each row starts with the area's id (the
+    summary tables, services.rollups)."""
     today = today or uk_today()
     start, _ = quarter_bounds(*last_quarters(quarters, today)[0])
     _, end = quarter_bounds(*quarter_of(today))
@@ -286,11 +287,12 @@ def completion_by_agency(where, *, quarters=4, today=None):
     # An action counts once it falls due, or sooner if it is completed early: early work is
     # credited, and an action not yet due is not held against the agency.
     counted = sa.or_(Action.due_on <= today, Action.status == ActionStatus.COMPLETED)
+    keys = [Action.area_id, Action.owner_agency_id] if by_area else [Action.owner_agency_id]
     return db.session.execute(
-        sa.select(Action.owner_agency_id, sa.cast(year, sa.Integer), quarter, completed, sa.func.count(Action.id))
+        sa.select(*keys, sa.cast(year, sa.Integer), quarter, completed, sa.func.count(Action.id))
         .where(where, Action.due_on >= start, Action.due_on < end, counted)
-        .group_by(Action.owner_agency_id, year, quarter)
-        .order_by(Action.owner_agency_id, year, quarter)
+        .group_by(*keys, year, quarter)
+        .order_by(*keys, year, quarter)
     ).all()
 
 

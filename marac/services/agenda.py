@@ -228,8 +228,12 @@ def _moving_to_children(meeting, existing, found):
     ]
 
 
-def items(meeting_id, *, include_removed=False):
+def items(meeting_id, *, include_removed=False, with_cases=False):
+    """The meeting's list in order; `with_cases`: each item's case read with it (a page showing
+    every case's reference), not one statement per case."""
     query = sa.select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
+    if with_cases:
+        query = query.options(selectinload(AgendaItem.case))
     if not include_removed:
         query = query.where(AgendaItem.removed_at.is_(None))
     return db.session.scalars(query).all()

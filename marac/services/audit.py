@@ -9,7 +9,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from models import AuditEvent, User, db
-from models.audit import GENESIS_HASH, canonical_sql, row_hash_of
+from models.audit import GENESIS_HASH, add_at_commit, canonical_sql, row_hash_of
 
 VERIFY_BATCH = 5000
 
@@ -32,7 +32,8 @@ def _is_code(value):
 
 
 def record(event, *, user=None, ip_address=None, record_type=None, record_id=None, **detail):
-    """Add one audit event to the session; it is committed with the change it describes.
+    """Add one audit event to the session; it is inserted by the commit, as its last statement
+    (models.audit.add_at_commit), with the change it describes.
 
     Detail values must be numbers, yes/no or short codes (ids, field names, reason codes), or
     lists of them: anything else raises ValueError (whose message names the key, not the value).
@@ -40,7 +41,8 @@ def record(event, *, user=None, ip_address=None, record_type=None, record_id=Non
     for key, value in detail.items():
         if not _is_code(value):
             raise ValueError(f"Audit detail {key!r} must be an id, a count or a code, never free text")
-    db.session.add(
+    add_at_commit(
+        db.session(),
         AuditEvent(
             event=event,
             user_id=user.id if user else None,
@@ -50,7 +52,7 @@ def record(event, *, user=None, ip_address=None, record_type=None, record_id=Non
             record_type=record_type,
             record_id=record_id,
             detail=detail or None,
-        )
+        ),
     )
 
 

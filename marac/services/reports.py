@@ -6,11 +6,11 @@ outside the coordinator role, small numbers are hidden here, in the numbers them
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from marac.services import access, actions, caseload, stats
+from marac.services import access, actions, caseload, rollups, stats
 from marac.services.areas import agency_names
 from marac.services.caseload.figures import OUTCOMES
 from marac.services.exports import cell
@@ -157,7 +157,7 @@ class Dashboard:
 
     referrals: list  # per month
     repeat_rates: list  # per month, percentages
-    completion: list  # per agency, percentages
+    completion: list  # per agency, percentages: this page of them, the lowest first
     idva_caseloads: list  # per IDVA (empty when their names are not shown)
     idva_active: Shown
     idva_count: Shown
@@ -169,14 +169,17 @@ class Dashboard:
     closed: Shown
     outcomes: list  # [(label, achieved, measured)]
     note: str | None
+    as_of: datetime | None = None  # when the summary tables were built; None: computed now
+    completion_page: int = 1
+    more_agencies: bool = False
 
 
-def _monthly_referrals(figures, area_ids, today):
-    """Each of the last twelve months' referrals and repeats counted into `figures`:
-    ([(label, referrals key)] for every month, [(label, repeats key, referrals key)] for the months
-    with referrals), oldest first."""
+def _monthly_referrals(figures, months):
+    """Each month's referrals and repeats (rows of stats.referrals_per_month, or of its summary
+    table) counted into `figures`: ([(label, referrals key)] for every month, [(label, repeats
+    key, referrals key)] for the months with referrals), oldest first."""
     referrals, repeat_rates = [], []
-    for year, month, count, repeats in stats.referrals_per_month(area_ids, today=today):
+    for year, month, count, repeats in months:
         label = f"{date(year, month, 1):%b %Y}"
         figures.count(("referrals", label), count)
         figures.count(("repeats", label), repeats)
@@ -195,21 +198,34 @@ def referrals_each_month(user, area_ids, today=None):
     """[(month label, Shown)]: the referrals of each of the last twelve months, months with none
     as 0, small numbers hidden for readers outside the coordinator role (the home page's chart)."""
     figures = Figures(exact=sees_exact_figures(user))
-    referrals, _rates = _monthly_referrals(figures, area_ids, today)
+    referrals, _rates = _monthly_referrals(figures, stats.referrals_per_month(area_ids, today=today))
     return [(label, figures.shown(key)) for label, key in referrals]
 
 
-def dashboard(user, area_ids, today=None):
+COMPLETION_PAGE = 20
+
+
+def dashboard(user, area_ids, today=None, *, page=1):
     """The figures of the reports dashboard for `user`: referrals and repeats each month of the
-    last twelve, action completion by agency over four quarters, and the IDVA service over the
-    last three months."""
+    last twelve, action completion by agency over four quarters (the lowest first, a page of
+    agencies at a time), and the IDVA service over the last three months.
+
+    The steering group's and IDVA managers' figures (every action of their areas) come from the
+    summary tables while the scheduler keeps them (services/rollups.py); a coordinator's, exact
+    and from the actions they see, are computed now, as are everyone's when the tables were not
+    built since yesterday."""
     figures = Figures(exact=sees_exact_figures(user))
-    referrals, repeat_rates = _monthly_referrals(figures, area_ids, today)
+    summary = None if figures.exact else rollups.fresh(today)
+    if summary:
+        months = rollups.referrals_per_month(area_ids, today=today)
+        completion_rows = rollups.completion_by_agency(area_ids, quarters=4, today=today)
+    else:
+        months = stats.referrals_per_month(area_ids, today=today)
+        completion_rows = actions.completion_by_agency(completion_actions(user, area_ids), quarters=4, today=today)
+    referrals, repeat_rates = _monthly_referrals(figures, months)
 
     by_agency = {}
-    for agency_id, _year, _quarter, done, due in actions.completion_by_agency(
-        completion_actions(user, area_ids), quarters=4, today=today
-    ):
+    for agency_id, _year, _quarter, done, due in completion_rows:
         total = by_agency.setdefault(agency_id, [0, 0])
         total[0] += done
         total[1] += due
@@ -239,12 +255,16 @@ def dashboard(user, area_ids, today=None):
     figures.count("idvas", len(loads))
 
     start, end = last_months(3, today)
-    first_contact = caseload.first_contact_performance(area_ids, start=start, end=end, today=today)
+    if summary:
+        first_contact = rollups.first_contact_performance(area_ids, start=start, end=end)
+        outcomes = rollups.outcomes_at_closure(area_ids, start=start, end=end)
+    else:
+        first_contact = caseload.first_contact_performance(area_ids, start=start, end=end, today=today)
+        outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=end)
     figures.count("received", first_contact.received)
     figures.count("within_target", first_contact.within_target)
     figures.count("judged", first_contact.judged)
     figures.sum("judged", ["within_target"], whole=False)
-    outcomes = caseload.outcomes_at_closure(area_ids, start=start, end=end)
     figures.count("closed", outcomes.closed)
     for name in OUTCOMES:
         achieved, measured = getattr(outcomes, name)
@@ -255,10 +275,19 @@ def dashboard(user, area_ids, today=None):
     def rate(part, whole):
         return _rate(figures, part, whole)
 
+    # The agencies that matter first: the lowest completion, then those whose rate is hidden.
+    rates = sorted(
+        ((name, rate(part, whole)) for name, part, whole in completion),
+        key=lambda row: (row[1].hidden, row[1].value if not row[1].hidden else 0, row[0]),
+    )
+    first = (page - 1) * COMPLETION_PAGE
+
     return Dashboard(
         referrals=[(label, figures.shown(key)) for label, key in referrals],
         repeat_rates=[(label, rate(part, whole)) for label, part, whole in repeat_rates],
-        completion=sorted((name, rate(part, whole)) for name, part, whole in completion),
+        completion=rates[first : first + COMPLETION_PAGE],
+        completion_page=page,
+        more_agencies=len(rates) > first + COMPLETION_PAGE,
         idva_caseloads=[
             (load.name, figures.shown(key)) for load, key in zip(loads, idvas, strict=True) if load.idva_id in exact_ids
         ],
@@ -275,6 +304,7 @@ def dashboard(user, area_ids, today=None):
             for name, label in OUTCOMES.items()
         ],
         note=None if figures.exact else NOTE,
+        as_of=summary.built_at if summary else None,
     )
 
 

@@ -39,7 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 from werkzeug.serving import is_running_from_reloader
 
-from marac.services import api_tokens, audit, caseload, notifications, reminders, retention, search
+from marac.services import api_tokens, audit, caseload, notifications, reminders, retention, rollups, search
 from marac.services.notifications import notify_user
 from models import JobRun, PendingForm, Referral, ReferralStatus, Role, UsedFormToken, User, db
 from models.clock import UK, utcnow
@@ -173,6 +173,8 @@ JOBS = {
     "retention_review": Job(weekly("sun", 3), retention.flag_due_cases),
     "api_idempotency_purge": Job(hourly(45), api_tokens.purge_job),
     "saved_searches_purge": Job(hourly(50), search.purge_job),
+    "figures_refresh": Job(every(minutes=10), rollups.refresh),
+    "figures_rebuild": Job(daily(2, 20), rollups.rebuild),
 }
 
 

@@ -292,32 +292,52 @@ def attendance_by_agency(area_id, start, end):
     ).all()
 
 
-def referrals_per_month(area_ids, months=12, today=None):
-    """[(year, month, referrals, repeats)] of sent referrals in each of the last `months` calendar
-    months (this one included), oldest first: a month with none is there with zeros, so that a
-    chart does not close the gap. One query."""
-    today = today or uk_today()
-    first = months_ago(months - 1, today).replace(day=1)
-    year, month = sa.extract("year", Referral.referred_on), sa.extract("month", Referral.referred_on)
-    rows = db.session.execute(
-        sa.select(
-            sa.cast(year, sa.Integer), sa.cast(month, sa.Integer), sa.func.count(), _sum(Referral.is_repeat.is_(True))
-        )
-        .where(
-            Referral.area_id.in_(list(area_ids)),
-            Referral.referred_on >= first,
-            Referral.referred_on <= today,
-            Referral.status.not_in(["draft", "declined"]),
-        )
-        .group_by(year, month)
-    ).all()
-    counted = {(int(y), int(m)): (count, int(repeats)) for y, m, count, repeats in rows}
+def month_window(months, today=None):
+    """The first day of the first of the last `months` calendar months, this one included."""
+    return months_ago(months - 1, today).replace(day=1)
+
+
+def every_month(rows, first, months):
+    """[(year, month, referrals, repeats)] for each of `months` months from `first`, from `rows` of
+    the months that have referrals: a month with none is there with zeros, so that a chart does
+    not close the gap."""
+    counted = {(year, month): (count, repeats) for year, month, count, repeats in rows}
     result = []
     for index in range(months):
         day = first + relativedelta(months=index)
         count, repeats = counted.get((day.year, day.month), (0, 0))
         result.append((day.year, day.month, count, repeats))
     return result
+
+
+def referrals_per_month(area_ids, months=12, today=None, *, by_area=False, first=None):
+    """[(year, month, referrals, repeats)] of sent referrals in each of the last `months` calendar
+    months (this one included), oldest first, every month there (every_month). One query.
+    `by_area`: [(area id, year, month, referrals, repeats)] of the months with referrals (the
+    summary tables, services.rollups); `first`: from this day rather than the window's first."""
+    today = today or uk_today()
+    start = first or month_window(months, today)
+    year, month = sa.extract("year", Referral.referred_on), sa.extract("month", Referral.referred_on)
+    areas = [Referral.area_id] if by_area else []
+    rows = db.session.execute(
+        sa.select(
+            *areas,
+            sa.cast(year, sa.Integer),
+            sa.cast(month, sa.Integer),
+            sa.func.count(),
+            _sum(Referral.is_repeat.is_(True)),
+        )
+        .where(
+            Referral.area_id.in_(list(area_ids)) if area_ids is not None else sa.true(),
+            Referral.referred_on >= start,
+            Referral.referred_on <= today,
+            Referral.status.not_in(["draft", "declined"]),
+        )
+        .group_by(*areas, year, month)
+        .order_by(*areas, year, month)
+    ).all()
+    rows = [(*row[:-4], int(row[-4]), int(row[-3]), row[-2], int(row[-1])) for row in rows]
+    return rows if by_area else every_month(rows, start, months)
 
 
 def quarterly_figures(area_ids, *, quarters=4, today=None):

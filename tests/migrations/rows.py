@@ -862,6 +862,37 @@ def notification_delivery(database):
     database.execute("UPDATE users SET notification_delivery = 'in_app' WHERE id = :rep", {"rep": HOUSING_REP})
 
 
+def figure_rollups(database):
+    """f3c7a9e1b5d2: the home area's summary rows, as the scheduler builds them."""
+    database.insert(
+        "rollup_referrals_month", {"area_id": HOME_AREA, "year": 2026, "month": 1, "referrals": 2, "repeats": 1}
+    )
+    database.insert(
+        "rollup_completion_quarter",
+        {"area_id": HOME_AREA, "agency_id": POLICE, "year": 2026, "quarter": 1, "completed": 1, "counted": 1},
+    )
+    counts = dict.fromkeys(
+        ("received", "triaged_within_target", "judged", "within_target", "late", "missed", "attempted_within_target")
+        + ("closed", "abuse_stopped", "abuse_stopped_measured", "risk_reduced", "risk_reduced_measured")
+        + ("feels_safer", "feels_safer_measured", "quality_of_life_improved", "quality_of_life_improved_measured")
+        + ("reopened",),
+        0,
+    )
+    database.insert("rollup_supports_day", {"area_id": HOME_AREA, "day": "2026-01-06", **counts, "closed": 1})
+    database.insert(
+        "rollup_closures_day",
+        {
+            "id": 1,
+            "area_id": HOME_AREA,
+            "day": "2026-01-06",
+            "closure_reason": "risk_reduced",
+            "satisfaction": 4,
+            "closed": 1,
+        },
+    )
+    database.insert("rollup_state", {"name": "figures", "built_at": LATER, "built_for": "2026-01-06"})
+
+
 # The revisions from d4a5e0813a3a to c4f8a2d6e913 add indexes and a column filled from other rows:
 # no rows of their own.
 LOADERS = {
@@ -881,4 +912,5 @@ LOADERS = {
     "e8b4d2f6a1c3": meeting_drafts_and_victim_views,
     "b8e2f4a6c1d3": saved_searches,
     "e3b19d7c5a20": notification_delivery,
+    "f3c7a9e1b5d2": figure_rollups,
 }

@@ -86,7 +86,7 @@ PAGES = [
     ("idva@example.org", "/caseload/"),
     ("steering@example.org", "/reports/"),
 ]
-BUDGET = 16
+BUDGET = 17  # the most any of these pages needs (the steering reports: the IDVAs whose figures they see)
 
 
 def _measure(app, client_for):

@@ -43,25 +43,28 @@ def _in_areas(area_ids, within):
     return clause if within is None else sa.and_(clause, within)
 
 
+def first_contact_conditions(today):
+    """What each count of FirstContactFigures after `received` counts, in its order."""
+    judged = sa.or_(Support.first_contact_on.is_not(None), Support.first_contact_due_on < today)
+    return [
+        Support.opened_at <= Support.triage_due_at,
+        judged,
+        Support.first_contact_on <= Support.first_contact_due_on,
+        Support.first_contact_on > Support.first_contact_due_on,
+        sa.and_(Support.first_contact_on.is_(None), Support.first_contact_due_on < today),
+        Support.first_attempt_on <= Support.first_contact_due_on,
+    ]
+
+
 def first_contact_performance(area_ids, *, start, end, today=None, within=None):
     """First-contact performance for supports whose referral came in between `start` and `end`
     (UK dates, inclusive) in `area_ids` (and `within`). Returns FirstContactFigures."""
     today = today or uk_today()
     since, until = _period(start, end)
-
-    def count(condition):
-        return sa.func.count(sa.case((condition, 1)))
-
-    judged = sa.or_(Support.first_contact_on.is_not(None), Support.first_contact_due_on < today)
     row = db.session.execute(
         sa.select(
             sa.func.count(Support.id),
-            count(Support.opened_at <= Support.triage_due_at),
-            count(judged),
-            count(Support.first_contact_on <= Support.first_contact_due_on),
-            count(Support.first_contact_on > Support.first_contact_due_on),
-            count(sa.and_(Support.first_contact_on.is_(None), Support.first_contact_due_on < today)),
-            count(Support.first_attempt_on <= Support.first_contact_due_on),
+            *(sa.func.count(sa.case((condition, 1))) for condition in first_contact_conditions(today)),
         )
         .join(Case, Case.id == Support.case_id)
         .where(_in_areas(area_ids, within), Support.received_at >= since, Support.received_at < until)
@@ -94,6 +97,12 @@ OUTCOMES = {
 }
 
 
+def reopened():
+    """A support whose case was reopened after it (a later support names it)."""
+    later = aliased(Support)
+    return sa.exists().where(later.reopens_id == Support.id)
+
+
 def outcomes_at_closure(area_ids, *, start, end, within=None):
     """Outcomes of the supports closed between `start` and `end` (UK dates, inclusive) in
     `area_ids` (and `within`): reasons, each outcome achieved of those measured, satisfaction.
@@ -104,8 +113,7 @@ def outcomes_at_closure(area_ids, *, start, end, within=None):
     for name in OUTCOMES:
         column = getattr(Support, name)
         columns += [sa.func.count(sa.case((column.is_(True), 1))), sa.func.count(column)]
-    later = aliased(Support)
-    columns.append(sa.func.count(sa.case((sa.exists().where(later.reopens_id == Support.id), 1))))
+    columns.append(sa.func.count(sa.case((reopened(), 1))))
     totals = db.session.execute(sa.select(*columns).join(Case, Case.id == Support.case_id).where(in_period)).one()
     reasons = dict(
         db.session.execute(

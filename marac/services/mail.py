@@ -15,31 +15,28 @@ Backends:
   MAIL_PASSWORD if set, from MAIL_DEFAULT_SENDER.
 - "notify" (production, as UK public services send email): GOV.UK Notify's API, one request per
   recipient, with NOTIFY_API_KEY and the email template NOTIFY_TEMPLATE_ID (its subject
-  "((subject))", its body "((body))"); the sender is the one set in Notify. It speaks Notify's
-  v2 API as notifications-python-client does (a JSON POST with a JWT signed by the key's secret)
-  with the standard library only.
+  "((subject))", its body "((body))"); the sender is the one set in Notify. Sent with GOV.UK
+  Notify's own client, notifications-python-client, which signs each request with the key.
 """
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 import secrets
 import smtplib
 import ssl
-import time
-import urllib.error
-import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
 
 from models.clock import utcnow
 
 logger = logging.getLogger(__name__)
+# Notify's client logs Notify's answer to a refused request, which may repeat the address: its
+# errors only, then; ours below name the status.
+logging.getLogger("notifications_python_client").setLevel(logging.ERROR)
 
 SMTP_TIMEOUT_SECONDS = 30
 
@@ -97,53 +94,24 @@ def _smtp(message, config):
 
 
 NOTIFY_TIMEOUT_SECONDS = 30
-NOTIFY_EMAIL_PATH = "/v2/notifications/email"
-
-
-def _base64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def notify_token(api_key, now=None):
-    """The bearer token Notify expects: a JWT (HS256) whose issuer is the key's service id, issued
-    now, signed with the key's secret. A key is "<name>-<service id>-<secret>", both ids 36 long."""
-    service_id, secret = api_key[-73:-37], api_key[-36:]
-    header = _base64url(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
-    claims = {"iss": service_id, "iat": int(now if now is not None else time.time())}
-    payload = _base64url(json.dumps(claims, separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_base64url(signature)}"
 
 
 def _notify(message, config):
     if not (config["NOTIFY_API_KEY"] and config["NOTIFY_TEMPLATE_ID"]):
         raise RuntimeError("MAIL_BACKEND is notify but NOTIFY_API_KEY or NOTIFY_TEMPLATE_ID is not set")
-    url = config["NOTIFY_BASE_URL"].rstrip("/") + NOTIFY_EMAIL_PATH
+    client = NotificationsAPIClient(
+        config["NOTIFY_API_KEY"], base_url=config["NOTIFY_BASE_URL"], timeout=NOTIFY_TIMEOUT_SECONDS
+    )
     personalisation = {"subject": str(message["Subject"]), "body": message.get_content()}
     recipients = [part.strip() for part in str(message["To"]).split(",")]
     for address in recipients:
-        request = urllib.request.Request(  # noqa: S310 (an https address from the configuration)
-            url,
-            data=json.dumps(
-                {
-                    "email_address": address,
-                    "template_id": config["NOTIFY_TEMPLATE_ID"],
-                    "personalisation": personalisation,
-                }
-            ).encode(),
-            headers={
-                "Authorization": f"Bearer {notify_token(config['NOTIFY_API_KEY'])}",
-                "Content-Type": "application/json",
-                "User-Agent": "marac",
-            },
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=NOTIFY_TIMEOUT_SECONDS):  # noqa: S310 (as above)
-                pass
-        except urllib.error.HTTPError as error:
+            client.send_email_notification(
+                email_address=address, template_id=config["NOTIFY_TEMPLATE_ID"], personalisation=personalisation
+            )
+        except APIError as error:
             # The status only: Notify's answer may repeat the address.
-            raise RuntimeError(f"GOV.UK Notify refused the message: HTTP {error.code}") from None
+            raise RuntimeError(f"GOV.UK Notify refused the message: HTTP {error.status_code}") from None
     logger.info("Mail to %d recipients sent through GOV.UK Notify: %s", len(recipients), message["Subject"])
 
 

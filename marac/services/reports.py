@@ -152,7 +152,15 @@ def return_pdf(report, table, user):
         generated_for=f"{user.name}, {user.agency.name}",
         generated_at=utcnow(),
     )
-    return data_return_pdf(header, table.columns, table.rows, table.benchmarks, table.by_agency, note=table.note)
+    return data_return_pdf(
+        header,
+        table.columns,
+        table.rows,
+        table.benchmarks,
+        table.by_agency,
+        note=table.note,
+        claimed=[referral.reference for referral in report.claimed_repeats],
+    )
 
 
 # The dashboard

@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 
 from marac.services import stats
 from models import AgencyKind, Area, AuditEvent, Referral, User, db
@@ -113,3 +114,8 @@ def test_the_data_return_counts_confirmed_repeats_only_and_lists_the_claimed(app
     section = rows.index(["Repeats claimed, not found on record"])
     assert rows[section - 1] == [] and rows[section + 1 : section + 3] == [[claimed_reference], []]
     assert not others & {cell for row in rows for cell in row}
+    # And the PDF.
+    paper = client.get(f"/reports/return.pdf?area_id={area.id}&year=2026&quarter=2").data
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(paper)).pages)
+    assert "Repeats claimed, not found on record" in text and f"Referral {claimed_reference}" in text
+    assert not any(reference in text for reference in others)

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from forms.common import ConfirmForm, choices
+from forms.common import choices
 from forms.meetings import ScheduleForm
 from marac.meetings import bp
 from marac.meetings.common import meeting_or_404
@@ -102,7 +102,6 @@ def meeting_page(meeting, *, minutes_form=None, status=200):
         researcher=researcher,
         research=research,
         cases=cases,
-        confirm=ConfirmForm(),
         turnaround=meetings.minutes_turnaround(meeting),
         facts=meeting_papers.listed_facts(listed),
         agency_papers=meetings.agencies_with_actions(meeting) if runs else [],

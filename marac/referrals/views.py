@@ -399,7 +399,9 @@ def referral_link(referral_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        on_record, cases_moved, area_ids = triage.link_person(referral, form.person_id.data, form.on_record_id.data)
+        on_record, cases_moved, area_ids = triage.link_person(
+            referral, form.person_id.data, form.on_record_id.data, current_user
+        )
     except triage.AlreadyDecided:
         db.session.rollback()
         flash(f"Referral {referral.reference} has already been decided.")

@@ -142,14 +142,20 @@ def _coordinator(panel, user, today):
 # -- Chair ---------------------------------------------------------------------------------------
 
 
+def _chaired(user):
+    """A WHERE clause on Meeting: those the user chairs and may open (the visible meetings rule: not
+    those of areas they no longer work in)."""
+    return sa.and_(access.visible_meetings(user), Meeting.chair_id == user.id)
+
+
 def waiting_for_approval(user):
     """A WHERE clause on Meeting: the held meetings this user chairs, whose minutes wait for them."""
-    return sa.and_(Meeting.chair_id == user.id, Meeting.status == MeetingStatus.HELD)
+    return sa.and_(_chaired(user), Meeting.status == MeetingStatus.HELD)
 
 
 def _chair(panel, user):
-    coming = _coming_meetings(Meeting.chair_id == user.id, NEXT_MEETINGS)
-    to_approve = _count(sa.select(Meeting.id).where(access.visible_meetings(user), waiting_for_approval(user)))
+    coming = _coming_meetings(_chaired(user), NEXT_MEETINGS)
+    to_approve = _count(sa.select(Meeting.id).where(waiting_for_approval(user)))
     panel.figures = [_meeting_row(meeting, "Meeting you chair") for meeting in coming] or [
         _meeting_row(None, "Next meeting you chair")
     ]

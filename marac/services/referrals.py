@@ -449,11 +449,12 @@ def submit(referral, user, thresholds):
     return True
 
 
-def recheck_later_repeats(referral, victim_id, perpetrator_ids, user):
+def recheck_later_repeats(referral, victim_id, perpetrator_ids, user, *, why="was sent after it"):
     """A referral recorded with a date before others of the same victim and perpetrator (entered
-    late, or out of order): each later one's repeat status is worked out again, the window counting
-    from the last referral before it, which may now be this one. Each change is audited, for the
-    user whose referral caused it, and the coordinators of its area are told. Returns the changed."""
+    late, or out of order, or its people linked at triage to those on record): each later one's
+    repeat status is worked out again, the window counting from the last referral before it, which
+    may now be this one. Each change is audited, for the user whose referral (or link) caused it,
+    and the coordinators of its area are told `why`. Returns the changed."""
     changed = []
     for later in repeats.later_referrals(victim_id, perpetrator_ids, referral.referred_on, exclude_id=referral.id):
         was = (later.is_repeat, later.repeat_of_id)
@@ -474,7 +475,7 @@ def recheck_later_repeats(referral, victim_id, perpetrator_ids, user):
         notify_area_coordinators(
             later.area_id,
             f"Referral {later.reference} is {'now' if later.is_repeat else 'no longer'} a repeat: "
-            f"referral {referral.reference}, dated before it, was sent after it",
+            f"referral {referral.reference}, dated before it, {why}",
             f"/referrals/{later.id}",
         )
     return changed

@@ -124,6 +124,13 @@ def return_csv(report, table):
     writer.writerow(["Figure", *table.columns])
     for row in table.rows:
         writer.writerow([cell(value) for value in row])
+    # As the web page: the claimed repeats the figures leave out, by reference only, for checking.
+    writer.writerow([])
+    writer.writerow(["Repeats claimed, not found on record"])
+    for referral in report.claimed_repeats:
+        writer.writerow([cell(referral.reference)])
+    if not report.claimed_repeats:
+        writer.writerow(["None"])
     writer.writerow([])
     writer.writerow(["Measure", "This area", "Benchmark"])
     for row in table.benchmarks:
@@ -145,7 +152,15 @@ def return_pdf(report, table, user):
         generated_for=f"{user.name}, {user.agency.name}",
         generated_at=utcnow(),
     )
-    return data_return_pdf(header, table.columns, table.rows, table.benchmarks, table.by_agency, note=table.note)
+    return data_return_pdf(
+        header,
+        table.columns,
+        table.rows,
+        table.benchmarks,
+        table.by_agency,
+        note=table.note,
+        claimed=[referral.reference for referral in report.claimed_repeats],
+    )
 
 
 # The dashboard

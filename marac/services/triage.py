@@ -209,12 +209,13 @@ class AlreadyDecided(Exception):
     are no longer linked from triage."""
 
 
-def link_person(referral, person_id, on_record_id):
+def link_person(referral, person_id, on_record_id, coordinator):
     """The coordinator's "same person": the referral's person `person_id` is merged into
     `on_record_id`, one the triage page offered for them (people.merge), and the repeat check runs
-    again on the people now linked. Returns (the person on record, how many cases moved to them,
-    the ids of the areas of that person's cases now). Raises AlreadyDecided or LinkRefused,
-    changing nothing. One transaction: the caller commits."""
+    again on the people now linked: on this referral, and on the later ones of the same victim and
+    perpetrator, which may now repeat it (rechecked in the coordinator's name). Returns (the person
+    on record, how many cases moved to them, the ids of the areas of that person's cases now).
+    Raises AlreadyDecided or LinkRefused, changing nothing. One transaction: the caller commits."""
     versions.lock(referral)  # two coordinators linking (or deciding) at once take turns
     if not awaits_triage(referral):  # read again under the lock: a decision made meanwhile counts
         raise AlreadyDecided
@@ -231,7 +232,11 @@ def link_person(referral, person_id, on_record_id):
     except people.CannotMerge as refused:
         raise LinkRefused(str(refused)) from refused
     case = db.session.get(Case, referral.case_id)
-    referrals.flag_repeat(referral, case.victim_id, [link.person_id for link in case.perpetrators])
+    perpetrator_ids = [link.person_id for link in case.perpetrators]
+    referrals.flag_repeat(referral, case.victim_id, perpetrator_ids)
+    referrals.recheck_later_repeats(
+        referral, case.victim_id, perpetrator_ids, coordinator, why="was linked to the same people at triage"
+    )
     links = people.case_links([on_record.id])
     area_ids = db.session.scalars(
         sa.select(Case.area_id).join(links, links.c[1] == Case.id).distinct().order_by(Case.area_id)

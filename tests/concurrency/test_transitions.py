@@ -393,7 +393,12 @@ def test_a_link_waiting_for_a_decision_made_meanwhile_links_nothing(race_app, wo
         locked.wait(10)
         with race_app.app_context():
             try:
-                triage.link_person(db.session.get(Referral, referral_id), case.victim_id, on_record.victim_id)
+                triage.link_person(
+                    db.session.get(Referral, referral_id),
+                    case.victim_id,
+                    on_record.victim_id,
+                    db.session.get(User, coordinator),
+                )
                 db.session.commit()
                 outcome["raised"] = None
             except triage.AlreadyDecided as refused:

@@ -22,6 +22,7 @@ from models import (
     AuditEvent,
     Case,
     CasePerpetrator,
+    Notification,
     Person,
     PersonMatchKey,
     Referral,
@@ -298,6 +299,65 @@ def test_the_coordinator_sees_the_match_in_another_area_links_it_and_the_repeat_
     assert "This is a repeat MARAC case" in page
     assert earlier_reference not in page and earlier_day not in page and "another area" not in page
     assert "Awayshire" not in page
+
+
+def test_linking_an_earlier_referrals_people_rechecks_the_pairs_later_referral(app, estate):
+    """The other area referred Ingrid with Gideon ten days ago (no repeat: nothing before it). The
+    home area's police refer them again, dated 100 days ago, as new people. Once the coordinator
+    links both to those on record, the later referral repeats this one: it is flagged again,
+    audited in the coordinator's name, and its area's coordinator is told."""
+    away = CaseFactory(app).case(
+        estate.areas.away.id,
+        victim={"first_name": "Ingrid", "last_name": "Oakenshield", "date_of_birth": date(1985, 6, 1)},
+        perpetrator={"first_name": "Gideon", "last_name": "Marlow", "date_of_birth": date(1980, 1, 1)},
+        agency_ids=[estate.agencies.away_police.id],
+    )
+    with app.app_context():
+        later = Referral(
+            area_id=estate.areas.away.id,
+            case_id=away.id,
+            status=ReferralStatus.ACCEPTED,
+            referred_on=TODAY - timedelta(days=10),
+            referring_agency_id=estate.agencies.away_police.id,
+            referrer_id=estate.users.away_coordinator.id,
+            referrer_name="Officer Krupke",
+        )
+        db.session.add(later)
+        db.session.commit()
+        later_id = later.id
+    police = signed_in(app, estate.users.police_rep.email)
+    earlier_on = TODAY - timedelta(days=100)
+    referral_id = start(
+        police,
+        on=earlier_on,
+        past_referral_confirmed="y",
+        victim=("Ingrid", "Oakenshield", date(1985, 6, 1)),
+        perpetrator=("Gideon", "Marlow", date(1980, 1, 1)),
+    )
+    assert match_step(police, referral_id).status_code == 302
+    assert complete_dash(police, referral_id, on=earlier_on).status_code == 302
+    assert send(police, referral_id).status_code == 302
+    with app.app_context():
+        case = db.session.get(Case, db.session.get(Referral, referral_id).case_id)
+        new_victim, new_perpetrator = case.victim_id, case.perpetrators[0].person_id
+        assert not db.session.get(Referral, later_id).is_repeat
+
+    coordinator = signed_in(app, estate.users.coordinator.email)
+    assert _link(coordinator, referral_id, new_victim, away.victim_id).status_code == 302
+    assert _link(coordinator, referral_id, new_perpetrator, away.perpetrator_id).status_code == 302
+    with app.app_context():
+        rechecked = db.session.get(Referral, later_id)
+        assert (rechecked.is_repeat, rechecked.repeat_of_id) == (True, referral_id)
+        assert "repeat" in rechecked.criteria
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.event == "referral.repeat_rechecked")).all()
+        assert [(e.record_id, e.user_id, e.detail["because_of"]) for e in events] == [
+            (later_id, estate.users.coordinator.id, referral_id)
+        ]
+        told = db.session.scalars(
+            sa.select(Notification.message).where(Notification.user_id == estate.users.away_coordinator.id)
+        ).all()
+        assert f"Referral {rechecked.reference} is now a repeat" in " ".join(told)
+        assert "linked to the same people at triage" in " ".join(told)
 
 
 def test_a_link_is_refused_to_anyone_but_the_areas_coordinator_and_to_people_not_matched(app, estate, moved_victim):

@@ -198,3 +198,36 @@ def test_home_page_queries_do_not_grow_with_the_data(app):
         db.session.commit()
     assert statements() == small
     assert max(small.values()) <= 16, small  # as tests/perf/test_query_budgets.py
+
+
+def test_a_chair_is_shown_only_the_meetings_of_the_areas_they_still_work_in(app, busy_demo):
+    """The chair no longer works in one of their areas: its meetings they chaired (one coming, one
+    held with minutes to approve) are neither listed nor counted on their home page, as they may
+    no longer open them; every meeting the page links opens."""
+    with app.app_context():
+        chair = db.session.scalar(sa.select(User).where(User.email == "chair@example.org"))
+        left = db.session.scalars(sa.select(Area).order_by(Area.id)).all()[-1]
+        chair.areas = [area for area in chair.areas if area.id != left.id]
+        in_left = Meeting.area_id == left.id
+        coming = db.session.scalar(
+            sa.select(Meeting).where(in_left, Meeting.starts_at >= utcnow()).order_by(Meeting.starts_at).limit(1)
+        )
+        held = Meeting(
+            area_id=left.id,
+            starts_at=coming.starts_at - timedelta(days=28),
+            referral_cut_off=coming.referral_cut_off - timedelta(days=28),
+            status=MeetingStatus.HELD,
+        )
+        db.session.add(held)
+        db.session.flush()
+        coming.chair_id = held.chair_id = chair.id
+        hidden = {f"/meetings/{coming.id}", f"/meetings/{held.id}"}
+        db.session.commit()
+    client = signed_in(app, "chair@example.org")
+    html = client.get("/").get_data(as_text=True)
+    linked = set(re.findall(r'href="(/meetings/\d+)"', html))
+    assert linked and not linked & hidden
+    for link in linked:
+        assert client.get(link).status_code == 200, link
+    count, link = figures(html)["Minutes waiting for your approval"]
+    assert count == rows_listed(client, link) == 1  # busy_demo's, in an area they still work in

@@ -2,9 +2,12 @@
 coordinator to confirm or reject at triage; the data return counts confirmed repeats only and
 lists the claimed ones for checking."""
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 
 from marac.services import stats
 from models import AgencyKind, Area, AuditEvent, Referral, User, db
@@ -103,3 +106,16 @@ def test_the_data_return_counts_confirmed_repeats_only_and_lists_the_claimed(app
         report = stats.quarterly_return(area, 2026, 2)
         assert report.total.cases == 3 and report.total.repeats == 1
         assert [referral.id for referral in report.claimed_repeats] == [claimed.id]
+        claimed_reference, others = claimed.reference, {confirmed.reference, rejected.reference}
+    # The CSV lists them too, after the figures, by reference only.
+    client = app.test_client()
+    sign_in(client, "coordinator@example.org")
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/return.csv?area_id={area.id}&year=2026&quarter=2").text)))
+    section = rows.index(["Repeats claimed, not found on record"])
+    assert rows[section - 1] == [] and rows[section + 1 : section + 3] == [[claimed_reference], []]
+    assert not others & {cell for row in rows for cell in row}
+    # And the PDF.
+    paper = client.get(f"/reports/return.pdf?area_id={area.id}&year=2026&quarter=2").data
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(paper)).pages)
+    assert "Repeats claimed, not found on record" in text and f"Referral {claimed_reference}" in text
+    assert not any(reference in text for reference in others)

@@ -15,10 +15,11 @@ def data_return_pdf(
     benchmarks: Sequence[Sequence],
     by_agency: Sequence[Sequence],
     note: str | None = None,
+    claimed: Sequence[str] = (),
 ) -> bytes:
     """`columns` heads the figures table; each row is [label, value per column...]. Values are
     printed as given (small numbers already hidden where the reader needs it, and `note` says
-    how)."""
+    how). `claimed`: the references of the repeats claimed, not found on record, for checking."""
     story = opening(header, "Quarterly MARAC data return")
     if note:
         story.append(markup(inline(note), "body"))
@@ -27,6 +28,14 @@ def data_return_pdf(
     body = [[para(row[0]), *(para(value) for value in row[1:])] for row in rows]
     label_width = 60
     story.append(table([head, *body], [label_width, *([max(18, 120 // max(len(columns), 1))] * len(columns))]))
+    story.append(markup("Repeats claimed, not found on record", "h2"))
+    story.append(
+        markup(
+            "Not counted as repeats: the referrers say they are, but no earlier referral is on record. "
+            + (", ".join(f"Referral {inline(reference)}" for reference in claimed) if claimed else "None."),
+            "body",
+        )
+    )
     story.append(markup("Benchmarks", "h2"))
     story.append(
         table(

@@ -9,7 +9,8 @@ from datetime import date
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from models import Attendance, Case, CaseChild, CasePerpetrator, Person, Referral, Role, User, db
+from models import AgendaItem, Attendance, Case, CaseChild, CasePerpetrator, Person, Referral, Role, User, db
+from models.clock import utcnow
 from tests.helpers import post_form, sign_in, signed_in
 from tests.security.estate import home_values
 from tests.views.test_cases import _new_case_answers
@@ -104,6 +105,11 @@ def test_the_case_list_and_minutes_print_every_name_exactly(app, estate):
                 is_present=True,
             )
         )
+        # The minutes name the cases discussed (the others by reference only).
+        item = db.session.scalars(
+            sa.select(AgendaItem).where(AgendaItem.case_id == case.id, AgendaItem.meeting_id == estate.meetings.home)
+        ).one()
+        item.discussion, item.discussed_at = "Discussed", utcnow()
         db.session.commit()
     client = signed_in(app, estate.users.coordinator.email)
     meeting = home_values(estate)["meeting_id"]

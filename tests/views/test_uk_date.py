@@ -61,7 +61,7 @@ def test_an_action_due_yesterday_in_the_uk_is_overdue_and_one_due_today_is_not(p
     assert 'govuk-tag--red">Overdue' in _text(police.get(f"/actions/{overdue}"))
     assert "Overdue</strong>" not in _text(police.get(f"/actions/{due_today}"))
     home = _text(police.get("/"))
-    assert re.search(r"Your agency's overdue actions</dt>\s*<dd[^>]*><a[^>]*>1</a>", home)
+    assert re.search(r"Your agency's actions overdue</dt>\s*<dd[^>]*><a[^>]*>1</a>", home)
 
 
 def test_an_action_completed_on_the_uk_day_is_not_in_the_future(police):

@@ -3,17 +3,25 @@ out and why, adding only what is confirmed; triage names the meeting; a case add
 searched for within the area; planned minutes are labelled and survive a move."""
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from marac.services import cases, meetings
+from marac.services import cases
 from models import AgendaItem, Area, Case, Meeting, Referral, ReferralStatus, db
 from models.clock import uk_date
 from tests.factories.cases import CaseFactory
 from tests.helpers import csrf_from, signed_in
-from tests.views.test_meetings import TODAY, UK_MEETING, _past_meeting_with, add_new_cases, meeting_world, refer
+from tests.views.test_meetings import (
+    TODAY,
+    UK_MEETING,
+    _past_meeting_with,
+    add_new_cases,
+    following_meeting,
+    meeting_world,
+    refer,
+)
 
 
 @pytest.fixture
@@ -36,25 +44,8 @@ def _listed(app, meeting_id):
         ]
 
 
-def _later_meeting(app, world):
-    with app.app_context():
-        (later,) = meetings.schedule(
-            db.session.get(Area, world["area"]),
-            first_day=UK_MEETING.date() + timedelta(days=14),
-            start_time=time(10, 0),
-            count=1,
-            length_minutes=60,
-            venue=None,
-            online_link=None,
-            chair_id=None,
-            cut_off_days=2,
-        )
-        db.session.commit()
-        return later.id, uk_date(later.starts_at)
-
-
 def test_the_preview_says_what_it_adds_and_leaves_out_and_only_the_confirmed_are_added(app, world):
-    _later_id, later_day = _later_meeting(app, world)
+    _later_id, later_day = following_meeting(app, world)
     cut_off = UK_MEETING.date() - timedelta(days=2)
     on_time = refer(app, world, on=cut_off)  # on the cut-off day: in
     with_children = refer(app, world, children=1, on=cut_off - timedelta(days=3))
@@ -204,7 +195,7 @@ def test_each_planned_minutes_input_names_its_case_and_a_move_keeps_what_was_typ
 def test_a_case_on_the_list_of_a_meeting_still_to_be_held_is_not_listed_again(app, world):
     unfinished = refer(app, world, on=TODAY - timedelta(days=40))
     _past_meeting_with(app, world, [unfinished], open_action_for=[unfinished])
-    later_id, _day = _later_meeting(app, world)
+    later_id, _day = following_meeting(app, world)
     coordinator = signed_in(app, "coordinator@example.org")
     later = coordinator.get(f"/meetings/{later_id}/build").get_data(as_text=True)
     assert f"Case {_reference(app, unfinished)}: Incomplete actions" in later  # not on any list yet

@@ -3,7 +3,7 @@ Held is refused before the meeting starts and settles each undiscussed case; fro
 list is locked, and from approval on the meeting's record is read-only, whatever the request."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from marac.services import meetings
 from models import (
     AgendaItem,
-    Area,
     Attendance,
     AuditEvent,
     Meeting,
@@ -24,7 +23,16 @@ from models import (
 )
 from models.clock import UK
 from tests.helpers import csrf_from, signed_in
-from tests.views.test_meetings import UK_MEETING, _pdf_text, _post, _publish, add_new_cases, meeting_world, refer
+from tests.views.test_meetings import (
+    UK_MEETING,
+    _pdf_text,
+    _post,
+    _publish,
+    add_new_cases,
+    following_meeting,
+    meeting_world,
+    refer,
+)
 
 STARTED = UK_MEETING + timedelta(hours=1)
 
@@ -69,24 +77,6 @@ def _item_id(app, meeting_id, case_id):
         return db.session.scalar(sa.select(AgendaItem.id).filter_by(meeting_id=meeting_id, case_id=case_id))
 
 
-def _following(app, world):
-    """The area's next meeting, a fortnight after the world's."""
-    with app.app_context():
-        (later,) = meetings.schedule(
-            db.session.get(Area, world["area"]),
-            first_day=UK_MEETING.date() + timedelta(days=14),
-            start_time=time(10, 0),
-            count=1,
-            length_minutes=60,
-            venue=None,
-            online_link=None,
-            chair_id=None,
-            cut_off_days=2,
-        )
-        db.session.commit()
-        return later.id
-
-
 def _events(app, action):
     with app.app_context():
         return db.session.scalars(sa.select(AuditEvent).filter_by(event=action)).all()
@@ -125,7 +115,7 @@ def test_each_step_needs_the_one_before(app, world, started):
 
 def test_held_names_the_undiscussed_cases_and_carries_or_removes_each(app, world, started):
     discussed, carried, dropped = refer(app, world), refer(app, world, children=1), refer(app, world)
-    later = _following(app, world)
+    later, _day = following_meeting(app, world)
     coordinator = _publish(app, world)
     base = f"/meetings/{world['meeting']}"
     _discuss(app, world["meeting"], discussed)

@@ -30,7 +30,7 @@ from models import (
     clock,
     db,
 )
-from models.clock import UK, uk_today
+from models.clock import UK, uk_date, uk_today
 from tests.factories.cases import CaseFactory
 from tests.helpers import counted_queries, csrf_from, signed_in
 from tests.pages import date_boxes, version_field
@@ -537,3 +537,21 @@ def test_the_list_and_its_pdf_keep_a_fixed_query_budget(app, world, path):
         assert db.session.query(AgendaItem).filter_by(meeting_id=world["meeting"]).count() == 20
     # 21: the facts each case shows as the PDF does (risk, and the referral: reasons, repeat, agency).
     assert len(many) == len(few) <= 21, (len(few), len(many))
+
+
+def following_meeting(app, world):
+    """(id, day) of the area's next meeting, a fortnight after the world's."""
+    with app.app_context():
+        (later,) = meetings.schedule(
+            db.session.get(Area, world["area"]),
+            first_day=UK_MEETING.date() + timedelta(days=14),
+            start_time=time(10, 0),
+            count=1,
+            length_minutes=60,
+            venue=None,
+            online_link=None,
+            chair_id=None,
+            cut_off_days=2,
+        )
+        db.session.commit()
+        return later.id, uk_date(later.starts_at)

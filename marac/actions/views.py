@@ -16,18 +16,18 @@ from models import Action, db
 from models.actions import ACTION_STATUS_LABELS
 from models.clock import months_ago, uk_today
 
-FILTERS = ("status", "due", "meeting_id", "agency_id")
-
 
 def _filtered_actions(today):
-    """The action list's filters (codes and ids only) and its query: for the page and its CSV."""
-    args = {key: request.args.get(key) or None for key in FILTERS}
+    """The action list's filters (codes and ids only, as the list applies them: anything else is no
+    filter) and its query: for the page and its CSV."""
+    status, due = actions.known_filters(request.args.get("status"), request.args.get("due"))
     meeting_id = query_id(request.args, "meeting_id")
     by_agency = actions.filters_by_agency(current_user)
     agency_id = query_id(request.args, "agency_id") if by_agency else None
+    args = {"status": status, "due": due, "meeting_id": meeting_id, "agency_id": agency_id}
     where = access.visible_actions(current_user)
     query = actions.filtered(
-        where, status=args["status"], due=args["due"], meeting_id=meeting_id, agency_id=agency_id, today=today
+        where, status=status, due=due, meeting_id=meeting_id, agency_id=agency_id, today=today
     ).options(selectinload(Action.owner_agency))
     return args, by_agency, where, query
 

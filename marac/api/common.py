@@ -41,10 +41,9 @@ def _composed(raw):
     forms measure it: "José" sent decomposed (as letters or as \\u escapes) is four letters, not
     five. A body that is not JSON is left for the model's parser to refuse."""
     try:
-        parsed = json.loads(raw)
-    except ValueError:
+        return json.dumps(_nfc(json.loads(raw)), ensure_ascii=False)
+    except (ValueError, RecursionError):  # nested too deep too: the model's parser refuses it (400)
         return raw
-    return json.dumps(_nfc(parsed), ensure_ascii=False)
 
 
 def _nfc(value):

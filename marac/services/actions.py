@@ -210,6 +210,15 @@ def overdue_first(today):
     return (sa.case((overdue(today), 0), else_=1), Action.due_on, Action.id)
 
 
+def known_filters(status, due):
+    """(status, due) as the action list applies them: "open" or a status, "overdue" or "week";
+    anything else (typed into the address) is no filter, and is never kept or audited."""
+    return (
+        status if status == "open" or status in set(ActionStatus) else None,
+        due if due in ("overdue", "week") else None,
+    )
+
+
 def filtered(where, *, status=None, due=None, meeting_id=None, agency_id=None, today=None):
     """A query of actions within `where`, narrowed by the list's filters."""
     today = today or uk_today()

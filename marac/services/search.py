@@ -43,6 +43,9 @@ _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_nam
 _WORDED_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.? (\d{4})\b", re.I)
 
 
+_SAVED_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # models.search: secrets.token_urlsafe(16)
+
+
 class NotUnderstood(ValueError):
     """The terms hold nothing to search by, or a date that is not a real one (the message says)."""
 
@@ -251,7 +254,9 @@ def save(user, text):
 
 def saved(user, search_id, now):
     """The user's own saved search if it has not expired, else None: another user's is as if it
-    did not exist."""
+    did not exist. An id that could not have been made is none (no query: a NUL is an error on PostgreSQL)."""
+    if not _SAVED_ID.fullmatch(search_id):
+        return None
     return db.session.scalar(
         sa.select(SavedSearch).where(
             SavedSearch.id == search_id, SavedSearch.user_id == user.id, SavedSearch.created_at >= now - LIFETIME

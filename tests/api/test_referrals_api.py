@@ -327,3 +327,8 @@ def test_dates_and_claimed_repeats_follow_the_web_forms_rules(app, police, north
     )
     assert made.status_code == 201, made.get_json()
     assert made.get_json()["is_repeat"] is False and made.get_json()["repeat_claim"] == "claimed"
+
+
+def test_json_nested_too_deep_is_refused_not_an_error(police):
+    response = police.post("/api/v1/referrals", data="[" * 5000 + "]" * 5000, content_type="application/json")
+    assert response.status_code in (400, 422), response.status_code

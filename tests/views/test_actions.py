@@ -786,3 +786,16 @@ def test_the_action_list_and_overview_cost_the_same_with_10_and_10000_actions(ap
     assert len(re.findall(r'href="/actions/\d+"', full)) == 50 and 'rel="next"' in full
     # Many more cases on the page than with 10 actions: one query per case would have shown.
     assert len(set(re.findall(r">C\d{6}<", full))) > 10
+
+
+def test_filters_typed_into_the_csv_address_are_no_filters_and_never_audited(app, world, as_user):
+    mine = new_action(world, world.police, what=POLICE_TEXT)
+    police = as_user("police@example.org")
+    for query in ("status=Jane%20Smith", "due=Smith_14-05-1991"):
+        rows = _csv(police.get(f"/actions/actions.csv?{query}"))
+        assert [row[0] for row in rows[1:]] == [f"A{mine:06d}"], query
+    assert police.get("/actions/actions.csv?meeting_id=Jane").status_code == 404  # no such meeting
+    with app.app_context():
+        exported = sa.select(AuditEvent).filter_by(event="actions.exported")
+        details = [event.detail for event in db.session.scalars(exported)]
+    assert len(details) == 2 and "Smith" not in str(details) and "Jane" not in str(details)

@@ -810,3 +810,10 @@ def test_people_outside_the_case_cannot_be_edited_through_it(app, world, build):
     other = build.case(world.area.id)
     browser = signed_in(app, world.users["coordinator"].email)
     assert browser.get(f"/cases/{world.case.id}/people/{other.victim_id}").status_code == 404
+
+
+def test_a_saved_search_id_that_could_not_have_been_made_is_an_expired_search(app, world):
+    browser = signed_in(app, world.users["coordinator"].email)
+    for search_id in ("a%00b", "x" * 40, "a.b"):
+        response = browser.get(f"/people/search/{search_id}")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/people/search"), search_id

@@ -5,6 +5,7 @@ the coordinator's draft never shows on the chair's screen."""
 import sqlalchemy as sa
 
 from models import MeetingDraft, db
+from models.base import insert_if_absent
 from models.clock import utcnow
 
 
@@ -18,11 +19,11 @@ def of(item, user):
 
 def keep(item, user, discussion, item_version):
     """Keep what is typed now as this person's draft, typed over `item_version` of the notes."""
+    values = {"discussion": discussion, "item_version": item_version, "saved_at": utcnow()}
+    # Two tabs of one person may send a first draft at the same moment: the row is made once.
+    insert_if_absent(MeetingDraft.__table__, agenda_item_id=item.id, user_id=user.id, **values)
     draft = db.session.scalar(sa.select(MeetingDraft).filter_by(agenda_item_id=item.id, user_id=user.id))
-    if draft is None:
-        draft = MeetingDraft(agenda_item_id=item.id, user_id=user.id)
-        db.session.add(draft)
-    draft.discussion, draft.item_version, draft.saved_at = discussion, item_version, utcnow()
+    draft.discussion, draft.item_version, draft.saved_at = values.values()
     return draft
 
 

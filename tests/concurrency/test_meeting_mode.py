@@ -2,13 +2,15 @@
 kept whole, the other is told (the conflict page) and nothing of theirs is written."""
 
 import html
+import re
 from datetime import timedelta
 from functools import partial
 
 import sqlalchemy as sa
 
-from models import Action, AgendaItem, db
+from models import Action, AgendaItem, MeetingDraft, db
 from tests.concurrency.conftest import ROUNDS, filled_form, race, statuses
+from tests.helpers import csrf_from
 from tests.pages import date_boxes
 
 
@@ -47,3 +49,22 @@ def test_coordinator_and_chair_saving_one_cases_notes_one_gets_the_conflict_page
         else:
             assert (saved, added) == (action["discussion"], 1)
             assert notes["discussion"] in page
+
+
+def test_two_tabs_sending_a_first_draft_at_once_keep_one_draft(race_app, world, people):
+    tabs = people("coordinator@example.org", 2)
+    url = f"/meetings/{world.meeting.id}/items/{world.item_id}"
+    for round_number in range(ROUNDS):
+        with race_app.app_context():
+            db.session.execute(sa.delete(MeetingDraft))
+            db.session.commit()
+        forms = []
+        for tab in tabs:
+            page = tab.get(url).get_data(as_text=True)
+            version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+            forms.append({"csrf_token": csrf_from(page), "discussion": f"Typed ({round_number})", "version": version})
+        answers = race(*(partial(tab.post, f"{url}/draft", data=form) for tab, form in zip(tabs, forms, strict=True)))
+
+        assert statuses(answers) == [204, 204]
+        with race_app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingDraft)) == 1

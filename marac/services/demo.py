@@ -1,6 +1,7 @@
-"""Demo data: two fictional MARAC areas, their agencies and one account per role.
+"""Demo data: two fictional MARAC areas, their agencies and one account per role, and (unless
+asked not to) their cases, meetings and IDVA caseloads (demo_cases, demo_caseload).
 
-Every name here is invented. Later features add synthetic cases on top.
+Every name here is invented.
 """
 
 import sqlalchemy as sa

@@ -203,11 +203,8 @@ def test_the_match_step_is_rate_limited_per_user_on_the_web_and_the_api(app, dat
 # The coordinator at triage
 
 
-@pytest.fixture
-def moved_victim(app, estate):
-    """Ingrid was referred in the other area two months ago, with Gideon. She moved: the home
-    area's police refer her again, with him; they cannot see the other area, so new people are
-    recorded."""
+def _referred_away(app, estate, *, days_ago):
+    """(case, referral id): the other area's referral of Ingrid with Gideon, `days_ago` days ago."""
     away = CaseFactory(app).case(
         estate.areas.away.id,
         victim={"first_name": "Ingrid", "last_name": "Oakenshield", "date_of_birth": date(1985, 6, 1)},
@@ -215,18 +212,26 @@ def moved_victim(app, estate):
         agency_ids=[estate.agencies.away_police.id],
     )
     with app.app_context():
-        earlier = Referral(
+        referral = Referral(
             area_id=estate.areas.away.id,
             case_id=away.id,
             status=ReferralStatus.ACCEPTED,
-            referred_on=TODAY - timedelta(days=60),
+            referred_on=TODAY - timedelta(days=days_ago),
             referring_agency_id=estate.agencies.away_police.id,
             referrer_id=estate.users.away_coordinator.id,
             referrer_name="Officer Krupke",
         )
-        db.session.add(earlier)
+        db.session.add(referral)
         db.session.commit()
-        earlier_id = earlier.id
+        return away, referral.id
+
+
+@pytest.fixture
+def moved_victim(app, estate):
+    """Ingrid was referred in the other area two months ago, with Gideon. She moved: the home
+    area's police refer her again, with him; they cannot see the other area, so new people are
+    recorded."""
+    away, earlier_id = _referred_away(app, estate, days_ago=60)
     police = signed_in(app, estate.users.police_rep.email)
     typed = {
         "victim": ("Ingrid", "Oakenshield", date(1985, 6, 1)),
@@ -306,25 +311,7 @@ def test_linking_an_earlier_referrals_people_rechecks_the_pairs_later_referral(a
     home area's police refer them again, dated 100 days ago, as new people. Once the coordinator
     links both to those on record, the later referral repeats this one: it is flagged again,
     audited in the coordinator's name, and its area's coordinator is told."""
-    away = CaseFactory(app).case(
-        estate.areas.away.id,
-        victim={"first_name": "Ingrid", "last_name": "Oakenshield", "date_of_birth": date(1985, 6, 1)},
-        perpetrator={"first_name": "Gideon", "last_name": "Marlow", "date_of_birth": date(1980, 1, 1)},
-        agency_ids=[estate.agencies.away_police.id],
-    )
-    with app.app_context():
-        later = Referral(
-            area_id=estate.areas.away.id,
-            case_id=away.id,
-            status=ReferralStatus.ACCEPTED,
-            referred_on=TODAY - timedelta(days=10),
-            referring_agency_id=estate.agencies.away_police.id,
-            referrer_id=estate.users.away_coordinator.id,
-            referrer_name="Officer Krupke",
-        )
-        db.session.add(later)
-        db.session.commit()
-        later_id = later.id
+    away, later_id = _referred_away(app, estate, days_ago=10)
     police = signed_in(app, estate.users.police_rep.email)
     earlier_on = TODAY - timedelta(days=100)
     referral_id = start(
